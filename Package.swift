@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers, bottom up: C system libraries → BerthHTTP, BerthStorage, BerthPackages, BerthLoader →
+// BerthCore (registry, install state machine, admin API) → the `berth` and `addonctl` executables.
+// PluginAPI is a separate package so that one dynamic copy of it is shared by the host and addons.
+
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+/// An example or test addon: a dynamic library that links PluginAPI dynamically.
+func addon(_ name: String, path: String) -> [Target] {
+    [.target(name: name, dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: path, swiftSettings: swift6)]
+}
+
+let fixtureAddons = ["FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon"]
+
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "addonctl", targets: ["addonctl"]),
+        .library(name: "AIChatbot", type: .dynamic, targets: ["AIChatbot"]),
+        .library(name: "Greeter", type: .dynamic, targets: ["Greeter"]),
+    ] + fixtureAddons.map { .library(name: $0, type: .dynamic, targets: [$0]) },
+    dependencies: [
+        .package(path: "PluginAPI"),
+    ],
+    targets: [
+        // C libraries from Debian.
+        .systemLibrary(name: "CMicroHTTPD", path: "Host/C/CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Host/C/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CArchive", path: "Host/C/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Host/C/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Host layers.
+        .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
+        .target(name: "BerthStorage", dependencies: ["CSQLite", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
+        .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
+        .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
+        .target(
+            name: "BerthCore",
+            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", .product(name: "PluginAPI", package: "PluginAPI")],
+            path: "Host/Core",
+            swiftSettings: swift6
+        ),
+        .executableTarget(name: "berth", dependencies: ["BerthCore"], path: "Host/berth", swiftSettings: swift6),
+        .executableTarget(name: "addonctl", dependencies: ["BerthPackages"], path: "tools/addonctl", swiftSettings: swift6),
+
+        // Tests.
+        .testTarget(name: "BerthHTTPTests", dependencies: ["BerthHTTP"], swiftSettings: swift6),
+        .testTarget(name: "BerthStorageTests", dependencies: ["BerthStorage"], swiftSettings: swift6),
+        .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
+        .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader"], swiftSettings: swift6),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
+    ]
+        + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
+        + addon("Greeter", path: "Addons/greeter/Sources")
+        + fixtureAddons.flatMap { addon($0, path: "Tests/Fixtures/\($0)") }
+)

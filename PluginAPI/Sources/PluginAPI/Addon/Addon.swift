@@ -1,0 +1,42 @@
+/// The protocol every Berth addon implements.
+///
+/// The host creates one instance through the addon's exported entry (see ``AddonExport``), checks
+/// that ``id`` and ``version`` match the signed manifest, calls ``start(_:)``, then mounts the
+/// routes registered by ``routes(_:)`` under the manifest's mount prefix. On deactivation or
+/// uninstall the routes are unmounted first, in-flight requests finish, then ``stop(_:)`` runs.
+///
+/// New requirements arrive only with default implementations, so an addon built against an older
+/// PluginAPI keeps loading.
+public protocol Addon: Sendable {
+    /// The addon's identifier; must equal the `id` of its manifest.
+    var id: String { get }
+
+    /// The addon's semantic version; must equal the `version` of its manifest.
+    var version: String { get }
+
+    /// Registers the addon's routes, with paths relative to the mount prefix.
+    func routes(_ routes: inout Routes, context: AddonContext)
+
+    /// Called after the addon's migrations ran and before its routes are mounted.
+    func start(_ context: AddonContext) async throws
+
+    /// Called after the addon's routes were unmounted and its in-flight requests finished.
+    func stop(_ context: AddonContext) async
+
+    /// Called after an administrator changed the addon's configuration.
+    func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async
+}
+
+extension Addon {
+    /// By default an addon mounts no routes.
+    public func routes(_ routes: inout Routes, context: AddonContext) {}
+
+    /// By default starting does nothing.
+    public func start(_ context: AddonContext) async throws {}
+
+    /// By default stopping does nothing.
+    public func stop(_ context: AddonContext) async {}
+
+    /// By default a configuration change needs no action: handlers read ``AddonContext/configuration``.
+    public func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async {}
+}
