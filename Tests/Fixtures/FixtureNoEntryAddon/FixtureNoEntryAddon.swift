@@ -1,1 +1,4 @@
 import PluginAPI
+
+/// A valid shared library that exports no Berth entry points.
+public func fixtureUnrelatedFunction() -> Int { 42 }

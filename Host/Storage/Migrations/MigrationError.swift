@@ -1,0 +1,37 @@
+/// A migration that failed, with the database's own error as its cause.
+public struct MigrationError: Error, CustomStringConvertible, Sendable {
+    private enum Code: String {
+        case upFailed = "migration_failed"
+        case downFailed = "down_migration_failed"
+        case outOfOrder = "migration_out_of_order"
+    }
+
+    private let kind: Code
+
+    /// A stable code: `migration_failed`, `down_migration_failed` or `migration_out_of_order`.
+    public var code: String { kind.rawValue }
+
+    /// The migration's id.
+    public let migrationID: String
+
+    /// What happened, for people.
+    public let message: String
+
+    /// The database's error.
+    public let cause: (any Error)?
+
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+
+    static func up(_ id: String, cause: any Error) -> MigrationError {
+        MigrationError(kind: .upFailed, migrationID: id, message: "up-migration \(id) failed and was rolled back: \(cause)", cause: cause)
+    }
+
+    static func down(_ id: String, cause: any Error) -> MigrationError {
+        MigrationError(kind: .downFailed, migrationID: id, message: "down-migration \(id) failed and was rolled back: \(cause)", cause: cause)
+    }
+
+    static func outOfOrder(_ id: String, after previous: String) -> MigrationError {
+        MigrationError(kind: .outOfOrder, migrationID: id, message: "migration \(id) does not sort after \(previous): ids must be ordered", cause: nil)
+    }
+}
