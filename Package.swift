@@ -47,12 +47,14 @@ let package = Package(
         .executableTarget(name: "berth", dependencies: ["BerthCore"], path: "Host/berth", swiftSettings: swift6),
         .executableTarget(name: "addonctl", dependencies: ["BerthPackages"], path: "tools/addonctl", swiftSettings: swift6),
 
-        // Tests.
+        // Tests. BerthTestSupport finds the built products, runs the real `berth` binary and builds
+        // signed packages; the integration tests drive the binary over HTTP.
+        .target(name: "BerthTestSupport", dependencies: ["BerthPackages"], path: "Tests/BerthTestSupport", swiftSettings: swift6),
         .testTarget(name: "BerthHTTPTests", dependencies: ["BerthHTTP"], swiftSettings: swift6),
         .testTarget(name: "BerthStorageTests", dependencies: ["BerthStorage"], swiftSettings: swift6),
         .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
-        .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader"], swiftSettings: swift6),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
+        .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
     ]
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")

@@ -43,9 +43,12 @@ public struct AddonProbe: Sendable {
         }
     }
 
+    /// The line of the child's standard error that says why it died: the runtime's fatal error
+    /// when there is one, else the last line.
     private static func lastLine(_ bytes: [UInt8]) -> String {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let line = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return "" }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard let line = lines.first(where: { $0.contains("Fatal error") }) ?? lines.last else { return "" }
         return ": \(line.prefix(300))"
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// A child process with its standard output and error on pipes.
@@ -32,7 +33,12 @@ struct ChildProcess {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        // The runtime's crash backtracer symbolicates for seconds; a probe only needs the signal.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         close(outPipe[1])
         close(errPipe[1])
         guard result == 0 else {

@@ -69,6 +69,30 @@ public struct Manifest: Codable, Sendable, Hashable {
         self.files = files
         self.signingKey = signingKey
     }
+
+    /// Decodes a manifest; fields that have a default (format, permissions, dependencies,
+    /// sensitive keys, migrations) may be left out of the JSON.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decodeIfPresent(Int.self, forKey: .format) ?? 1
+        id = try container.decode(String.self, forKey: .id)
+        version = try container.decode(String.self, forKey: .version)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        pluginAPI = try container.decode(String.self, forKey: .pluginAPI)
+        abi = try container.decode(Int.self, forKey: .abi)
+        toolchain = try container.decode(String.self, forKey: .toolchain)
+        architecture = try container.decode(String.self, forKey: .architecture)
+        library = try container.decode(String.self, forKey: .library)
+        mountPrefix = try container.decode(String.self, forKey: .mountPrefix)
+        permissions = try container.decodeIfPresent([String].self, forKey: .permissions) ?? []
+        dependencies = try container.decodeIfPresent([String: String].self, forKey: .dependencies) ?? [:]
+        configSchema = try container.decodeIfPresent(JSONValue.self, forKey: .configSchema)
+        sensitiveKeys = try container.decodeIfPresent([String].self, forKey: .sensitiveKeys) ?? []
+        migrations = try container.decodeIfPresent([MigrationEntry].self, forKey: .migrations) ?? []
+        files = try container.decode([String: String].self, forKey: .files)
+        signingKey = try container.decodeIfPresent(String.self, forKey: .signingKey)
+    }
 }
 
 /// One migration: an up script and the down script that reverses it, for one SQL dialect.

@@ -9,10 +9,11 @@ struct FileDescriptor: ~Copyable {
         self.raw = raw
     }
 
-    /// Opens `path` for reading, refusing to follow a symbolic link at its last component.
+    /// Opens `path` for reading. Links are followed: inputs (archives, sources, keys) are chosen
+    /// by the operator; only writes into a staging folder must never follow one.
     static func openForReading(_ path: String) throws(PackageError) -> FileDescriptor {
         let fd = try SystemCall.check("cannot open '\(path)'") {
-            open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            open(path, O_RDONLY | O_CLOEXEC)
         }
         return FileDescriptor(owning: fd)
     }
@@ -27,6 +28,13 @@ struct FileDescriptor: ~Copyable {
 
     deinit {
         close(raw)
+    }
+
+    /// The file's size in bytes, from `fstat`.
+    func size(path: String) throws(PackageError) -> Int {
+        var info = stat()
+        try SystemCall.check("cannot stat '\(path)'") { fstat(raw, &info) }
+        return Int(info.st_size)
     }
 
     /// Reads up to `buffer.count` bytes; 0 means end of file.
@@ -45,6 +53,15 @@ struct FileDescriptor: ~Copyable {
             }
             offset += written
         }
+    }
+
+    /// Writes all of `bytes`.
+    func writeAll(_ bytes: [UInt8], path: String) throws(PackageError) {
+        // Array's closure APIs only rethrow untyped errors; carry the typed one out in a Result.
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(PackageError) in try writeAll(buffer, path: path) }
+        }
+        try result.get()
     }
 
     /// Flushes the file to disk, so that a staged package survives a crash intact.

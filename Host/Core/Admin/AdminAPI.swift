@@ -1,0 +1,92 @@
+import BerthHTTP
+import Foundation
+import PluginAPI
+
+/// The host's own routes: `/health` and the admin API under `/api/v1`.
+struct AdminAPI: Sendable {
+    let manager: AddonManager
+    let authenticator: AdminAuthenticator
+    /// Largest package upload accepted, streamed to disk as it arrives.
+    let maxPackageBytes: Int
+
+    static let owner = "berth"
+
+    /// Adds the host's routes to `table`.
+    func register(in table: inout RoutingTable) throws {
+        try table.add(.get, "/health", owner: Self.owner) { _, _ in
+            .json(raw: Array("{\"status\":\"ok\"}".utf8))
+        }
+        try admin(.post, "/api/v1/marketplace/packages", in: &table, body: .spooled(limit: maxPackageBytes)) { _, upload in
+            guard let upload, upload.size > 0 else { throw BerthError.badRequest("send the package archive as the request body") }
+            let kept = try Self.keep(upload)
+            defer { try? FileSystem.remove(kept) }
+            let (package, created) = try await manager.addPackage(archiveAt: kept)
+            return JSONResponse.make(package, status: created ? 201 : 200)
+        }
+        try admin(.get, "/api/v1/marketplace/packages", in: &table) { _, _ in
+            JSONResponse.make(["packages": await manager.catalogPackages()])
+        }
+        try admin(.post, "/api/v1/marketplace/install", in: &table) { request, _ in
+            let body = try Self.decode(AddonManager.InstallRequest.self, from: request)
+            return JSONResponse.make(try await manager.install(body), status: 201)
+        }
+        try admin(.delete, "/api/v1/marketplace/uninstall/:id", in: &table) { request, _ in
+            JSONResponse.make(try await manager.uninstall(request.parameters["id"] ?? ""))
+        }
+        try admin(.get, "/api/v1/addons", in: &table) { _, _ in
+            JSONResponse.make(["addons": await manager.listAddons()])
+        }
+        try admin(.get, "/api/v1/addons/:id", in: &table) { request, _ in
+            JSONResponse.make(try await manager.addon(request.parameters["id"] ?? ""))
+        }
+        try admin(.post, "/api/v1/addons/:id/activate", in: &table) { request, _ in
+            JSONResponse.make(try await manager.activate(request.parameters["id"] ?? ""))
+        }
+        try admin(.post, "/api/v1/addons/:id/deactivate", in: &table) { request, _ in
+            JSONResponse.make(try await manager.deactivate(request.parameters["id"] ?? ""))
+        }
+        try admin(.get, "/api/v1/addons/:id/config", in: &table) { request, _ in
+            JSONResponse.make(try await manager.configuration(of: request.parameters["id"] ?? ""))
+        }
+        try admin(.patch, "/api/v1/addons/:id/config", in: &table) { request, _ in
+            let changes = try Self.decode([String: JSONValue].self, from: request)
+            return JSONResponse.make(try await manager.updateConfiguration(of: request.parameters["id"] ?? "", changes: changes))
+        }
+    }
+
+    /// Registers a route that needs the admin token and answers errors as JSON.
+    private func admin(
+        _ method: HTTPMethod, _ pattern: String, in table: inout RoutingTable, body: BodyPolicy = .buffered(limit: 1 << 20),
+        _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
+    ) throws {
+        let authenticator = authenticator
+        try table.add(method, pattern, owner: Self.owner, body: body) { request, upload in
+            guard authenticator.isAuthorized(request) else { return AdminAuthenticator.unauthorized }
+            do {
+                return try await handler(request, upload)
+            } catch {
+                return JSONResponse.error(error)
+            }
+        }
+    }
+
+    /// Moves an upload out of the server's spool (which deletes it after the handler) so the
+    /// catalog can keep it.
+    private static func keep(_ upload: UploadedFile) throws -> String {
+        let kept = upload.path + ".kept"
+        try FileManager.default.moveItem(atPath: upload.path, toPath: kept)
+        return kept
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) throws -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: Data(request.body))
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw BerthError.badRequest("the JSON body lacks the field '\(key.stringValue)'")
+        } catch DecodingError.typeMismatch(_, let context) {
+            throw BerthError.badRequest("the JSON body has a field of the wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch {
+            throw BerthError.badRequest("the body is not the JSON this endpoint expects: \(error)")
+        }
+    }
+}

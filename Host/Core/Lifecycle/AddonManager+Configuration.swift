@@ -1,0 +1,46 @@
+import PluginAPI
+
+extension AddonManager {
+    /// The addon's configuration, sensitive values redacted.
+    struct ConfigurationReport: Encodable, Sendable {
+        let id: String
+        let configuration: [String: JSONValue]
+        let sensitiveKeys: [String]
+        let schema: JSONValue?
+    }
+
+    func configuration(of id: String) throws -> ConfigurationReport {
+        guard let entry = registry[id] else { throw Self.notInstalled(id) }
+        let manifest = try installedManifest(entry)
+        return ConfigurationReport(
+            id: id, configuration: ConfigurationSchema.redact(entry.configuration, sensitiveKeys: manifest.sensitiveKeys),
+            sensitiveKeys: manifest.sensitiveKeys, schema: manifest.configSchema
+        )
+    }
+
+    /// Merges `changes` into the configuration (`null` removes a key, falling back to its default),
+    /// validates the result, stores it, and tells the addon.
+    func updateConfiguration(of id: String, changes: [String: JSONValue]) async throws -> ConfigurationReport {
+        guard var entry = registry[id] else { throw Self.notInstalled(id) }
+        let manifest = try installedManifest(entry)
+        let previous = entry.configuration
+        var merged = entry.configuration
+        for (key, value) in changes {
+            if value == .null { merged[key] = nil } else { merged[key] = value }
+        }
+        entry.configuration = try resolveConfiguration(manifest, provided: merged)
+        registry[id] = entry
+        do {
+            try save()
+        } catch {
+            registry[id]?.configuration = previous
+            throw error
+        }
+        if let addon = running[id] {
+            addon.settings.values = entry.configuration
+            await addon.library.addon.configurationDidChange(addon.settings.configuration, context: addon.context)
+        }
+        await events.publish(Event(name: "berth.addon.configured", source: "berth", payload: .object(["id": .string(id)])))
+        return try configuration(of: id)
+    }
+}

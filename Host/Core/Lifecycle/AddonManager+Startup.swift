@@ -1,0 +1,63 @@
+import BerthPackages
+import BerthStorage
+import Foundation
+
+extension AddonManager {
+    /// Validates the archives waiting in the catalog's `incoming/` folder, then loads and mounts
+    /// every installed addon. An addon whose files changed since install is not loaded; the reason
+    /// is kept and shown by the admin API.
+    public func startUp() async {
+        catalog.importIncoming { logger.info($0) }
+        for entry in registry.values.sorted(by: { $0.id < $1.id }) {
+            do {
+                let addon = try load(entry)
+                running[entry.id] = addon
+                if entry.state == .active {
+                    var undo = UndoStack()
+                    try await start(addon, undo: &undo)
+                    try mount(addon, prefix: entry.mountPrefix)
+                }
+                logger.info("loaded", metadata: ["addon": entry.id, "version": entry.version, "state": entry.state.rawValue])
+            } catch {
+                failures[entry.id] = "\(error)"
+                logger.error("not loaded", metadata: ["addon": entry.id, "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Loads an installed addon after checking every file against the hash recorded at install.
+    func load(_ entry: RegistryEntry) throws -> RunningAddon {
+        let installPath = home.absolute(entry.installPath)
+        for (relative, expected) in entry.files.sorted(by: { $0.key < $1.key }) {
+            let path = installPath + "/" + relative
+            guard let actual = try? SHA256Digest.hex(fileAt: path) else {
+                throw BerthError.unprocessable("installed_file_missing", "\(home.relative(path)) of addon \(entry.id) is missing; reinstall the addon")
+            }
+            guard actual == expected else {
+                throw BerthError.unprocessable("installed_file_changed", "\(home.relative(path)) of addon \(entry.id) changed since install (sha256 \(actual.prefix(12))…, recorded \(expected.prefix(12))…); refusing to load it")
+            }
+        }
+        let manifest = try installedManifest(entry)
+        let library = try loadLibrary(installPath + "/" + entry.library, manifest: manifest)
+        let connection: SQLiteConnection
+        do {
+            connection = try SQLiteConnection(path: home.absolute(entry.database))
+        } catch {
+            throw BerthError.internalError("database_unavailable", "cannot open \(entry.database): \(error)", cause: error)
+        }
+        connection.restrictToOwnFile()
+        return RunningAddon(
+            id: entry.id, version: entry.version, library: library, connection: connection, permissions: entry.permissions,
+            settings: ConfigurationCell(values: entry.configuration, sensitiveKeys: manifest.sensitiveKeys), events: events
+        )
+    }
+
+    /// Stops every running addon, for a clean shutdown.
+    public func shutDown() async {
+        for (id, addon) in running {
+            await addon.library.addon.stop(addon.context)
+            events.cancelAll(owner: id)
+            addon.connection.close()
+        }
+    }
+}

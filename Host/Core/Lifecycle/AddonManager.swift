@@ -1,0 +1,104 @@
+import BerthHTTP
+import BerthLoader
+import BerthPackages
+import Foundation
+import PluginAPI
+
+/// Installs, uninstalls, activates and deactivates addons, one change at a time.
+///
+/// The actor owns the registry and the set of running addons; every change to them goes through
+/// it, so two admin requests never interleave their steps. The routing table lives in the HTTP
+/// server and is swapped atomically by ``mount(_:entry:)`` and ``unmount(_:)``.
+public actor AddonManager {
+    let home: BerthHome
+    let registryStore: RegistryStore
+    let catalog: Catalog
+    let verifier: PackageVerifier
+    let server: HTTPServer
+    let events: HostEventBus
+    let probe: AddonProbe
+    let logger: Logger
+
+    /// Installed addons as recorded in `addon_registry.json`.
+    var registry: [String: RegistryEntry]
+    /// Addons loaded into this process.
+    var running: [String: RunningAddon] = [:]
+    /// The routes mounted per addon, as `METHOD /path`.
+    var mounted: [String: [String]] = [:]
+    /// Why an installed addon could not be loaded at start.
+    var failures: [String: String] = [:]
+    /// How long unmounting waits for in-flight requests.
+    let drainTimeout: Duration = .seconds(10)
+
+    /// Path prefixes the host itself serves; no addon may mount over or under them.
+    static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/cluster", "/admin"]
+
+    /// Creates the manager for `home`; nothing is loaded until ``startUp()``.
+    public init(home: BerthHome, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
+        self.home = home
+        self.registryStore = RegistryStore(path: home.registryFile)
+        self.verifier = PackageVerifier(trustStore: trustStore)
+        self.catalog = Catalog(home: home, verifier: verifier)
+        self.server = server
+        self.events = events
+        self.probe = AddonProbe(executable: probeExecutable)
+        self.logger = logger
+        self.registry = try registryStore.load()
+    }
+
+    func summary(of entry: RegistryEntry) -> AddonSummary {
+        let running = running[entry.id]
+        let sensitive = (try? installedManifest(entry))?.sensitiveKeys ?? []
+        return AddonSummary(
+            id: entry.id, version: entry.version, state: entry.state.rawValue, loaded: running != nil,
+            mountPrefix: entry.mountPrefix,
+            routes: mounted[entry.id] ?? [],
+            permissions: entry.permissions, migrations: entry.appliedMigrations,
+            configuration: ConfigurationSchema.redact(entry.configuration, sensitiveKeys: sensitive),
+            signer: entry.signer, installedAt: entry.installedAt,
+            inFlightRequests: running?.gate.count ?? 0, failure: failures[entry.id]
+        )
+    }
+
+    /// Every installed addon, by id.
+    func listAddons() -> [AddonSummary] {
+        registry.values.sorted { $0.id < $1.id }.map(summary(of:))
+    }
+
+    /// One installed addon.
+    func addon(_ id: String) throws -> AddonSummary {
+        guard let entry = registry[id] else { throw Self.notInstalled(id) }
+        return summary(of: entry)
+    }
+
+    /// The catalog's packages.
+    func catalogPackages() -> [CatalogPackage] {
+        catalog.all()
+    }
+
+    /// Verifies an uploaded archive and adds it to the catalog.
+    func addPackage(archiveAt path: String) throws -> (package: CatalogPackage, created: Bool) {
+        try catalog.add(archiveAt: path)
+    }
+
+    /// The manifest of an installed addon, as extracted into its install folder.
+    func installedManifest(_ entry: RegistryEntry) throws -> Manifest {
+        let path = home.absolute(entry.installPath) + "/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BerthError.internalError("manifest_missing", "\(path) is missing")
+        }
+        return try JSONDecoder().decode(Manifest.self, from: data)
+    }
+
+    static func notInstalled(_ id: String) -> BerthError {
+        BerthError.notFound("addon_not_installed", "no addon '\(id)' is installed")
+    }
+
+    func save() throws {
+        try registryStore.save(registry)
+    }
+
+    func publishLifecycle(_ name: String, id: String, version: String) async {
+        await events.publish(Event(name: "berth.addon.\(name)", source: "berth", payload: .object(["id": .string(id), "version": .string(version)])))
+    }
+}

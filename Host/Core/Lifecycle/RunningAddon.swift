@@ -1,0 +1,59 @@
+import BerthLoader
+import BerthStorage
+import PluginAPI
+import Synchronization
+
+/// An addon loaded into this process, with the services handed to it.
+final class RunningAddon: Sendable {
+    let id: String
+    let version: String
+    let library: AddonLibrary
+    let context: AddonContext
+    let connection: SQLiteConnection
+    let gate = RequestGate()
+    let settings: ConfigurationCell
+
+    init(id: String, version: String, library: AddonLibrary, connection: SQLiteConnection, permissions: [String],
+         settings: ConfigurationCell, events: HostEventBus) {
+        self.id = id
+        self.version = version
+        self.library = library
+        self.connection = connection
+        self.settings = settings
+        let database: any AddonDatabase = permissions.contains(Permission.database)
+            ? SQLiteAddonDatabase(connection: connection)
+            : DeniedDatabase(addonID: id)
+        let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id) : DeniedEvents(addonID: id)
+        self.context = AddonContext(
+            addonID: id, database: database,
+            logger: Logger(label: id, handler: HostLogHandler(secrets: { settings.secretValues })),
+            events: bus, configuration: { settings.configuration }
+        )
+    }
+}
+
+/// An addon's configuration, readable from any thread, replaced as a whole.
+final class ConfigurationCell: Sendable {
+    private let state: Mutex<(values: [String: JSONValue], sensitiveKeys: [String])>
+
+    init(values: [String: JSONValue], sensitiveKeys: [String]) {
+        state = Mutex((values, sensitiveKeys))
+    }
+
+    var configuration: AddonConfiguration { state.withLock { AddonConfiguration($0.values) } }
+
+    var values: [String: JSONValue] {
+        get { state.withLock { $0.values } }
+        set { state.withLock { $0.values = newValue } }
+    }
+
+    /// The values of sensitive keys, which logs must never show.
+    var secretValues: [String] {
+        state.withLock { state in
+            state.sensitiveKeys.compactMap { key in
+                if case .string(let value) = state.values[key] { return value }
+                return nil
+            }
+        }
+    }
+}

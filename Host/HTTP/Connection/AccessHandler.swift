@@ -1,0 +1,47 @@
+import CMicroHTTPD
+import PluginAPI
+
+// libmicrohttpd's callbacks. They live here, not in an executable's main.swift, because top-level
+// code there is main-actor isolated and Swift's isolation check traps when a C thread calls it.
+
+/// The access handler: called once when the headers are in, once per body chunk, and once more (the
+/// final call) when the request is complete — again after each resume. The first call creates the
+/// request's state and parks one retain of it in `*con_cls`.
+func berthAccessHandler(
+    _ context: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?,
+    _ version: UnsafePointer<CChar>?,
+    _ uploadData: UnsafePointer<CChar>?,
+    _ uploadDataSize: UnsafeMutablePointer<Int>?,
+    _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let context, let connection, let uploadDataSize, let requestContext else { return .NO }
+    let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
+    let handle = MHDConnection(pointer: connection)
+    if let existing = requestContext.pointee {
+        let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
+        return state.proceed(on: handle, context: server, data: uploadData, size: uploadDataSize)
+    }
+    guard let url, let method else { return .NO }
+    let state = RequestState(method: method, url: url)
+    requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+    server.activeRequests.wrappingAdd(1, ordering: .relaxed)
+    return state.begin(on: handle, context: server)
+}
+
+/// The completion notice: called once for every request the access handler saw, however it ended
+/// (answered, client gone, timeout, daemon stopping). Drops the retain taken on the first call and
+/// clears `*con_cls` so that nothing can release it twice.
+func berthRequestCompleted(
+    _ context: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    _ termination: MHD_RequestTerminationCode
+) {
+    guard let context, let requestContext, let existing = requestContext.pointee else { return }
+    requestContext.pointee = nil
+    Unmanaged<RequestState>.fromOpaque(existing).release()
+    Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue().activeRequests.wrappingSubtract(1, ordering: .releasing)
+}

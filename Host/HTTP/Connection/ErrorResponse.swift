@@ -1,0 +1,60 @@
+import PluginAPI
+
+/// The JSON error answers the server produces itself, in the host's error shape
+/// `{"error":{"code":…,"message":…}}`.
+enum ErrorResponse {
+    /// No route matches the path.
+    static func notFound(_ method: HTTPMethod, _ path: String) -> Response {
+        make(status: 404, code: "not_found", message: "No route for \(method) \(path).")
+    }
+
+    /// The path exists for other methods; `Allow` lists them.
+    static func methodNotAllowed(_ method: HTTPMethod, _ path: String, allowed: [HTTPMethod]) -> Response {
+        var response = make(status: 405, code: "method_not_allowed", message: "\(path) does not answer \(method).")
+        response.headers.add(name: "Allow", value: allowed.map(\.rawValue).joined(separator: ", "))
+        return response
+    }
+
+    /// The body is larger than the route accepts.
+    static func payloadTooLarge(limit: Int) -> Response {
+        make(status: 413, code: "payload_too_large", message: "The request body exceeds \(limit) bytes.")
+    }
+
+    /// The body could not be written to the spool directory.
+    static func spoolFailed() -> Response {
+        make(status: 500, code: "spool_failed", message: "The request body could not be stored.")
+    }
+
+    /// The server is stopping and no longer runs handlers.
+    static func shuttingDown() -> Response {
+        make(status: 503, code: "shutting_down", message: "The server is shutting down.")
+    }
+
+    /// A JSON error response.
+    static func make(status: Int, code: String, message: String) -> Response {
+        var json = "{\"error\":{\"code\":"
+        appendJSONString(code, to: &json)
+        json += ",\"message\":"
+        appendJSONString(message, to: &json)
+        json += "}}"
+        return .json(raw: Array(json.utf8), status: status)
+    }
+
+    private static func appendJSONString(_ text: String, to json: inout String) {
+        json += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": json += "\\\""
+            case "\\": json += "\\\\"
+            case "\n": json += "\\n"
+            case "\r": json += "\\r"
+            case "\t": json += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: json.unicodeScalars.append(scalar)
+            }
+        }
+        json += "\""
+    }
+}

@@ -1,0 +1,60 @@
+import PluginAPI
+import Synchronization
+
+/// One handler invocation, shared between the MHD thread that started it and the task that runs it.
+///
+/// The handler starts with `Task.immediate` on the MHD thread. If it finishes before its first real
+/// suspension, the MHD thread queues the response inline; otherwise the connection is suspended and
+/// the completion resumes it. ``phase`` settles the race between "the MHD thread suspends" and "the
+/// handler completes", which can happen in either order.
+final class HandlerRun: Sendable {
+    /// Where the run stands; every transition is a single atomic step, so exactly one side resumes a
+    /// suspended connection.
+    enum Phase: UInt8, AtomicRepresentable {
+        /// The handler runs and the connection is not (yet) suspended.
+        case running
+        /// The MHD thread suspended the connection; the completion must resume it.
+        case suspended
+        /// The handler returned; its response is in the slot.
+        case completed
+        /// Stop gave up on the handler and resumed the connection to answer 503.
+        case abandoned
+    }
+
+    /// The current phase.
+    let phase = Atomic<Phase>(.running)
+
+    /// The connection to resume. Raw pointers are not Sendable; this one stays valid while the
+    /// connection is suspended (libmicrohttpd neither times out nor closes suspended connections) and
+    /// is only used to resume it, under the context's suspension lock.
+    nonisolated(unsafe) let connection: OpaquePointer
+
+    /// The server state that tracks suspended connections.
+    let context: ServerContext
+
+    private let slot = Mutex<Response?>(nil)
+
+    init(connection: OpaquePointer, context: ServerContext) {
+        self.connection = connection
+        self.context = context
+    }
+
+    /// Stores the handler's response and, if the MHD thread already suspended the connection,
+    /// resumes it. Runs on whatever thread the handler finished on.
+    func complete(with response: Response) {
+        slot.withLock { $0 = response }
+        if phase.exchange(.completed, ordering: .acquiringAndReleasing) == .suspended {
+            context.resume(self)
+        }
+    }
+
+    /// The stored response, taken once.
+    func takeResponse() -> Response? {
+        slot.withLock { $0.take() }
+    }
+
+    /// Marks a suspended run abandoned; true if this call won, and the caller must resume it.
+    func abandonIfSuspended() -> Bool {
+        phase.compareExchange(expected: .suspended, desired: .abandoned, ordering: .acquiringAndReleasing).exchanged
+    }
+}

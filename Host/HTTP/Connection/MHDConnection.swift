@@ -1,0 +1,112 @@
+import CMicroHTTPD
+import PluginAPI
+
+/// The calls the server makes on one libmicrohttpd connection, valid only inside a callback for it
+/// (or, for ``resume()``, while it is suspended).
+struct MHDConnection {
+    /// The connection handle.
+    let pointer: OpaquePointer
+
+    /// The request header fields, in order.
+    func headers() -> HTTPHeaders {
+        HTTPHeaders(values(of: .HEADER_KIND))
+    }
+
+    /// The query parameters, in order; libmicrohttpd has already percent-decoded them and turned
+    /// `+` into spaces.
+    func queryArguments() -> [(name: String, value: String)] {
+        values(of: .GET_ARGUMENT_KIND)
+    }
+
+    /// The first value of header `name` (matched case-insensitively by libmicrohttpd).
+    func header(_ name: StaticString) -> UnsafePointer<CChar>? {
+        name.withUTF8Buffer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { MHD_lookup_connection_value(pointer, .HEADER_KIND, $0.baseAddress) }
+        }
+    }
+
+    /// The declared `Content-Length`, if any and valid.
+    var contentLength: Int? {
+        guard let value = header("Content-Length") else { return nil }
+        return Int(String(cString: value))
+    }
+
+    /// Whether the request carries a body the server would have to read.
+    var hasBody: Bool {
+        if let length = contentLength { return length > 0 }
+        return header("Transfer-Encoding") != nil
+    }
+
+    /// Stops polling the connection until ``resume()``; only valid inside the access handler.
+    func suspend() {
+        MHD_suspend_connection(pointer)
+    }
+
+    /// Queues `response`. `closing` adds `Connection: close`, ending the connection after it.
+    ///
+    /// The body is copied by libmicrohttpd (`.RESPMEM_MUST_COPY`), so no pointer outlives the
+    /// `withUnsafeBytes` scope.
+    func queue(_ response: Response, closing: Bool) -> MHD_Result {
+        let status = (100...999).contains(response.status) ? response.status : 500
+        let handle = response.body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        }
+        guard let handle else { return .NO }
+        defer { MHD_destroy_response(handle) }
+        var hasConnectionField = false
+        for field in response.headers.fields {
+            // libmicrohttpd computes the framing itself and refuses conflicting framing fields.
+            if field.name.equalsIgnoringASCIICase("Content-Length") || field.name.equalsIgnoringASCIICase("Transfer-Encoding") {
+                continue
+            }
+            if field.name.equalsIgnoringASCIICase("Connection") { hasConnectionField = true }
+            _ = MHD_add_response_header(handle, field.name, field.value)
+        }
+        if closing && !hasConnectionField {
+            _ = MHD_add_response_header(handle, "Connection", "close")
+        }
+        return MHD_queue_response(pointer, UInt32(status), handle)
+    }
+
+    private func values(of kind: MHD_ValueKind) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        withUnsafeMutablePointer(to: &fields) { pointer in
+            _ = MHD_get_connection_values_n(self.pointer, kind, appendValue, pointer)
+        }
+        return fields
+    }
+}
+
+/// libmicrohttpd's value iterator: appends one name/value pair to the array `context` points to.
+private func appendValue(
+    _ context: UnsafeMutableRawPointer?,
+    _ kind: MHD_ValueKind,
+    _ key: UnsafePointer<CChar>?,
+    _ keySize: Int,
+    _ value: UnsafePointer<CChar>?,
+    _ valueSize: Int
+) -> MHD_Result {
+    guard let context, let key else { return .YES }
+    let fields = context.assumingMemoryBound(to: [(name: String, value: String)].self)
+    let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
+    let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
+    fields.pointee.append((name: name, value: text))
+    return .YES
+}
+
+private func lowered(_ byte: UInt8) -> UInt8 {
+    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+}
+
+extension String {
+    /// ASCII case-insensitive comparison without allocating lowercased copies.
+    func equalsIgnoringASCIICase(_ other: StaticString) -> Bool {
+        other.withUTF8Buffer { expected in
+            guard utf8.count == expected.count else { return false }
+            for (byte, wanted) in zip(utf8, expected) where lowered(byte) != lowered(wanted) {
+                return false
+            }
+            return true
+        }
+    }
+}

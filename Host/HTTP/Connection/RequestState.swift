@@ -1,0 +1,89 @@
+import CMicroHTTPD
+import PluginAPI
+
+/// What the server knows about one request, from its first access-handler call to its completion
+/// notice.
+///
+/// libmicrohttpd hands it back through `*con_cls`, which holds one retain (taken on the first call,
+/// dropped in the completion callback). It is only touched on the connection's MHD thread: in thread
+/// pool mode a connection stays on one thread, and the handler's task sees a ``HandlerRun``, never
+/// this object.
+final class RequestState {
+    let method: HTTPMethod
+    let path: String
+
+    /// The endpoint found on the first call, when there is one.
+    var endpoint: Endpoint?
+    var parameters: [String: String] = [:]
+
+    /// An answer decided before the handler could run (404, 405, 413, a spool failure), queued on the
+    /// final call, or on the first if the body would otherwise have to be read.
+    var refusal: Response?
+
+    /// The body so far, for buffered routes.
+    var body: [UInt8] = []
+
+    /// The file receiving the body, for spooled routes; created with the first chunk.
+    var spool: BodySpool?
+
+    /// Body bytes received so far, kept or not.
+    var received = 0
+
+    /// The handler invocation, once started.
+    var run: HandlerRun?
+
+    init(method: UnsafePointer<CChar>, url: UnsafePointer<CChar>) {
+        self.method = HTTPMethod(rawValue: String(cString: method))
+        self.path = String(cString: url)
+    }
+
+    /// The first call: route lookup and the checks that need no body. Answers at once only when the
+    /// request is refused and has a body, since the connection then has to close anyway; otherwise
+    /// the answer waits for the final call, which keeps the connection alive.
+    func begin(on connection: MHDConnection, context: ServerContext) -> MHD_Result {
+        switch context.currentRoutes.match(method, path) {
+        case .notFound:
+            refusal = ErrorResponse.notFound(method, path)
+        case .methodNotAllowed(let allowed):
+            refusal = ErrorResponse.methodNotAllowed(method, path, allowed: allowed)
+        case .found(let endpoint, let parameters):
+            self.endpoint = endpoint
+            self.parameters = parameters
+            if let length = connection.contentLength, length > endpoint.body.limit {
+                refusal = ErrorResponse.payloadTooLarge(limit: endpoint.body.limit)
+            }
+        }
+        if let refusal, connection.hasBody {
+            return connection.queue(refusal, closing: true)
+        }
+        return .YES
+    }
+
+    /// Every later call: a body chunk, or the final call that runs the handler or collects its
+    /// response.
+    func proceed(
+        on connection: MHDConnection,
+        context: ServerContext,
+        data: UnsafePointer<CChar>?,
+        size: UnsafeMutablePointer<Int>
+    ) -> MHD_Result {
+        if size.pointee > 0 {
+            let accepted = receive(UnsafeRawBufferPointer(start: data, count: size.pointee), context: context)
+            size.pointee = 0
+            return accepted ? .YES : .NO
+        }
+        if let run {
+            return collect(run, on: connection, context: context)
+        }
+        if let refusal {
+            return connection.queue(refusal, closing: context.draining.load(ordering: .relaxed))
+        }
+        guard let endpoint else {
+            return connection.queue(ErrorResponse.notFound(method, path), closing: true)
+        }
+        if context.refusing.load(ordering: .relaxed) {
+            return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+        }
+        return dispatch(endpoint, on: connection, context: context)
+    }
+}

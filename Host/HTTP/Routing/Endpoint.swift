@@ -1,0 +1,39 @@
+import PluginAPI
+
+/// Answers one request. It never throws: the layer above turns addon errors into responses, so that
+/// the server never has to guess how to report a failure.
+///
+/// The second argument is the request body spooled to disk for ``BodyPolicy/spooled(limit:)``
+/// routes, or `nil` for buffered routes and requests without a body.
+public typealias EndpointHandler = @Sendable (Request, UploadedFile?) async -> Response
+
+/// One registered route: what it answers, who registered it and how it reads the body.
+public struct Endpoint: Sendable {
+    /// The method the endpoint answers.
+    public let method: HTTPMethod
+
+    /// The pattern as registered, e.g. `/api/v1/chat/sessions/:id`.
+    public let pattern: String
+
+    /// Who registered the endpoint (the host or an addon's id); ``RoutingTable/removeAll(owner:)``
+    /// removes by this value.
+    public let owner: String
+
+    /// How the server reads the request body before calling ``handler``.
+    public let body: BodyPolicy
+
+    /// The handler.
+    public let handler: EndpointHandler
+
+    /// The parsed pattern; kept so that rebuilding the routing trie never re-parses strings.
+    let compiled: RoutePattern
+
+    init(method: HTTPMethod, compiled: RoutePattern, owner: String, body: BodyPolicy, handler: @escaping EndpointHandler) {
+        self.method = method
+        self.pattern = compiled.source
+        self.owner = owner
+        self.body = body
+        self.handler = handler
+        self.compiled = compiled
+    }
+}

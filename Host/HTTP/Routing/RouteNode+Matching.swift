@@ -1,0 +1,71 @@
+import PluginAPI
+
+/// Walks the trie over the request path in place: segments are slices of the path, never split into
+/// an array, so a lookup allocates nothing unless it captures parameters.
+extension RouteNode {
+    /// The endpoint answering `method` for the path from `start`, preferring at each level an exact
+    /// segment, then a parameter, then a wildcard, and backtracking when a branch leads nowhere.
+    /// `captures` receives the captured segments in path order.
+    func find(_ method: HTTPMethod, in path: String, from start: String.Index, captures: inout [Substring]) -> Endpoint? {
+        let utf8 = path.utf8
+        let lower = RouteNode.skipSlashes(utf8, from: start)
+        if lower == utf8.endIndex {
+            if let endpoint = endpoints.first(answering: method) { return endpoint }
+            if let endpoint = wildcards.first(answering: method) {
+                captures.append(path[lower...])
+                return endpoint
+            }
+            return nil
+        }
+        let upper = RouteNode.segmentEnd(utf8, from: lower)
+        let segment = path[lower..<upper]
+        if let child = literals[segment], let endpoint = child.find(method, in: path, from: upper, captures: &captures) {
+            return endpoint
+        }
+        if let child = parameter {
+            captures.append(segment)
+            if let endpoint = child.find(method, in: path, from: upper, captures: &captures) { return endpoint }
+            captures.removeLast()
+        }
+        if let endpoint = wildcards.first(answering: method) {
+            captures.append(path[lower...])
+            return endpoint
+        }
+        return nil
+    }
+
+    /// Adds to `methods` every method some route answers for the path from `start`; used only to
+    /// tell a 405 from a 404, so it favours simplicity over speed.
+    func collectMethods(in path: String, from start: String.Index, into methods: inout Set<HTTPMethod>) {
+        let utf8 = path.utf8
+        let lower = RouteNode.skipSlashes(utf8, from: start)
+        for endpoint in wildcards { methods.insert(endpoint.method) }
+        if lower == utf8.endIndex {
+            for endpoint in endpoints { methods.insert(endpoint.method) }
+            return
+        }
+        let upper = RouteNode.segmentEnd(utf8, from: lower)
+        literals[path[lower..<upper]]?.collectMethods(in: path, from: upper, into: &methods)
+        parameter?.collectMethods(in: path, from: upper, into: &methods)
+    }
+
+    private static func skipSlashes(_ utf8: String.UTF8View, from start: String.Index) -> String.Index {
+        var index = start
+        while index < utf8.endIndex, utf8[index] == UInt8(ascii: "/") { utf8.formIndex(after: &index) }
+        return index
+    }
+
+    private static func segmentEnd(_ utf8: String.UTF8View, from start: String.Index) -> String.Index {
+        var index = start
+        while index < utf8.endIndex, utf8[index] != UInt8(ascii: "/") { utf8.formIndex(after: &index) }
+        return index
+    }
+}
+
+extension [Endpoint] {
+    /// The endpoint for `method`; a linear scan, because a path rarely has more than three methods.
+    fileprivate func first(answering method: HTTPMethod) -> Endpoint? {
+        for endpoint in self where endpoint.method == method { return endpoint }
+        return nil
+    }
+}

@@ -1,0 +1,87 @@
+import PluginAPI
+
+/// The set of endpoints the server dispatches to, owned by the host and the addons that registered
+/// them.
+///
+/// A value type: the server swaps whole tables (``HTTPServer/replaceRoutes(_:)``), so a request sees
+/// either the table before a change or the one after, never a mix. Patterns are compiled into a trie
+/// when registered, so lookups do not re-parse them.
+public struct RoutingTable: Sendable {
+    /// Every endpoint, in registration order.
+    public private(set) var endpoints: [Endpoint] = []
+
+    private var root: RouteNode = .empty
+
+    /// Creates an empty table.
+    public init() {}
+
+    /// Registers `handler` for `method` on `pattern`.
+    ///
+    /// `pattern` is made of `/`-separated segments, e.g. `/api/v1/chat/sessions/:id`: a segment
+    /// `:name` captures one path segment into ``PluginAPI/Request/parameters``; a last segment `*`
+    /// matches the rest of the path (possibly empty), captured as `parameters["*"]`. At each level an
+    /// exact segment wins over a parameter, which wins over a wildcard.
+    ///
+    /// - Throws: ``RoutingError`` with ``RoutingError/Code/conflict`` when an endpoint with the same
+    ///   method and pattern shape (parameter names aside) is registered, naming its owner in
+    ///   ``RoutingError/holder``; ``RoutingError/Code/invalidPattern`` for a malformed pattern.
+    public mutating func add(
+        _ method: HTTPMethod,
+        _ pattern: String,
+        owner: String,
+        body: BodyPolicy = .buffered(limit: 1 << 20),
+        handler: @escaping EndpointHandler
+    ) throws(RoutingError) {
+        let compiled = try RoutePattern(parsing: pattern)
+        if let holder = endpoints.first(where: { $0.method == method && $0.compiled.shape == compiled.shape }) {
+            throw RoutingError(
+                code: .conflict,
+                message: "\(method) \(pattern) conflicts with \(holder.method) \(holder.pattern), registered by '\(holder.owner)'.",
+                holder: holder.owner
+            )
+        }
+        endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler))
+        rebuild()
+    }
+
+    /// Removes every endpoint registered by `owner`, e.g. when its addon is unmounted.
+    public mutating func removeAll(owner: String) {
+        let before = endpoints.count
+        endpoints.removeAll { $0.owner == owner }
+        if endpoints.count != before { rebuild() }
+    }
+
+    /// The owners that have at least one endpoint in the table.
+    public var owners: Set<String> {
+        Set(endpoints.map(\.owner))
+    }
+
+    /// Looks up the endpoint for `method` on `path` (the URL path, without the query).
+    ///
+    /// A `HEAD` request without a `HEAD` route is answered by the `GET` route, whose body the server
+    /// then leaves out.
+    public func match(_ method: HTTPMethod, _ path: String) -> RouteMatch {
+        var captures: [Substring] = []
+        if let endpoint = root.find(method, in: path, from: path.startIndex, captures: &captures)
+            ?? (method == .head ? root.find(.get, in: path, from: path.startIndex, captures: &captures) : nil)
+        {
+            return .found(endpoint, parameters: RoutingTable.parameters(endpoint.compiled.parameterNames, captures))
+        }
+        var allowed: Set<HTTPMethod> = []
+        root.collectMethods(in: path, from: path.startIndex, into: &allowed)
+        if allowed.isEmpty { return .notFound }
+        if allowed.contains(.get) { allowed.insert(.head) }
+        return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
+    }
+
+    private static func parameters(_ names: [String], _ captures: [Substring]) -> [String: String] {
+        guard !names.isEmpty else { return [:] }
+        var parameters: [String: String] = Dictionary(minimumCapacity: names.count)
+        for (name, value) in zip(names, captures) { parameters[name] = String(value) }
+        return parameters
+    }
+
+    private mutating func rebuild() {
+        root = RouteNode(building: endpoints.map { ($0.compiled.segments[...], $0) })
+    }
+}

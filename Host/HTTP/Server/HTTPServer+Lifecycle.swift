@@ -1,0 +1,102 @@
+import CMicroHTTPD
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starting and stopping the daemon.
+extension HTTPServer {
+    /// Binds the socket (or adopts ``ServerConfiguration/listenSocket``) and starts libmicrohttpd's
+    /// thread pool.
+    ///
+    /// - Throws: ``HTTPServerError``, e.g. ``HTTPServerError/Code/addressInUse`` with its `errno`.
+    public func start() throws(HTTPServerError) {
+        let configuration = context.configuration
+        try lifecycle.withLock { (state: inout sending Lifecycle) throws(HTTPServerError) -> Void in
+            guard state.stage == .idle else {
+                throw HTTPServerError(code: .alreadyStarted, message: "The server was already started.")
+            }
+            let socket = if let inherited = configuration.listenSocket {
+                try ListenSocket.adopt(inherited)
+            } else {
+                try ListenSocket.bind(host: configuration.host, port: configuration.port)
+            }
+            let port: Int
+            do throws(HTTPServerError) {
+                port = try socket.boundPort()
+            } catch {
+                socket.closeIfOwned()
+                throw error
+            }
+            guard let daemon = startDaemon(on: socket, configuration) else {
+                socket.closeIfOwned()
+                throw HTTPServerError(
+                    code: .daemonFailed,
+                    message: "libmicrohttpd could not start on port \(port) with \(configuration.threads) threads.",
+                    errno: errno
+                )
+            }
+            state = Lifecycle(stage: .running, daemon: daemon, socket: socket, port: port)
+        }
+    }
+
+    /// Stops the server gracefully: stops accepting, lets requests in flight finish until
+    /// `drainTimeout`, then answers the handlers still running with 503 and stops the daemon.
+    ///
+    /// While draining, responses carry `Connection: close` so that keep-alive clients move on.
+    /// Connections suspended on a handler are resumed before the daemon stops (libmicrohttpd never
+    /// times them out and aborts if one is left). A handler still running after the deadline
+    /// finishes in the background; its result is dropped.
+    public func stop(drainTimeout: Duration = .seconds(10)) {
+        let taken = lifecycle.withLock { state -> (daemon: OpaquePointer, socket: ListenSocket?)? in
+            guard state.stage == .running, let daemon = state.daemon else { return nil }
+            state.stage = .stopping
+            return (daemon, state.socket)
+        }
+        guard let taken else { return }
+        let clock = ContinuousClock()
+        context.draining.store(true, ordering: .sequentiallyConsistent)
+        _ = MHD_quiesce_daemon(taken.daemon)
+        wait(until: clock.now + drainTimeout) { context.activeRequests.load(ordering: .acquiring) == 0 }
+
+        context.refusing.store(true, ordering: .sequentiallyConsistent)
+        while !context.abandonSuspended() { pause() }
+        // Give the resumed connections a moment to send their 503 before the daemon closes them.
+        wait(until: clock.now + .milliseconds(100)) { context.activeRequests.load(ordering: .acquiring) == 0 }
+
+        MHD_stop_daemon(taken.daemon)
+        // Closed only after MHD_stop_daemon: until then a polling thread may still use it.
+        taken.socket?.closeIfOwned()
+        lifecycle.withLock { state in
+            state.stage = .stopped
+            state.daemon = nil
+        }
+    }
+
+    private func startDaemon(on socket: ListenSocket, _ configuration: ServerConfiguration) -> OpaquePointer? {
+        let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        let pointer = Unmanaged.passUnretained(context).toOpaque()
+        return berth_mhd_start(
+            flags,
+            nil,
+            socket.descriptor,
+            berthAccessHandler, pointer,
+            berthRequestCompleted, pointer,
+            UInt32(clamping: max(1, configuration.threads)),
+            UInt32(clamping: max(1, configuration.connectionLimit)),
+            UInt32(clamping: max(0, configuration.perIPConnectionLimit)),
+            UInt32(clamping: max(0, configuration.idleTimeoutSeconds)),
+            max(4096, configuration.connectionMemoryLimit)
+        )
+    }
+
+    /// Polls `done` every millisecond until it holds or `deadline` passes. Stop is synchronous and
+    /// rare, so a short sleep loop is simpler than wiring a signal through every completion.
+    private func wait(until deadline: ContinuousClock.Instant, _ done: () -> Bool) {
+        while !done() && ContinuousClock.now < deadline { pause() }
+    }
+
+    private func pause() {
+        usleep(1000)
+    }
+}

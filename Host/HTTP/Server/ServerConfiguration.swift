@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where and how the server listens, and the limits it applies per connection.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind, e.g. `127.0.0.1` or `0.0.0.0`; ignored with ``listenSocket``.
+    public var host: String
+
+    /// The port to bind; 0 lets the kernel pick one, readable afterwards from ``HTTPServer/port``.
+    public var port: Int
+
+    /// The number of libmicrohttpd polling threads; each serves its own connections.
+    public var threads: Int
+
+    /// The most connections open at once; further ones wait in the listen backlog.
+    public var connectionLimit: Int
+
+    /// The most connections open at once from one IP address; 0 means no limit.
+    public var perIPConnectionLimit: Int
+
+    /// How long a connection may stay idle before the server closes it. Connections waiting for a
+    /// handler are not idle and never time out.
+    public var idleTimeoutSeconds: Int
+
+    /// The memory libmicrohttpd may use per connection for headers and read buffers; it also bounds
+    /// the size of each body chunk handed to the server.
+    public var connectionMemoryLimit: Int
+
+    /// The folder in which ``BodyPolicy/spooled(limit:)`` bodies are written.
+    public var spoolDirectory: String
+
+    /// An already listening socket to accept on instead of binding ``host``:``port``, e.g. one
+    /// inherited from a supervisor. The caller keeps it: the server does not close it when it stops.
+    public var listenSocket: Int32?
+
+    /// Creates a configuration; every parameter has a development default.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        threads: Int = ServerConfiguration.processorCount,
+        connectionLimit: Int = 1024,
+        perIPConnectionLimit: Int = 0,
+        idleTimeoutSeconds: Int = 30,
+        connectionMemoryLimit: Int = 64 * 1024,
+        spoolDirectory: String = "/tmp",
+        listenSocket: Int32? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.threads = threads
+        self.connectionLimit = connectionLimit
+        self.perIPConnectionLimit = perIPConnectionLimit
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.connectionMemoryLimit = connectionMemoryLimit
+        self.spoolDirectory = spoolDirectory
+        self.listenSocket = listenSocket
+    }
+
+    /// The number of online processors, at least 1.
+    public static var processorCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}

@@ -1,0 +1,64 @@
+import BerthStorage
+import Foundation
+import PluginAPI
+import Testing
+
+/// The SQLite layer on a real database file.
+struct SQLiteConnectionTests {
+    let folder = NSTemporaryDirectory() + "berth-sqlite-\(UUID().uuidString.prefix(8))"
+
+    func open() throws -> SQLiteConnection {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return try SQLiteConnection(path: folder + "/test.sqlite")
+    }
+
+    @Test func dollarParametersBindOnSQLiteAndValuesRoundTrip() throws {
+        let connection = try open()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try connection.executeScript("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
+        try connection.execute("INSERT INTO t VALUES ($1, $2, $3, $4, $5)", [.integer(42), .real(1.5), .text("héllo"), .blob([0, 1, 255]), .null])
+        let row = try #require(try connection.query("SELECT * FROM t WHERE s = $1", [.text("héllo")]).first)
+        #expect(row["i"] == .integer(42))
+        #expect(row["r"] == .real(1.5))
+        #expect(row["s"] == .text("héllo"))
+        #expect(row["b"] == .blob([0, 1, 255]))
+        #expect(row["n"] == .null)
+    }
+
+    @Test func parametersCanBeReusedAndReordered() throws {
+        let connection = try open()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let row = try #require(try connection.query("SELECT $2 AS second, $1 AS first, $2 AS again", [.text("a"), .text("b")]).first)
+        #expect(row["second"] == .text("b"))
+        #expect(row["first"] == .text("a"))
+        #expect(row["again"] == .text("b"))
+    }
+
+    @Test func aWrongParameterCountIsAClearError() throws {
+        let connection = try open()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let error = try #require(throws: SQLiteError.self) { try connection.query("SELECT $1", []) }
+        #expect(error.code == "sqlite_bind_failed")
+        #expect(error.message.contains("expected 1 parameters"))
+    }
+
+    @Test func anAddonConnectionCannotAttachAnotherDatabase() throws {
+        let connection = try open()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        connection.restrictToOwnFile()
+        let other = try SQLiteConnection(path: folder + "/host.sqlite")
+        try other.executeScript("CREATE TABLE secrets (value TEXT); INSERT INTO secrets VALUES ('hidden')")
+        #expect(throws: SQLiteError.self) {
+            try connection.executeScript("ATTACH DATABASE '\(folder)/host.sqlite' AS host")
+        }
+    }
+
+    @Test func aFailedTransactionLeavesNothingBehind() throws {
+        let connection = try open()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(throws: SQLiteError.self) {
+            try connection.transaction("CREATE TABLE a (x); CREATE TABLE b (y); INSERT INTO missing VALUES (1);")
+        }
+        #expect(try connection.schemaObjects().isEmpty)
+    }
+}
