@@ -6,7 +6,7 @@ import Testing
 struct MigrationRunnerTests {
     let folder = NSTemporaryDirectory() + "berth-migrations-\(UUID().uuidString.prefix(8))"
 
-    func runner() throws -> MigrationRunner<SQLiteConnection> {
+    func runner() throws -> MigrationRunner {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return MigrationRunner(database: try SQLiteConnection(path: folder + "/addon.sqlite"))
     }

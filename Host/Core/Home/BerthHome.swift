@@ -36,9 +36,6 @@ public struct BerthHome: Sendable {
     /// The generated admin token.
     public var adminTokenFile: String { stateDirectory + "/admin-token" }
 
-    /// The SQLite database of addon `id`.
-    public func databaseFile(for id: String) -> String { dataDirectory + "/\(id).sqlite" }
-
     /// A path relative to the home, for answers and the registry.
     public func relative(_ path: String) -> String {
         path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path

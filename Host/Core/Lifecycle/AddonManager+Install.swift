@@ -31,9 +31,9 @@ extension AddonManager {
             throw BerthError.conflict("prefix_conflict", "mount prefix \(manifest.mountPrefix) of \(manifest.id) overlaps the prefix held by \(holder)")
         }
         let settings = try resolveConfiguration(manifest, provided: request.config ?? [:])
-        let databasePath = home.databaseFile(for: manifest.id)
-        if FileSystem.exists(databasePath) {
-            throw BerthError.conflict("data_exists", "\(home.relative(databasePath)) already exists; it is not recorded as any installed addon's data, so it is left untouched: move it away to install \(manifest.id)")
+        let location = home.relative(backend.location(of: manifest.id))
+        if (try? backend.namespaceExists(manifest.id)) != false {
+            throw BerthError.conflict("data_exists", "\(location) already exists; it is not recorded as any installed addon's data, so it is left untouched: move it away to install \(manifest.id)")
         }
         clock.lap("check")
 
@@ -45,13 +45,13 @@ extension AddonManager {
             _ = try runProbe(library: libraryPath, manifest: manifest)
             clock.lap("probe")
             let migrations = try loadMigrations(manifest, installPath: installPath)
-            let connection = try openDatabase(databasePath, undo: &undo)
-            let applied = try runMigrations(migrations, on: connection)
+            let data = try createNamespace(manifest.id, undo: &undo)
+            let applied = try runMigrations(migrations, on: data)
             clock.lap("migrate")
             let library = try loadLibrary(libraryPath, manifest: manifest)
             clock.lap("load")
             let addon = RunningAddon(
-                id: manifest.id, version: manifest.version, library: library, connection: connection,
+                id: manifest.id, version: manifest.version, library: library, data: data,
                 permissions: manifest.permissions, settings: ConfigurationCell(values: settings, sensitiveKeys: manifest.sensitiveKeys), events: events
             )
             try await start(addon, undo: &undo)
@@ -61,7 +61,7 @@ extension AddonManager {
             clock.lap("mount")
             let entry = RegistryEntry(
                 id: manifest.id, version: manifest.version, state: .active, mountPrefix: manifest.mountPrefix,
-                installPath: home.relative(installPath), library: manifest.library, database: home.relative(databasePath),
+                installPath: home.relative(installPath), library: manifest.library, database: location,
                 files: try hashInstalledFiles(installPath), appliedMigrations: applied, permissions: manifest.permissions,
                 configuration: settings, signer: package.signer, packageSHA256: package.archiveSHA256,
                 installedAt: ISO8601DateFormatter().string(from: Date())
@@ -107,14 +107,11 @@ extension AddonManager {
         guard unknown.isEmpty else {
             throw BerthError.unprocessable("unknown_permission", "package \(manifest.id) requests unknown permissions: \(unknown.joined(separator: ", ")); known: \(Permission.known.sorted().joined(separator: ", "))")
         }
-        if !manifest.migrations.isEmpty, !manifest.migrations.contains(where: { $0.dialect == Self.dialect }) {
+        if !manifest.migrations.isEmpty, !manifest.migrations.contains(where: { $0.dialect == backend.dialect }) {
             let dialects = Set(manifest.migrations.map(\.dialect)).sorted().joined(separator: ", ")
-            throw BerthError.unprocessable("missing_dialect", "package \(manifest.id) ships migrations for \(dialects) but this host's database is \(Self.dialect)")
+            throw BerthError.unprocessable("missing_dialect", "package \(manifest.id) ships migrations for \(dialects) but this host's database is \(backend.dialect)")
         }
     }
-
-    /// The SQL dialect of this host's database.
-    static var dialect: String { "sqlite" }
 
     /// The configuration with the schema's defaults, or every violation.
     func resolveConfiguration(_ manifest: Manifest, provided: [String: JSONValue]) throws -> [String: JSONValue] {

@@ -5,7 +5,7 @@ import Foundation
 extension AddonManager {
     /// The migrations of this host's dialect, with their scripts read from the install folder.
     func loadMigrations(_ manifest: Manifest, installPath: String) throws -> [Migration] {
-        try manifest.migrations.filter { $0.dialect == Self.dialect }.map { entry in
+        try manifest.migrations.filter { $0.dialect == backend.dialect }.map { entry in
             func script(_ relative: String) throws -> String {
                 guard let data = FileManager.default.contents(atPath: installPath + "/" + relative) else {
                     throw BerthError.unprocessable("missing_file", "migration \(entry.id) of \(manifest.id): \(relative) is missing")
@@ -16,39 +16,27 @@ extension AddonManager {
         }
     }
 
-    /// Creates the addon's database file, kept to itself; its undo closes and deletes it.
-    func openDatabase(_ path: String, undo: inout UndoStack) throws -> SQLiteConnection {
-        let connection: SQLiteConnection
+    /// Creates the addon's namespace, kept to itself; its undo closes and drops it.
+    func createNamespace(_ id: String, undo: inout UndoStack) throws -> any AddonDataHandle {
+        let data: any AddonDataHandle
         do {
-            connection = try SQLiteConnection(path: path)
+            data = try backend.createNamespace(id)
         } catch {
-            throw BerthError.internalError("database_unavailable", "cannot create \(home.relative(path)): \(error)", cause: error)
+            throw BerthError.internalError("database_unavailable", "cannot create \(home.relative(backend.location(of: id))): \(error)", cause: error)
         }
-        connection.restrictToOwnFile()
-        undo.push("database") {
-            connection.close()
-            Self.deleteDatabaseFiles(path)
+        undo.push("database") { [backend] in
+            data.close()
+            _ = try? backend.dropNamespace(id)
         }
-        return connection
+        return data
     }
 
     /// Applies migrations in order; a failing one is rolled back with every one before it.
-    func runMigrations(_ migrations: [Migration], on connection: SQLiteConnection) throws -> [String] {
+    func runMigrations(_ migrations: [Migration], on data: any AddonDataHandle) throws -> [String] {
         do {
-            return try MigrationRunner(database: connection).applyAll(migrations)
+            return try MigrationRunner(database: data).applyAll(migrations)
         } catch let error as MigrationError {
             throw BerthError.unprocessable(error.code, error.message, cause: error)
-        }
-    }
-
-    /// Deletes a SQLite database with its journal files.
-    /// - Returns: the paths that existed.
-    @discardableResult
-    static func deleteDatabaseFiles(_ path: String) -> [String] {
-        [path, path + "-wal", path + "-shm", path + "-journal"].filter { candidate in
-            guard FileSystem.exists(candidate) else { return false }
-            try? FileManager.default.removeItem(atPath: candidate)
-            return true
         }
     }
 }

@@ -39,15 +39,17 @@ extension AddonManager {
         }
         let manifest = try installedManifest(entry)
         let library = try loadLibrary(installPath + "/" + entry.library, manifest: manifest)
-        let connection: SQLiteConnection
+        guard (try? backend.namespaceExists(entry.id)) == true else {
+            throw BerthError.unprocessable("data_missing", "the data of addon \(entry.id) (\(entry.database)) is missing; refusing to start it on an empty database")
+        }
+        let data: any AddonDataHandle
         do {
-            connection = try SQLiteConnection(path: home.absolute(entry.database))
+            data = try backend.openNamespace(entry.id)
         } catch {
             throw BerthError.internalError("database_unavailable", "cannot open \(entry.database): \(error)", cause: error)
         }
-        connection.restrictToOwnFile()
         return RunningAddon(
-            id: entry.id, version: entry.version, library: library, connection: connection, permissions: entry.permissions,
+            id: entry.id, version: entry.version, library: library, data: data, permissions: entry.permissions,
             settings: ConfigurationCell(values: entry.configuration, sensitiveKeys: manifest.sensitiveKeys), events: events
         )
     }
@@ -57,7 +59,7 @@ extension AddonManager {
         for (id, addon) in running {
             await addon.library.addon.stop(addon.context)
             events.cancelAll(owner: id)
-            addon.connection.close()
+            addon.data.close()
         }
     }
 }

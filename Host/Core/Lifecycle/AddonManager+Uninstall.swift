@@ -12,7 +12,6 @@ extension AddonManager {
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         let manifest = try installedManifest(entry)
         let installPath = home.absolute(entry.installPath)
-        let databasePath = home.absolute(entry.database)
 
         let routes = await unmount(id)
         clock.lap("unmount")
@@ -23,7 +22,7 @@ extension AddonManager {
         let subscriptions = events.cancelAll(owner: id)
         clock.lap("stop")
 
-        let connection = addon?.connection ?? (try? SQLiteConnection(path: databasePath))
+        let connection = addon?.data ?? (try? backend.namespaceExists(id) == true ? backend.openNamespace(id) : nil)
         var leftovers: [String] = []
         var reverted: [String] = []
         if let connection {
@@ -41,7 +40,12 @@ extension AddonManager {
 
         running[id] = nil
         failures[id] = nil
-        let deletedDatabase = Self.deleteDatabaseFiles(databasePath)
+        let deletedDatabase: [String]
+        do {
+            deletedDatabase = try backend.dropNamespace(id)
+        } catch {
+            throw BerthError.internalError("drop_failed", "cannot remove the data of \(id) at \(entry.database): \(error); run the uninstall again", cause: error)
+        }
         let fileCount = entry.files.count
         try? FileSystem.remove(installPath)
         let parent = (installPath as NSString).deletingLastPathComponent
@@ -52,7 +56,7 @@ extension AddonManager {
         try save()
         clock.lap("remove")
 
-        let residue = audit(id: id, installPath: installPath, databasePath: databasePath)
+        let residue = audit(id: id, installPath: installPath)
         clock.lap("audit")
         logger.info("uninstalled", metadata: ["addon": id, "version": entry.version, "residue": "\(residue.count)"])
         await publishLifecycle("uninstalled", id: id, version: entry.version)
@@ -60,7 +64,7 @@ extension AddonManager {
             id: id, version: entry.version,
             removed: .init(
                 routes: routes, migrationsReverted: reverted,
-                database: deletedDatabase.isEmpty ? nil : home.relative(databasePath),
+                database: deletedDatabase.isEmpty ? nil : entry.database,
                 installPath: entry.installPath, files: fileCount, subscriptions: subscriptions, registryEntry: true
             ),
             leftByDownMigrations: leftovers, residue: residue, timingsMilliseconds: clock.report
@@ -69,11 +73,12 @@ extension AddonManager {
 
     /// Everything of addon `id` still present anywhere Berth keeps state: must be empty after an
     /// uninstall.
-    func audit(id: String, installPath: String, databasePath: String) -> [String] {
+    func audit(id: String, installPath: String) -> [String] {
         var residue: [String] = []
         if registry[id] != nil { residue.append("registry entry \(id) in \(home.relative(home.registryFile))") }
         if let onDisk = try? registryStore.load(), onDisk[id] != nil { residue.append("registry entry \(id) on disk") }
-        for path in [databasePath, databasePath + "-wal", databasePath + "-shm", databasePath + "-journal", installPath, home.addonsDirectory + "/\(id)"] where FileSystem.exists(path) {
+        residue += backend.residue(of: id)
+        for path in [installPath, home.addonsDirectory + "/\(id)"] where FileSystem.exists(path) {
             residue.append("file \(home.relative(path))")
         }
         let staging = (try? FileManager.default.contentsOfDirectory(atPath: home.stagingDirectory)) ?? []

@@ -1,6 +1,7 @@
 import BerthHTTP
 import BerthLoader
 import BerthPackages
+import BerthStorage
 import Foundation
 import PluginAPI
 
@@ -17,6 +18,7 @@ public actor AddonManager {
     let server: HTTPServer
     let events: HostEventBus
     let probe: AddonProbe
+    let backend: any AddonDataBackend
     let logger: Logger
 
     /// Installed addons as recorded in `addon_registry.json`.
@@ -34,8 +36,9 @@ public actor AddonManager {
     static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/cluster", "/admin"]
 
     /// Creates the manager for `home`; nothing is loaded until ``startUp()``.
-    public init(home: BerthHome, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
+    public init(home: BerthHome, backend: any AddonDataBackend, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
         self.home = home
+        self.backend = backend
         self.registryStore = RegistryStore(path: home.registryFile)
         self.verifier = PackageVerifier(trustStore: trustStore)
         self.catalog = Catalog(home: home, verifier: verifier)

@@ -9,19 +9,19 @@ final class RunningAddon: Sendable {
     let version: String
     let library: AddonLibrary
     let context: AddonContext
-    let connection: SQLiteConnection
+    let data: any AddonDataHandle
     let gate = RequestGate()
     let settings: ConfigurationCell
 
-    init(id: String, version: String, library: AddonLibrary, connection: SQLiteConnection, permissions: [String],
+    init(id: String, version: String, library: AddonLibrary, data: any AddonDataHandle, permissions: [String],
          settings: ConfigurationCell, events: HostEventBus) {
         self.id = id
         self.version = version
         self.library = library
-        self.connection = connection
+        self.data = data
         self.settings = settings
         let database: any AddonDatabase = permissions.contains(Permission.database)
-            ? SQLiteAddonDatabase(connection: connection)
+            ? data.database
             : DeniedDatabase(addonID: id)
         let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id) : DeniedEvents(addonID: id)
         self.context = AddonContext(

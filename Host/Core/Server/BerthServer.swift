@@ -1,5 +1,6 @@
 import BerthHTTP
 import BerthPackages
+import BerthStorage
 import Dispatch
 import Foundation
 import Glibc
@@ -28,7 +29,8 @@ public enum BerthServer {
         if let threads = settings.threads { configuration.threads = threads }
         let server = HTTPServer(configuration: configuration, routes: RoutingTable())
         let events = HostEventBus()
-        let manager = try AddonManager(home: home, trustStore: trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
+        let backend = SQLiteBackend(folder: home.dataDirectory)
+        let manager = try AddonManager(home: home, backend: backend, trustStore: trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
         let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: token), maxPackageBytes: settings.maxPackageBytes)
         try server.updateRoutes { try admin.register(in: &$0) }
         await manager.startUp()

@@ -2,12 +2,12 @@
 ///
 /// The runner works on anything that can run a script atomically, so the SQLite and PostgreSQL
 /// backends share it.
-public struct MigrationRunner<Database: MigrationTarget>: Sendable {
+public struct MigrationRunner: Sendable {
     /// The database the migrations run in.
-    public let database: Database
+    public let database: any MigrationTarget
 
     /// Creates a runner for `database`.
-    public init(database: Database) {
+    public init(database: any MigrationTarget) {
         self.database = database
     }
 

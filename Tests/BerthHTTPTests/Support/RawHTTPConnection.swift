@@ -47,9 +47,14 @@ final class RawHTTPConnection {
         close(descriptor)
     }
 
+    /// Sends `GET path` with optional headers, then reads the response.
+    func request(_ path: String, headers: [(String, String)] = []) throws -> TestResponse {
+        try request("GET", path, headers: headers)
+    }
+
     /// Sends `method path` with optional headers and body, then reads the response.
     func request(
-        _ method: String = "GET",
+        _ method: String,
         _ path: String,
         headers: [(String, String)] = [],
         body: [UInt8]? = nil
