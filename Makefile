@@ -10,9 +10,10 @@ build: deps
 run: build
 	tools/scripts/run-dev.sh
 
+# The suite runs against a throw-away PostgreSQL server on loopback, started and stopped here.
 test: deps
 	swift build --build-tests
-	swift test --skip-build
+	tools/scripts/with-postgres.sh swift test --skip-build
 
 bench: deps
 	tools/bench/run.sh

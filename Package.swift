@@ -32,10 +32,11 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Host/C/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CArchive", path: "Host/C/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Host/C/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Host/C/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Host layers.
         .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
-        .target(name: "BerthStorage", dependencies: ["CSQLite", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
+        .target(name: "BerthStorage", dependencies: ["CSQLite", "CPostgres", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
         .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
@@ -52,6 +53,7 @@ let package = Package(
         .target(name: "BerthTestSupport", dependencies: ["BerthPackages"], path: "Tests/BerthTestSupport", swiftSettings: swift6),
         .testTarget(name: "BerthHTTPTests", dependencies: ["BerthHTTP"], swiftSettings: swift6),
         .testTarget(name: "BerthStorageTests", dependencies: ["BerthStorage"], swiftSettings: swift6),
+        .testTarget(name: "BerthPostgresTests", dependencies: ["BerthStorage", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
