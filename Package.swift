@@ -45,7 +45,14 @@ let package = Package(
             path: "Host/Core",
             swiftSettings: swift6
         ),
-        .executableTarget(name: "berth", dependencies: ["BerthCore"], path: "Host/berth", swiftSettings: swift6),
+        // The host binary is stripped like any packaged binary. Its symbol table would otherwise list
+        // local helpers the compiler emits into every client of PluginAPI (outlined copies,
+        // witness-table caches, emit-into-client functions): not a copy of PluginAPI, whose one copy
+        // is libPluginAPI.so (proved at run time by the integration tests), but they read as one.
+        .executableTarget(
+            name: "berth", dependencies: ["BerthCore"], path: "Host/berth", swiftSettings: swift6,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all"])]
+        ),
         .executableTarget(name: "addonctl", dependencies: ["BerthPackages"], path: "tools/addonctl", swiftSettings: swift6),
 
         // Tests. BerthTestSupport finds the built products, runs the real `berth` binary and builds

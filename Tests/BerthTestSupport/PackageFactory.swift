@@ -51,17 +51,24 @@ public struct PackageFactory: Sendable {
             }
             entries.append(MigrationEntry(id: migration.id, dialect: "sqlite", up: "migrations/sqlite/\(migration.id).up.sql", down: "migrations/sqlite/\(migration.id).down.sql"))
         }
-        let toolchain = try Command.run(BuiltProducts.berth, ["version"]).output
-        var manifest = Manifest(
-            id: id, version: version, pluginAPI: ">=1.0.0 <2.0.0", abi: 1,
-            toolchain: Self.field(after: "Swift ", in: toolchain), architecture: Self.field(after: ", ", in: toolchain, last: true),
-            library: "lib/lib\(product).so", mountPrefix: mountPrefix, permissions: ["database", "events"],
-            migrations: entries, files: [:]
-        )
+        var manifest = try Self.manifest(id: id, version: version, product: product, mountPrefix: mountPrefix)
+        manifest.migrations = entries
         change(&manifest)
         let output = folder + "/\(id)-\(version)-\(UUID().uuidString.prefix(6)).berth"
         _ = try PackageBuilder(manifest: manifest, files: files, signingKey: signer ?? key).build(to: output)
         return output
+    }
+
+    /// A manifest for the library of `product` with this host's ABI, toolchain and architecture, and
+    /// no files listed yet.
+    public static func manifest(id: String, version: String = "1.0.0", product: String, mountPrefix: String) throws -> Manifest {
+        let toolchain = try Command.run(BuiltProducts.berth, ["version"]).output
+        return Manifest(
+            id: id, version: version, pluginAPI: ">=1.0.0 <2.0.0", abi: 1,
+            toolchain: field(after: "Swift ", in: toolchain), architecture: field(after: ", ", in: toolchain, last: true),
+            library: "lib/lib\(product).so", mountPrefix: mountPrefix, permissions: ["database", "events"],
+            files: [:]
+        )
     }
 
     /// Reads the word after `marker` in `berth version`'s line.

@@ -33,6 +33,9 @@ struct AdminAPI: Sendable {
         try admin(.delete, "/api/v1/marketplace/uninstall/:id", in: &table) { request, _ in
             JSONResponse.make(try await manager.uninstall(request.parameters["id"] ?? ""))
         }
+        try admin(.get, "/api/v1/host", in: &table) { _, _ in
+            JSONResponse.make(HostReport.current)
+        }
         try admin(.get, "/api/v1/addons", in: &table) { _, _ in
             JSONResponse.make(["addons": await manager.listAddons()])
         }

@@ -36,15 +36,13 @@ final class RawHTTPConnection {
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard result == 0 else {
-            let code = errno
-            close(descriptor)
-            throw Failure.connectFailed(code)
-        }
+        // No close here: a class init that throws once every property is set still runs deinit,
+        // which closes the socket; closing twice could close a descriptor another test just opened.
+        guard result == 0 else { throw Failure.connectFailed(errno) }
     }
 
     deinit {
-        close(descriptor)
+        if descriptor >= 0 { close(descriptor) }
     }
 
     /// Sends `GET path` with optional headers, then reads the response.

@@ -1,0 +1,966 @@
+#!/usr/bin/env python3
+"""The Berth benchmark driver (issue 6), run by tools/bench/run.sh after the builds.
+
+Measures six figures, each beside its anchor in the same run, and writes
+bench/results/<date>-<host>.json, bench/results/<date>-<host>.md and bench/results/latest.md.
+Standard library only. Every knob has an environment variable (see bench/README.md).
+"""
+import argparse
+import datetime
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ADMIN_TOKEN = "bench-admin-token-not-secret"
+GREETER_ROUTE = "/api/v1/greet/hello"
+HEALTH_ROUTE = "/health"
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Settings:
+    def __init__(self, args):
+        quick = os.environ.get("BENCH_QUICK") == "1"
+        self.bin = args.bin
+        self.work = os.path.abspath(args.work)
+        self.results = os.path.abspath(args.results)
+        self.repo = os.path.abspath(args.repo)
+        self.c_server = args.c_server
+        self.venv = args.venv
+        self.bench_addon = args.bench_addon
+        self.bench_addon_origin = args.bench_addon_origin
+        self.quick = quick
+        self.duration = env_int("BENCH_DURATION", 2 if quick else 5)
+        self.runs = env_int("BENCH_RUNS", 2 if quick else 5)
+        self.scale_runs = env_int("BENCH_SCALE_RUNS", 2 if quick else 3)
+        self.startups = env_int("BENCH_STARTUPS", 2 if quick else 3)
+        self.swap_runs = env_int("BENCH_SWAP_RUNS", 1 if quick else 3)
+        self.cycles = env_int("BENCH_CYCLES", 20 if quick else 30)
+        self.warmup_cycles = 3
+        self.connections = env_int("BENCH_CONNECTIONS", 64)
+        levels = os.environ.get("BENCH_SCALE_LEVELS", "1,10" if quick else "1,10,50,100")
+        self.levels = sorted({int(level) for level in levels.split(",") if level.strip()})
+        self.base_port = env_int("BENCH_BASE_PORT", 18600)
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) >= 2:
+            half = len(cpus) // 2
+            self.load_cpus, self.server_cpus = cpus[:half], cpus[half:]
+            self.pinned = True
+        else:
+            self.load_cpus, self.server_cpus = cpus, cpus
+            self.pinned = False
+        self.server_threads = env_int("BENCH_SERVER_THREADS", len(self.server_cpus))
+        self.wrk_threads = max(1, len(self.load_cpus))
+
+    def cpu_list(self, cpus):
+        return ",".join(str(cpu) for cpu in cpus)
+
+
+def log(message):
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[bench {stamp}] {message}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics
+
+
+def summarize(values):
+    values = [value for value in values if value is not None]
+    if not values:
+        return None
+    median = statistics.median(values)
+    return {
+        "median": median,
+        "min": min(values),
+        "max": max(values),
+        "spread_percent": (max(values) - min(values)) / median * 100 if median else 0.0,
+        "runs": values,
+    }
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency_summary(values):
+    if not values:
+        return None
+    return {
+        "median": statistics.median(values),
+        "p95": percentile(values, 0.95),
+        "min": min(values),
+        "max": max(values),
+        "count": len(values),
+        "samples": values,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# wrk
+
+
+UNIT_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def parse_time(text):
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        return None
+    return float(match.group(1)) * UNIT_SECONDS[match.group(2)] * 1000.0  # milliseconds
+
+
+def parse_wrk(output):
+    result = {"requests_per_second": None, "p50_ms": None, "p90_ms": None, "p99_ms": None, "requests": None,
+              "non_2xx": 0, "socket_errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0}}
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if match:
+        result["requests_per_second"] = float(match.group(1))
+    for label, key in (("50%", "p50_ms"), ("90%", "p90_ms"), ("99%", "p99_ms")):
+        match = re.search(r"^\s+" + re.escape(label) + r"\s+(\S+)", output, re.MULTILINE)
+        if match:
+            result[key] = parse_time(match.group(1))
+    match = re.search(r"(\d+) requests in", output)
+    if match:
+        result["requests"] = int(match.group(1))
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if match:
+        result["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"), map(int, match.groups())))
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if match:
+        result["non_2xx"] = int(match.group(1))
+    result["failed"] = result["non_2xx"] + sum(result["socket_errors"].values())
+    return result
+
+
+def wrk(settings, url, duration=None):
+    duration = duration or settings.duration
+    command = ["wrk", f"-t{settings.wrk_threads}", f"-c{settings.connections}", f"-d{duration}s", "--latency", url]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    if completed.returncode != 0:
+        raise RuntimeError(f"wrk failed on {url}: {completed.stderr.strip()}")
+    result = parse_wrk(completed.stdout)
+    if result["requests_per_second"] is None:
+        raise RuntimeError(f"cannot parse wrk output for {url}:\n{completed.stdout}")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP helpers
+
+
+def request(port, method, path, body=None, token=None, timeout=30.0):
+    """One request on a fresh connection: (status, parsed JSON or text, client milliseconds)."""
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if body is not None and not isinstance(body, (bytes, bytearray)):
+        body = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.perf_counter()
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        elapsed = (time.perf_counter() - started) * 1000.0
+    finally:
+        connection.close()
+    try:
+        parsed = json.loads(data) if data else None
+    except ValueError:
+        parsed = data.decode(errors="replace")
+    return response.status, parsed, elapsed
+
+
+def health_ok(port, path=HEALTH_ROUTE):
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2.0)
+        connection.request("GET", path)
+        status = connection.getresponse().status
+        connection.close()
+        return status == 200
+    except OSError:
+        return False
+    except http.client.HTTPException:
+        return False
+
+
+def port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def pick_port(settings, offset):
+    for port in range(settings.base_port + offset, settings.base_port + offset + 200, 7):
+        if port_free(port):
+            return port
+    raise RuntimeError("no free port near %d" % (settings.base_port + offset))
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes
+
+
+class Server:
+    """A server process pinned to the server CPUs; stopped with SIGTERM."""
+
+    def __init__(self, settings, name, argv, port, ready_path, env=None, cwd=None):
+        self.settings = settings
+        self.name = name
+        self.argv = argv
+        self.port = port
+        self.ready_path = ready_path
+        self.env = env
+        self.cwd = cwd
+        self.process = None
+        self.log_path = os.path.join(settings.work, "logs", f"{name}.log")
+
+    def start(self, timeout=60.0):
+        """Starts the process and returns milliseconds from spawn to the first 200 on ready_path."""
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        log_file = open(self.log_path, "a")
+        log_file.write(f"\n--- start {time.strftime('%H:%M:%S')} ---\n")
+        log_file.flush()
+        argv = self.argv
+        if self.settings.pinned:
+            argv = ["taskset", "-c", self.settings.cpu_list(self.settings.server_cpus)] + argv
+        environment = dict(os.environ)
+        environment.update(self.env or {})
+        started = time.perf_counter()
+        self.process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, env=environment, cwd=self.cwd,
+                                        start_new_session=True)
+        log_file.close()
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            if health_ok(self.port, self.ready_path):
+                return (time.perf_counter() - started) * 1000.0
+            time.sleep(0.002)
+        raise RuntimeError(f"{self.name} did not answer {self.ready_path} within {timeout} s; see {self.log_path}")
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return None
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def berth_server(settings, name, home, port):
+    env = {
+        "BERTH_HOME": home,
+        "BERTH_HOST": "127.0.0.1",
+        "BERTH_PORT": str(port),
+        "BERTH_ADMIN_TOKEN": ADMIN_TOKEN,
+        "BERTH_TRUSTED_KEYS": os.path.join(settings.work, "keys", "bench.pub"),
+        "BERTH_THREADS": str(settings.server_threads),
+    }
+    os.makedirs(home, exist_ok=True)
+    return Server(settings, name, [os.path.join(settings.bin, "berth"), "serve"], port, HEALTH_ROUTE, env=env)
+
+
+# ---------------------------------------------------------------------------------------------
+# Packages
+
+
+def run(command, **kwargs):
+    completed = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout}{completed.stderr}")
+    return completed.stdout
+
+
+def prepare_packages(settings, bench_count):
+    """Signs the bench's packages with a key of its own: greeter, ai_chatbot and bench_0001…"""
+    keys = os.path.join(settings.work, "keys")
+    packages = os.path.join(settings.work, "packages")
+    sources = os.path.join(settings.work, "addons")
+    for folder in (keys, packages, sources):
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+    addonctl = os.path.join(settings.bin, "addonctl")
+    run([addonctl, "keygen", "bench", "--out-dir", keys])
+    key = os.path.join(keys, "bench.key")
+    for folder, product in (("greeter", "Greeter"), ("ai_chatbot", "AIChatbot")):
+        run([addonctl, "pack", os.path.join(settings.repo, "Addons", folder), "--key", key,
+             "--library", os.path.join(settings.bin, f"lib{product}.so"), "--out", packages + "/"])
+    for number in range(1, bench_count + 1):
+        addon_id = bench_id(number)
+        folder = os.path.join(sources, addon_id)
+        os.makedirs(folder)
+        with open(os.path.join(folder, "addon.json"), "w") as manifest:
+            json.dump({
+                "id": addon_id, "version": "1.0.0", "name": f"Bench addon {number}",
+                "description": "Generated by the bench: one GET /hello route, no migrations.",
+                "product": "BenchAddon", "mountPrefix": bench_prefix(number), "permissions": [],
+                "configSchema": {"type": "object", "properties": {}},
+            }, manifest)
+        run([addonctl, "pack", folder, "--key", key, "--library", settings.bench_addon, "--out", packages + "/"])
+    return packages
+
+
+def bench_id(number):
+    return f"bench_{number:04d}"
+
+
+def bench_prefix(number):
+    return f"/api/v1/bench/a{number:04d}"
+
+
+def package_path(settings, addon_id):
+    return os.path.join(settings.work, "packages", f"{addon_id}-1.0.0.berth")
+
+
+def upload(server, settings, addon_id):
+    with open(package_path(settings, addon_id), "rb") as archive:
+        status, body, _ = request(server.port, "POST", "/api/v1/marketplace/packages", archive.read(), token=ADMIN_TOKEN)
+    if status not in (200, 201):
+        raise RuntimeError(f"upload of {addon_id} answered {status}: {body}")
+
+
+def install(server, addon_id):
+    status, body, elapsed = request(server.port, "POST", "/api/v1/marketplace/install",
+                                    {"id": addon_id, "version": "1.0.0"}, token=ADMIN_TOKEN)
+    if status != 201:
+        raise RuntimeError(f"install of {addon_id} answered {status}: {body}")
+    return body, elapsed
+
+
+def uninstall(server, addon_id):
+    status, body, elapsed = request(server.port, "DELETE", f"/api/v1/marketplace/uninstall/{addon_id}", token=ADMIN_TOKEN)
+    if status != 200:
+        raise RuntimeError(f"uninstall of {addon_id} answered {status}: {body}")
+    if body.get("residue"):
+        raise RuntimeError(f"uninstall of {addon_id} left residue: {body['residue']}")
+    return body, elapsed
+
+
+def expect_hello(server, path):
+    status, body, _ = request(server.port, "GET", path)
+    if status != 200 or body != "Hello!":
+        raise RuntimeError(f"{server.name} {path} answered {status} {body!r}, expected 200 'Hello!'")
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def figure_request_path(settings, targets):
+    """Figures 1 and 2: the targets are loaded in interleaved rounds so drift hits all alike."""
+    for name, url in targets:
+        log(f"warm-up {name}")
+        wrk(settings, url, duration=1)
+    runs = {name: [] for name, _ in targets}
+    for round_number in range(settings.runs):
+        for name, url in targets:
+            result = wrk(settings, url)
+            runs[name].append(result)
+            log(f"round {round_number + 1}/{settings.runs} {name}: {result['requests_per_second']:.0f} req/s, "
+                f"p50 {result['p50_ms']:.3f} ms, p99 {result['p99_ms']:.3f} ms, failed {result['failed']}")
+    figures = {}
+    for name, url in targets:
+        figures[name] = {
+            "url": url,
+            "requests_per_second": summarize([run["requests_per_second"] for run in runs[name]]),
+            "p50_ms": summarize([run["p50_ms"] for run in runs[name]]),
+            "p99_ms": summarize([run["p99_ms"] for run in runs[name]]),
+            "failed": sum(run["failed"] for run in runs[name]),
+            "runs": runs[name],
+        }
+    return figures, runs
+
+
+def paired_ratio(runs, numerator, denominator):
+    """Median and range of the per-round ratios numerator/denominator (the same round's runs)."""
+    if numerator not in runs or denominator not in runs:
+        return None
+    ratios = [top["requests_per_second"] / bottom["requests_per_second"]
+              for top, bottom in zip(runs[numerator], runs[denominator]) if bottom["requests_per_second"]]
+    return summarize(ratios)
+
+
+def figure_lifecycle(settings, server):
+    """Figure 3: install and uninstall of ai_chatbot (2 migrations), client and server timings."""
+    upload(server, settings, "ai_chatbot")
+    installs, uninstalls = [], []
+    for cycle in range(settings.warmup_cycles + settings.cycles):
+        installed, install_ms = install(server, "ai_chatbot")
+        removed, uninstall_ms = uninstall(server, "ai_chatbot")
+        if cycle >= settings.warmup_cycles:
+            installs.append({"client_ms": install_ms, "server": installed.get("timingsMilliseconds", {})})
+            uninstalls.append({"client_ms": uninstall_ms, "server": removed.get("timingsMilliseconds", {})})
+    steps = {}
+    for sample in installs:
+        for step, value in sample["server"].items():
+            steps.setdefault(step, []).append(value)
+    uninstall_steps = {}
+    for sample in uninstalls:
+        for step, value in sample["server"].items():
+            uninstall_steps.setdefault(step, []).append(value)
+    probe_share = [s["server"]["probe"] / s["server"]["total"] for s in installs
+                   if s["server"].get("total") and "probe" in s["server"]]
+    probe_load_share = [(s["server"]["probe"] + s["server"].get("load", 0.0)) / s["server"]["total"] for s in installs
+                        if s["server"].get("total") and "probe" in s["server"]]
+    status, body, _ = request(server.port, "POST", "/api/v1/marketplace/upgrade",
+                              {"id": "ai_chatbot", "version": "1.0.0"}, token=ADMIN_TOKEN)
+    no_route = status == 404 and isinstance(body, dict) and body.get("error", {}).get("code") == "not_found"
+    upgrade = {
+        "measured": False,
+        "note": "not implemented yet" if no_route else "endpoint answers but this bench does not measure it yet",
+        "probe_answer": {"status": status, "body": body},
+    }
+    return {
+        "addon": "ai_chatbot 1.0.0 (2 migrations, signed)",
+        "cycles": settings.cycles,
+        "warmup_cycles": settings.warmup_cycles,
+        "install_client_ms": latency_summary([s["client_ms"] for s in installs]),
+        "install_server_ms": latency_summary([s["server"].get("total") for s in installs if "total" in s["server"]]),
+        "install_steps_median_ms": {step: statistics.median(values) for step, values in steps.items()},
+        "probe_share": summarize(probe_share),
+        "probe_and_load_share": summarize(probe_load_share),
+        "uninstall_client_ms": latency_summary([s["client_ms"] for s in uninstalls]),
+        "uninstall_server_ms": latency_summary([s["server"].get("total") for s in uninstalls if "total" in s["server"]]),
+        "uninstall_steps_median_ms": {step: statistics.median(values) for step, values in uninstall_steps.items()},
+        "upgrade": upgrade,
+        "samples": {"install": installs, "uninstall": uninstalls},
+    }
+
+
+def figure_hot_swap(settings, server):
+    """Figure 5: /health under load, alternating quiet runs and runs with an install/uninstall loop."""
+    quiet, swapping = [], []
+    for round_number in range(settings.swap_runs):
+        quiet.append(wrk(settings, server.url(HEALTH_ROUTE)))
+        stop = threading.Event()
+        counts = {"installs": 0, "uninstalls": 0, "errors": []}
+
+        def swap_loop():
+            while not stop.is_set():
+                try:
+                    install(server, "ai_chatbot")
+                    counts["installs"] += 1
+                    uninstall(server, "ai_chatbot")
+                    counts["uninstalls"] += 1
+                except Exception as error:  # recorded, the loop goes on
+                    counts["errors"].append(str(error))
+                    time.sleep(0.05)
+
+        worker = threading.Thread(target=swap_loop, daemon=True)
+        worker.start()
+        result = wrk(settings, server.url(HEALTH_ROUTE))
+        stop.set()
+        worker.join(timeout=60)
+        result["swap"] = {"installs": counts["installs"], "uninstalls": counts["uninstalls"], "admin_errors": counts["errors"]}
+        swapping.append(result)
+        log(f"hot swap round {round_number + 1}/{settings.swap_runs}: quiet {quiet[-1]['requests_per_second']:.0f} req/s, "
+            f"swapping {result['requests_per_second']:.0f} req/s, failed {result['failed']}, "
+            f"{counts['installs']} installs / {counts['uninstalls']} uninstalls, {len(counts['errors'])} admin errors")
+    status, body, _ = request(server.port, "GET", "/api/v1/addons/ai_chatbot", token=ADMIN_TOKEN)
+    if status == 200:
+        uninstall(server, "ai_chatbot")
+
+    def describe(runs):
+        return {
+            "requests_per_second": summarize([run["requests_per_second"] for run in runs]),
+            "p99_ms": summarize([run["p99_ms"] for run in runs]),
+            "failed": sum(run["failed"] for run in runs),
+            "non_2xx": sum(run["non_2xx"] for run in runs),
+            "socket_errors": sum(sum(run["socket_errors"].values()) for run in runs),
+            "requests": sum(run["requests"] or 0 for run in runs),
+            "runs": runs,
+        }
+
+    figure = {"route": HEALTH_ROUTE, "swapped_addon": "ai_chatbot", "quiet": describe(quiet), "swapping": describe(swapping)}
+    figure["swapping"]["installs"] = sum(run["swap"]["installs"] for run in swapping)
+    figure["swapping"]["uninstalls"] = sum(run["swap"]["uninstalls"] for run in swapping)
+    figure["swapping"]["admin_errors"] = sum(len(run["swap"]["admin_errors"]) for run in swapping)
+    figure["ratio"] = summarize([s["requests_per_second"] / q["requests_per_second"] for q, s in zip(quiet, swapping)])
+    return figure
+
+
+def figure_scale(settings, port):
+    """Figures 4 and 6: start-up, requests/s and RSS with 0 and then `levels` installed addons."""
+    home = os.path.join(settings.work, "homes", "scale")
+    shutil.rmtree(home, ignore_errors=True)
+    server = berth_server(settings, "berth-scale", home, port)
+    levels = []
+    installed = 0
+    try:
+        server.start()
+        log(f"uploading {max(settings.levels)} bench packages to the catalog")
+        for number in range(1, max(settings.levels) + 1):
+            upload(server, settings, bench_id(number))
+        for level in [0] + settings.levels:
+            install_ms = []
+            while installed < level:
+                installed += 1
+                _, elapsed = install(server, bench_id(installed))
+                install_ms.append(elapsed)
+            startups = []
+            for _ in range(settings.startups):
+                server.stop()
+                startups.append(server.start())
+            time.sleep(0.5)
+            rss_idle = server.rss_kib()
+            entry = {"addons": level, "startup_ms": summarize(startups), "rss_after_startup_kib": rss_idle,
+                     "install_client_ms": latency_summary(install_ms) if install_ms else None}
+            health_runs = [wrk(settings, server.url(HEALTH_ROUTE))]
+            entry["health_requests_per_second"] = summarize([run["requests_per_second"] for run in health_runs])
+            entry["health_runs"] = health_runs
+            if level >= 1:
+                route = bench_prefix(1) + "/hello"
+                expect_hello(server, route)
+                wrk(settings, server.url(route), duration=1)
+                route_runs = [wrk(settings, server.url(route)) for _ in range(settings.scale_runs)]
+                entry["route"] = route
+                entry["route_requests_per_second"] = summarize([run["requests_per_second"] for run in route_runs])
+                entry["route_p99_ms"] = summarize([run["p99_ms"] for run in route_runs])
+                entry["route_failed"] = sum(run["failed"] for run in route_runs)
+                entry["route_runs"] = route_runs
+            entry["rss_after_load_kib"] = server.rss_kib()
+            route_text = ""
+            if "route_requests_per_second" in entry:
+                route_text = f", route {entry['route_requests_per_second']['median']:.0f} req/s"
+            log(f"{level} addons: start-up {entry['startup_ms']['median']:.1f} ms{route_text}, "
+                f"/health {entry['health_requests_per_second']['median']:.0f} req/s, "
+                f"RSS {rss_idle / 1024:.1f} → {entry['rss_after_load_kib'] / 1024:.1f} MiB")
+            levels.append(entry)
+    finally:
+        server.stop()
+    baseline = next((entry for entry in levels if entry["addons"] == min(settings.levels)), None)
+    for entry in levels:
+        if baseline and "route_requests_per_second" in entry:
+            entry["route_vs_fewest"] = entry["route_requests_per_second"]["median"] / baseline["route_requests_per_second"]["median"]
+    return {"levels": levels, "route_addon": bench_id(1), "server_log": server.log_path}
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine
+
+
+def read_first(path, pattern):
+    try:
+        with open(path) as handle:
+            for line in handle:
+                match = re.match(pattern, line)
+                if match:
+                    return match.group(1).strip()
+    except OSError:
+        pass
+    return None
+
+
+def command_line(command):
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        return (completed.stdout + completed.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def machine(settings):
+    commit = command_line(["git", "-C", settings.repo, "rev-parse", "HEAD"]) or "unknown"
+    dirty = bool(subprocess.run(["git", "-C", settings.repo, "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True).stdout.strip())
+    memory = read_first("/proc/meminfo", r"MemTotal:\s+(\d+)")
+    return {
+        "host": socket.gethostname(),
+        "cpu_model": read_first("/proc/cpuinfo", r"model name\s*:\s*(.*)") or platform.processor(),
+        "cores": os.cpu_count(),
+        "hypervisor": "yes" if "hypervisor" in (read_first("/proc/cpuinfo", r"flags\s*:\s*(.*)") or "") else "no",
+        "memory_gib": round(int(memory) / 1024 / 1024, 1) if memory else None,
+        "kernel": platform.release(),
+        "commit": commit,
+        "commit_short": commit[:10],
+        "worktree_dirty": dirty,
+        "swift": command_line(["swift", "--version"]),
+        "wrk": command_line(["wrk", "--version"]),
+        "libmicrohttpd": command_line(["pkg-config", "--modversion", "libmicrohttpd"]),
+        "python": platform.python_version(),
+    }
+
+
+def load_average():
+    with open("/proc/loadavg") as handle:
+        return [float(value) for value in handle.read().split()[:3]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def fmt_rps(value):
+    return f"{value:,.0f}" if value is not None else "–"
+
+
+def fmt_ms(value, digits=2):
+    if value is None:
+        return "–"
+    if value < 1:
+        return f"{value * 1000:.0f} µs"
+    return f"{value:.{digits}f} ms"
+
+
+def fmt_range(summary, formatter):
+    if not summary:
+        return "–"
+    return f"{formatter(summary['median'])} ({formatter(summary['min'])}–{formatter(summary['max'])})"
+
+
+def verdict(met):
+    return "yes" if met else "**no**"
+
+
+def render_markdown(report):
+    m = report["machine"]
+    s = report["settings"]
+    lines = []
+    add = lines.append
+    add(f"# Berth benchmark — {report['date']} on {m['host']}")
+    add("")
+    add(f"- Machine: {m['cpu_model']}, {m['cores']} cores{' (virtual machine)' if m['hypervisor'] == 'yes' else ''}, "
+        f"{m['memory_gib']} GiB, Linux {m['kernel']}")
+    add(f"- Commit: `{m['commit_short']}`{' + uncommitted changes' if m['worktree_dirty'] else ''}; {m['swift']}; "
+        f"libmicrohttpd {m['libmicrohttpd']}; {m['wrk']}")
+    if s["pinned"]:
+        add(f"- Pinning (taskset): servers on CPU {s['server_cpus']}, wrk and the bench driver on CPU {s['load_cpus']}. "
+            f"Server threads: {s['server_threads']} (Berth `BERTH_THREADS`, the C server's pool, uvicorn workers).")
+    else:
+        add("- Pinning: **not possible** (one CPU available): servers and wrk share it.")
+    add(f"- Load: wrk, {s['wrk_threads']} thread, {s['connections']} keep-alive connections on loopback, "
+        f"{s['duration']} s per run; request path {s['runs']} interleaved rounds; figures are median (min–max) over runs.")
+    add(f"- Load average before/after: {report['load_average']['before'][0]:.2f} / {report['load_average']['after'][0]:.2f} "
+        f"(other processes on the machine make absolute numbers drift; the ratios are taken within one run). "
+        f"Bench wall time: {report['wall_seconds'] / 60:.1f} min.")
+    add("")
+
+    add("## Targets")
+    add("")
+    add("| Target | Goal | Measured | Met |")
+    add("|---|---|---|---|")
+    for target in report["targets"]:
+        add(f"| {target['name']} | {target['goal']} | {target['measured']} | {target['met']} |")
+    add("")
+
+    rp = report["request_path"]
+    add("## 1–2. Request path and peer")
+    add("")
+    add("| Server and route | Requests/s | p50 | p99 | Failed |")
+    add("|---|---|---|---|---|")
+    for key, label in (("ceiling", "C libmicrohttpd hello (the ceiling), `/`"),
+                       ("builtin", "Berth built-in route, `GET /health`"),
+                       ("addon", "Berth addon route, greeter `GET /api/v1/greet/hello`"),
+                       ("fastapi", "FastAPI + uvicorn (uvloop, httptools), same route")):
+        figure = rp["targets"].get(key)
+        if not figure:
+            if key == "fastapi":
+                add(f"| {label} | unavailable: {rp.get('fastapi_unavailable', 'not run')} | | | |")
+            continue
+        add(f"| {label} | {fmt_range(figure['requests_per_second'], fmt_rps)} | {fmt_ms(figure['p50_ms']['median'])} | "
+            f"{fmt_ms(figure['p99_ms']['median'])} | {figure['failed']} |")
+    add("")
+    add("| Ratio (per round, median (min–max)) | Value |")
+    add("|---|---|")
+    for key, label in (("addon_over_ceiling", "addon route / C ceiling"), ("builtin_over_ceiling", "built-in route / C ceiling"),
+                       ("addon_over_builtin", "addon route / built-in route"), ("addon_over_fastapi", "addon route / FastAPI")):
+        ratio = rp["ratios"].get(key)
+        if ratio:
+            unit = "×" if key == "addon_over_fastapi" else ""
+            add(f"| {label} | {fmt_range(ratio, lambda v: f'{v:.2f}{unit}')} |")
+    if rp.get("fastapi_versions"):
+        add("")
+        add(f"Peer versions: {rp['fastapi_versions']}.")
+    add("")
+
+    lc = report["lifecycle"]
+    add(f"## 3. Lifecycle latency ({lc['addon']}, {lc['cycles']} cycles after {lc['warmup_cycles']} warm-up)")
+    add("")
+    add("| Operation | Median | p95 | Min–max | Server-side median |")
+    add("|---|---|---|---|---|")
+    for key, label in (("install", "install"), ("uninstall", "uninstall")):
+        client = lc[f"{key}_client_ms"]
+        server = lc[f"{key}_server_ms"]
+        add(f"| {label} | {fmt_ms(client['median'], 1)} | {fmt_ms(client['p95'], 1)} | {fmt_ms(client['min'], 1)}–{fmt_ms(client['max'], 1)} | "
+            f"{fmt_ms(server['median'], 1) if server else '–'} |")
+    add(f"| upgrade | {lc['upgrade']['note']} | | | |")
+    add("")
+    steps = lc["install_steps_median_ms"]
+    order = ["check", "verify_and_stage", "probe", "migrate", "load", "start", "mount", "commit", "total"]
+    names = [step for step in order if step in steps] + [step for step in steps if step not in order]
+    add("Install steps, server-side median: " + ", ".join(f"{step} {steps[step]:.2f} ms" for step in names) + ".")
+    if lc["probe_share"]:
+        add(f"Probe (child process) share of install: {lc['probe_share']['median'] * 100:.0f} % "
+            f"(min–max {lc['probe_share']['min'] * 100:.0f}–{lc['probe_share']['max'] * 100:.0f} %); "
+            f"probe + in-process `dlopen` (load): {lc['probe_and_load_share']['median'] * 100:.0f} %.")
+    usteps = lc["uninstall_steps_median_ms"]
+    if usteps:
+        add("Uninstall steps, server-side median: " + ", ".join(f"{step} {value:.2f} ms" for step, value in usteps.items()) + ".")
+    add("Client-side times include the HTTP round trip on loopback.")
+    add("")
+
+    sc = report["scale"]
+    add("## 4. Scale with the number of installed addons")
+    add("")
+    add(f"Generated addons `bench_0001…` (one library, identity read from its installed manifest); measured route "
+        f"`{bench_prefix(1)}/hello` of `{sc['route_addon']}`. Start-up = process spawn → first `200` on `/health`, "
+        f"{s['startups']} restarts per level.")
+    add("")
+    add("| Installed addons | Start-up | Route requests/s | vs fewest | Route p99 | `/health` requests/s | RSS after start-up |")
+    add("|---|---|---|---|---|---|---|")
+    for entry in sc["levels"]:
+        route = fmt_range(entry.get("route_requests_per_second"), fmt_rps) if entry.get("route_requests_per_second") else "–"
+        versus = f"{entry['route_vs_fewest']:.3f}" if entry.get("route_vs_fewest") else "–"
+        p99 = fmt_ms(entry["route_p99_ms"]["median"]) if entry.get("route_p99_ms") else "–"
+        add(f"| {entry['addons']} | {fmt_range(entry['startup_ms'], lambda v: f'{v:.0f} ms')} | {route} | {versus} | {p99} | "
+            f"{fmt_rps(entry['health_requests_per_second']['median'])} | {entry['rss_after_startup_kib'] / 1024:.1f} MiB |")
+    add("")
+
+    hs = report["hot_swap"]
+    add(f"## 5. Hot swap (`{hs['route']}` under load while {hs['swapped_addon']} is installed and uninstalled in a loop)")
+    add("")
+    add("| Condition | Requests/s | p99 | Requests | Failed (non-2xx + socket errors) | Installs / uninstalls |")
+    add("|---|---|---|---|---|---|")
+    q, w = hs["quiet"], hs["swapping"]
+    add(f"| quiet (anchor) | {fmt_range(q['requests_per_second'], fmt_rps)} | {fmt_ms(q['p99_ms']['median'])} | {q['requests']:,} | {q['failed']} | – |")
+    add(f"| swapping | {fmt_range(w['requests_per_second'], fmt_rps)} | {fmt_ms(w['p99_ms']['median'])} | {w['requests']:,} | {w['failed']} "
+        f"({w['non_2xx']} non-2xx, {w['socket_errors']} socket) | {w['installs']} / {w['uninstalls']}"
+        f"{', %d admin errors' % w['admin_errors'] if w['admin_errors'] else ''} |")
+    add(f"Swapping / quiet requests/s: {fmt_range(hs['ratio'], lambda v: f'{v:.2f}')}.")
+    add("")
+
+    mem = report["memory"]
+    add("## 6. Memory (VmRSS of the host process)")
+    add("")
+    add("| Installed addons | After start-up | After the load runs |")
+    add("|---|---|---|")
+    for entry in mem["levels"]:
+        add(f"| {entry['addons']} | {entry['after_startup_kib'] / 1024:.1f} MiB | {entry['after_load_kib'] / 1024:.1f} MiB |")
+    if mem.get("per_addon_kib") is not None:
+        add(f"Per loaded addon (after start-up, {mem['most']} vs 0): {mem['per_addon_kib']:.0f} KiB.")
+    add("")
+    add(f"Raw runs: `{os.path.basename(report['json_path'])}`. Reproduce: `make bench` (see bench/README.md).")
+    add("")
+    return "\n".join(lines)
+
+
+def build_targets(report, settings):
+    targets = []
+    rp = report["request_path"]["ratios"]
+    if rp.get("addon_over_ceiling"):
+        value = rp["addon_over_ceiling"]["median"]
+        targets.append({"name": "Addon route vs C ceiling", "goal": "≥ 0.85×", "measured": f"{value:.2f}×", "met": verdict(value >= 0.85)})
+    if rp.get("addon_over_fastapi"):
+        value = rp["addon_over_fastapi"]["median"]
+        targets.append({"name": "Addon route vs FastAPI + uvicorn", "goal": "≥ 8×", "measured": f"{value:.1f}×", "met": verdict(value >= 8)})
+    else:
+        targets.append({"name": "Addon route vs FastAPI + uvicorn", "goal": "≥ 8×", "measured": "unavailable", "met": "–"})
+    lc = report["lifecycle"]
+    value = lc["install_client_ms"]["median"]
+    targets.append({"name": "Install median (client)", "goal": "≤ 100 ms", "measured": f"{value:.1f} ms", "met": verdict(value <= 100)})
+    value = lc["uninstall_client_ms"]["median"]
+    targets.append({"name": "Uninstall median (client)", "goal": "≤ 50 ms", "measured": f"{value:.1f} ms", "met": verdict(value <= 50)})
+    targets.append({"name": "Upgrade median", "goal": "–", "measured": lc["upgrade"]["note"], "met": "–"})
+    levels = report["scale"]["levels"]
+    most = max(levels, key=lambda entry: entry["addons"])
+    value = most["startup_ms"]["median"]
+    targets.append({"name": f"Start-up with {most['addons']} addons", "goal": "≤ 1 s", "measured": f"{value:.0f} ms", "met": verdict(value <= 1000)})
+    if most.get("route_vs_fewest") is not None:
+        lost = (1 - most["route_vs_fewest"]) * 100
+        fewest = min(settings.levels)
+        targets.append({"name": f"Requests/s lost with {most['addons']} vs {fewest} addon(s)", "goal": "≤ 2 %",
+                        "measured": f"{lost:.1f} %", "met": verdict(lost <= 2)})
+    failed = report["hot_swap"]["swapping"]["failed"]
+    targets.append({"name": "Failed requests during hot swap", "goal": "0", "measured": str(failed), "met": verdict(failed == 0)})
+    return targets
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bin", required=True, help="swift build -c release --show-bin-path")
+    parser.add_argument("--repo", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--c-server", required=True)
+    parser.add_argument("--venv", default="", help="virtual environment with fastapi and uvicorn, or empty")
+    parser.add_argument("--venv-error", default="", help="why there is no virtual environment")
+    parser.add_argument("--bench-addon", required=True, help="libBenchAddon.so")
+    parser.add_argument("--bench-addon-origin", default="root package")
+    args = parser.parse_args()
+    settings = Settings(args)
+    started = time.time()
+    before = load_average()
+    os.sched_setaffinity(0, settings.load_cpus)  # the driver and wrk stay off the server CPUs
+    log(f"servers on CPUs {settings.server_cpus}, load on {settings.load_cpus}, {settings.server_threads} server threads, "
+        f"{settings.duration} s runs")
+
+    levels = settings.levels
+    prepare_packages(settings, max(levels))
+    log(f"packed greeter, ai_chatbot and {max(levels)} bench addons")
+
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(settings),
+        "settings": {
+            "pinned": settings.pinned, "server_cpus": settings.cpu_list(settings.server_cpus),
+            "load_cpus": settings.cpu_list(settings.load_cpus), "server_threads": settings.server_threads,
+            "wrk_threads": settings.wrk_threads, "connections": settings.connections, "duration": settings.duration,
+            "runs": settings.runs, "scale_runs": settings.scale_runs, "startups": settings.startups,
+            "swap_runs": settings.swap_runs, "cycles": settings.cycles, "levels": settings.levels,
+            "quick": settings.quick, "bench_addon_built_by": settings.bench_addon_origin,
+        },
+    }
+
+    servers = []
+    try:
+        # Figures 1 and 2: the ceiling, Berth (built-in and addon route) and FastAPI side by side.
+        ceiling = Server(settings, "mhd-hello", [settings.c_server, str(pick_port(settings, 0)), str(settings.server_threads)], 0, "/")
+        ceiling.port = int(ceiling.argv[1])
+        servers.append(ceiling)
+        ceiling.start()
+        main_home = os.path.join(settings.work, "homes", "main")
+        shutil.rmtree(main_home, ignore_errors=True)
+        berth = berth_server(settings, "berth-main", main_home, pick_port(settings, 1))
+        servers.append(berth)
+        berth.start()
+        upload(berth, settings, "greeter")
+        install(berth, "greeter")
+        expect_hello(berth, GREETER_ROUTE)
+        expect_hello(ceiling, "/")
+        targets = [("ceiling", ceiling.url("/")), ("builtin", berth.url(HEALTH_ROUTE)), ("addon", berth.url(GREETER_ROUTE))]
+        fastapi_unavailable = None
+        fastapi_versions = None
+        if args.venv:
+            python = os.path.join(args.venv, "bin", "python")
+            fastapi_versions = command_line([python, "-c", "import sys, fastapi, uvicorn, uvloop, httptools; "
+                                             "print(f'Python {sys.version.split()[0]}, FastAPI {fastapi.__version__}, uvicorn "
+                                             "{uvicorn.__version__}, uvloop {uvloop.__version__}, httptools {httptools.__version__}')"])
+            port = pick_port(settings, 2)
+            argv = [python, "-m", "uvicorn", "fastapi_hello:app", "--app-dir", os.path.dirname(os.path.abspath(__file__)),
+                    "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+                    "--no-access-log", "--log-level", "warning"]
+            if settings.server_threads > 1:
+                argv += ["--workers", str(settings.server_threads)]
+            peer = Server(settings, "fastapi", argv, port, GREETER_ROUTE)
+            servers.append(peer)
+            try:
+                peer.start()
+                expect_hello(peer, GREETER_ROUTE)
+                targets.append(("fastapi", peer.url(GREETER_ROUTE)))
+            except RuntimeError as error:
+                fastapi_unavailable = str(error)
+        else:
+            fastapi_unavailable = args.venv_error or "no virtual environment"
+        log("figures 1–2: request path")
+        figures, runs = figure_request_path(settings, targets)
+        ceiling.stop()
+        for server in servers:
+            if server.name == "fastapi":
+                server.stop()
+        report["request_path"] = {
+            "targets": figures,
+            "ratios": {
+                "addon_over_ceiling": paired_ratio(runs, "addon", "ceiling"),
+                "builtin_over_ceiling": paired_ratio(runs, "builtin", "ceiling"),
+                "addon_over_builtin": paired_ratio(runs, "addon", "builtin"),
+                "addon_over_fastapi": paired_ratio(runs, "addon", "fastapi"),
+            },
+            "fastapi_unavailable": fastapi_unavailable,
+            "fastapi_versions": fastapi_versions,
+        }
+
+        log("figure 3: lifecycle")
+        report["lifecycle"] = figure_lifecycle(settings, berth)
+        lc = report["lifecycle"]
+        log(f"install median {lc['install_client_ms']['median']:.1f} ms (p95 {lc['install_client_ms']['p95']:.1f}), "
+            f"uninstall median {lc['uninstall_client_ms']['median']:.1f} ms (p95 {lc['uninstall_client_ms']['p95']:.1f})")
+
+        log("figure 5: hot swap")
+        report["hot_swap"] = figure_hot_swap(settings, berth)
+        berth.stop()
+
+        log("figures 4 and 6: scale and memory")
+        report["scale"] = figure_scale(settings, pick_port(settings, 3))
+    finally:
+        for server in servers:
+            server.stop()
+
+    levels_by_count = {entry["addons"]: entry for entry in report["scale"]["levels"]}
+    most = max(levels_by_count)
+    report["memory"] = {
+        "levels": [{"addons": count, "after_startup_kib": levels_by_count[count]["rss_after_startup_kib"],
+                    "after_load_kib": levels_by_count[count]["rss_after_load_kib"]} for count in sorted({0, most})],
+        "most": most,
+        "per_addon_kib": (levels_by_count[most]["rss_after_startup_kib"] - levels_by_count[0]["rss_after_startup_kib"]) / most
+        if most else None,
+    }
+    report["load_average"] = {"before": before, "after": load_average()}
+    report["wall_seconds"] = time.time() - started
+    report["targets"] = build_targets(report, settings)
+
+    os.makedirs(settings.results, exist_ok=True)
+    stem = f"{datetime.date.today().isoformat()}-{socket.gethostname().split('.')[0]}"
+    if settings.quick:
+        stem += "-quick"
+    json_path = os.path.join(settings.results, stem + ".json")
+    report["json_path"] = os.path.relpath(json_path, settings.repo)
+    with open(json_path, "w") as handle:
+        json.dump(report, handle, indent=2)
+        handle.write("\n")
+    markdown = render_markdown(report)
+    with open(os.path.join(settings.results, stem + ".md"), "w") as handle:
+        handle.write(markdown)
+    if not settings.quick:
+        with open(os.path.join(settings.results, "latest.md"), "w") as handle:
+            handle.write(markdown)
+    print()
+    print(markdown)
+    log(f"wrote {json_path} and {stem}.md" + ("" if settings.quick else " and latest.md"))
+
+
+if __name__ == "__main__":
+    main()
