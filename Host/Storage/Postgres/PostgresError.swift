@@ -12,6 +12,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case invalidAddonID = "postgres_invalid_addon_id"
         case confinementBroken = "postgres_confinement_broken"
         case poolClosed = "postgres_pool_closed"
+        case namespaceMissing = "postgres_namespace_missing"
     }
 
     private let kind: Code
@@ -69,6 +70,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     static func poolClosed() -> PostgresError {
         PostgresError(kind: .poolClosed, sqlState: nil, message: "the connection pool is closed", cause: nil)
+    }
+
+    static func namespaceMissing(_ schema: String) -> PostgresError {
+        PostgresError(kind: .namespaceMissing, sqlState: "3F000", message: "schema \(schema) does not exist", cause: nil)
     }
 
     /// Names of the SQLSTATEs addons and the host meet most; the rest show the bare code.

@@ -4,7 +4,7 @@ import Testing
 
 /// In the real host, an addon built as a separate library resolves the host's one copy of
 /// PluginAPI: the cast to `Addon` works (it installs and serves) and both read the same singleton.
-struct OnePluginAPITests {
+struct RuntimePluginAPITests {
     @Test func theHostAndAnInstalledAddonShareOnePluginAPI() throws {
         let host = try IntegrationHost()
         defer { host.close() }
