@@ -11,9 +11,11 @@ run: build
 	tools/scripts/run-dev.sh
 
 # The suite runs against a throw-away PostgreSQL server on loopback, started and stopped here.
+# Integration tests run after the others: they block their threads on the real `berth`
+# processes, which would starve the in-process servers of the unit tests of executor threads.
 test: deps
 	swift build --build-tests
-	tools/scripts/with-postgres.sh swift test --skip-build
+	tools/scripts/with-postgres.sh tools/scripts/run-tests.sh
 
 bench: deps
 	tools/bench/run.sh

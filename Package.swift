@@ -12,7 +12,7 @@ func addon(_ name: String, path: String) -> [Target] {
     [.target(name: name, dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: path, swiftSettings: swift6)]
 }
 
-let fixtureAddons = ["FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon"]
+let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon"]
 
 let package = Package(
     name: "Berth",

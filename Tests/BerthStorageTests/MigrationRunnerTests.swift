@@ -18,9 +18,9 @@ struct MigrationRunnerTests {
         let runner = try runner()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try runner.applyAll([sessions, messages]) == ["0001_sessions", "0002_messages"])
-        #expect(try runner.database.schemaObjects() == ["index m", "table messages", "table sessions"])
+        #expect(try runner.userObjects() == ["index m", "table messages", "table sessions"])
         #expect(try runner.revertAll([sessions, messages]) == ["0002_messages", "0001_sessions"])
-        #expect(try runner.database.schemaObjects().isEmpty)
+        #expect(try runner.userObjects().isEmpty)
     }
 
     @Test func aFailingMigrationRollsBackItselfAndEveryEarlierOne() throws {
@@ -31,7 +31,7 @@ struct MigrationRunnerTests {
         #expect(error.code == "migration_failed")
         #expect(error.migrationID == "0003_broken")
         #expect(error.message.contains("no_such_table"))
-        #expect(try runner.database.schemaObjects().isEmpty)
+        #expect(try runner.userObjects().isEmpty)
     }
 
     @Test func idsOutOfOrderAreRefusedBeforeAnythingRuns() throws {
@@ -39,6 +39,6 @@ struct MigrationRunnerTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let error = try #require(throws: MigrationError.self) { try runner.applyAll([messages, sessions]) }
         #expect(error.code == "migration_out_of_order")
-        #expect(try runner.database.schemaObjects().isEmpty)
+        #expect(try runner.userObjects().isEmpty)
     }
 }

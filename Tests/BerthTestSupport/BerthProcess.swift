@@ -8,8 +8,8 @@ public final class BerthProcess: @unchecked Sendable {
     public let home: String
     /// The admin token.
     public let token: String
-    /// Extra environment for the process.
-    public let environment: [String: String]
+    /// Extra environment for the process; changes apply at the next start.
+    public var environment: [String: String]
     /// The port it listens on.
     public private(set) var port: Int = 0
     private var process: Process?
@@ -59,10 +59,25 @@ public final class BerthProcess: @unchecked Sendable {
         throw ClientError("berth did not answer /health within 20 s: \(tail())")
     }
 
-    /// SIGTERM, then waits for the exit.
+    /// Waits up to `timeout` seconds for the process to exit by itself (e.g. an injected crash).
+    /// - Returns: whether it exited.
+    public func waitForExit(timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if process?.isRunning != true { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// SIGTERM, then waits for the exit (SIGKILL after 15 s, so a hung host fails its test
+    /// instead of hanging the suite).
     public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
+        if !waitForExit(timeout: 15) {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
     }
 

@@ -59,6 +59,25 @@ public struct PackageFactory: Sendable {
         return output
     }
 
+    /// A package of the manifest-driven fixture addon: any id and version, with `migrations`
+    /// (id, up, down) and the given dependencies.
+    public func fixture(
+        id: String, version: String, mountPrefix: String? = nil, migrations: [(id: String, up: String, down: String)] = [],
+        dependencies: [String: String] = [:], change: (inout Manifest) -> Void = { _ in }
+    ) throws -> String {
+        try make(id: id, version: version, product: "FixtureManifestAddon", mountPrefix: mountPrefix ?? "/api/v1/\(id)", migrations: migrations) { manifest in
+            manifest.dependencies = dependencies
+            change(&manifest)
+        }
+    }
+
+    /// The migrations of the `notes` fixture: 0001 creates `items`, 0002 adds `tags`, 0003 adds `labels`.
+    public static let notesMigrations: [(id: String, up: String, down: String)] = [
+        ("0001_items", "CREATE TABLE items (name TEXT PRIMARY KEY);", "DROP TABLE items;"),
+        ("0002_tags", "CREATE TABLE tags (name TEXT PRIMARY KEY, item TEXT REFERENCES items(name));", "DROP TABLE tags;"),
+        ("0003_labels", "CREATE TABLE labels (name TEXT);", "DROP TABLE labels;"),
+    ]
+
     /// A manifest for the library of `product` with this host's ABI, toolchain and architecture, and
     /// no files listed yet.
     public static func manifest(id: String, version: String = "1.0.0", product: String, mountPrefix: String) throws -> Manifest {

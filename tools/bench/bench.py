@@ -13,6 +13,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -42,6 +43,8 @@ class Settings:
         self.bin = args.bin
         self.work = os.path.abspath(args.work)
         self.results = os.path.abspath(args.results)
+        if quick:  # a smoke run: its numbers do not belong with the results
+            self.results = os.path.join(self.work, "results-quick")
         self.repo = os.path.abspath(args.repo)
         self.c_server = args.c_server
         self.venv = args.venv
@@ -59,6 +62,13 @@ class Settings:
         levels = os.environ.get("BENCH_SCALE_LEVELS", "1,10" if quick else "1,10,50,100")
         self.levels = sorted({int(level) for level in levels.split(",") if level.strip()})
         self.base_port = env_int("BENCH_BASE_PORT", 18600)
+        # A run during which other processes used more than noise_limit % of all CPUs is repeated,
+        # within a budget of retry_seconds_left seconds of extra load for the whole bench.
+        self.noise_limit = env_int("BENCH_NOISE_LIMIT", 10)
+        self.delay_limit = float(os.environ.get("BENCH_DELAY_LIMIT", "3"))
+        self.retry_seconds_left = env_int("BENCH_NOISE_RETRY_SECONDS", 30 if quick else 150)
+        self.retry_budget = self.retry_seconds_left
+        self.repeated_runs = 0
         cpus = sorted(os.sched_getaffinity(0))
         if len(cpus) >= 2:
             half = len(cpus) // 2
@@ -118,6 +128,106 @@ def latency_summary(values):
 
 
 # ---------------------------------------------------------------------------------------------
+# CPU used by other processes (the machine is shared: the report says how much it was)
+
+
+LIVE_SERVERS = []
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+REAPED_SERVER_TICKS = [0.0]  # CPU time of the servers already stopped (their children included), from wait4
+CPU_SETS = {"server": None, "load": None}  # set by main(): the CPUs of each side
+
+
+def cpu_times(cpus):
+    """(busy, total, steal) jiffies summed over the given CPUs (all CPUs when None)."""
+    busy = total = steal = 0
+    with open("/proc/stat") as stat:
+        for line in stat:
+            if not line.startswith("cpu") or line.startswith("cpu "):
+                continue
+            name, *values = line.split()
+            if cpus is not None and int(name[3:]) not in cpus:
+                continue
+            user, nice, system, idle, iowait, irq, softirq, stolen = (int(value) for value in values[:8])
+            used = user + nice + system + irq + softirq
+            busy += used
+            total += used + idle + iowait + stolen
+            steal += stolen
+    return busy, total, steal
+
+
+def own_ticks():
+    """CPU jiffies of the bench's server processes and of its load side (driver, wrk, tools)."""
+    server = REAPED_SERVER_TICKS[0]
+    for each in LIVE_SERVERS:
+        if each.process is not None and each.process.returncode is None:
+            try:
+                with open(f"/proc/{each.process.pid}/stat") as stat:
+                    parts = stat.read().rsplit(")", 1)[1].split()
+                server += sum(int(value) for value in parts[11:15])  # utime stime cutime cstime
+            except (OSError, IndexError, ValueError):
+                pass
+    load = -REAPED_SERVER_TICKS[0]
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        load += (usage.ru_utime + usage.ru_stime) * CLOCK_TICKS
+    return server, load
+
+
+class CpuMeter:
+    """How much of the CPUs processes other than the bench's used, on the server side and on the load
+    side, and how much the hypervisor stole. The servers are pinned to the server CPUs and everything
+    else of the bench to the load CPUs, so each side's own time is known."""
+
+    def __init__(self):
+        self.start = self.sample()
+
+    @staticmethod
+    def sample():
+        server_cpus, load_cpus = CPU_SETS["server"], CPU_SETS["load"]
+        return {"server": cpu_times(server_cpus), "load": cpu_times(load_cpus), "all": cpu_times(None), "own": own_ticks()}
+
+    def read(self):
+        now = self.sample()
+
+        def delta(key, index):
+            return now[key][index] - self.start[key][index]
+
+        server_own = now["own"][0] - self.start["own"][0]
+        load_own = now["own"][1] - self.start["own"][1]
+        all_total = max(1, delta("all", 1))
+        result = {
+            "foreign_cpu_percent": round(max(0.0, delta("all", 0) - server_own - load_own) / all_total * 100, 1),
+            "steal_percent": round(delta("all", 2) / all_total * 100, 1),
+        }
+        if CPU_SETS["server"] is not None and CPU_SETS["server"] != CPU_SETS["load"]:
+            result["foreign_server_cpu_percent"] = round(max(0.0, delta("server", 0) - server_own) / max(1, delta("server", 1)) * 100, 1)
+            result["foreign_load_cpu_percent"] = round(max(0.0, delta("load", 0) - load_own) / max(1, delta("load", 1)) * 100, 1)
+        return result
+
+
+def noise(result):
+    """The interference that decides whether a run is repeated: the busier side."""
+    return max(result.get("foreign_server_cpu_percent", result["foreign_cpu_percent"]),
+               result.get("foreign_load_cpu_percent", result["foreign_cpu_percent"]))
+
+
+def wait_for_quiet(limit_seconds, threshold_percent=15.0):
+    """Waits up to limit_seconds for a 2-second window in which other processes use < threshold of the CPUs."""
+    waited = 0.0
+    last = None
+    while True:
+        meter = CpuMeter()
+        time.sleep(2)
+        waited += 2
+        last = meter.read()
+        if noise(last) < threshold_percent or waited >= limit_seconds:
+            return {"waited_seconds": waited, "quiet": noise(last) < threshold_percent, **last}
+        if waited % 20 == 0:
+            log(f"other processes use {noise(last):.0f} % of a side's CPUs; waiting for a quieter moment "
+                f"({waited:.0f} of at most {limit_seconds} s)")
+
+
+# ---------------------------------------------------------------------------------------------
 # wrk
 
 
@@ -154,16 +264,59 @@ def parse_wrk(output):
     return result
 
 
-def wrk(settings, url, duration=None):
+def run_queue_wait_ns(pid):
+    """Nanoseconds the threads of pid spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                total += int(stat.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def wrk(settings, url, server, duration=None):
+    """One wrk run against server. Besides wrk's figures, records the interference: how long the
+    server's and wrk's threads waited for a CPU (run-queue delay, as a share of the run), and the
+    CPU others used on each side."""
     duration = duration or settings.duration
     command = ["wrk", f"-t{settings.wrk_threads}", f"-c{settings.connections}", f"-d{duration}s", "--latency", url]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
-    if completed.returncode != 0:
-        raise RuntimeError(f"wrk failed on {url}: {completed.stderr.strip()}")
-    result = parse_wrk(completed.stdout)
+    meter = CpuMeter()
+    server_wait = run_queue_wait_ns(server.process.pid)
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wrk_wait = 0
+    while True:
+        try:
+            stdout, stderr = process.communicate(timeout=0.1)
+            break
+        except subprocess.TimeoutExpired:
+            wrk_wait = run_queue_wait_ns(process.pid) or wrk_wait
+            if time.monotonic() - started > duration + 60:
+                process.kill()
+    elapsed_ns = (time.monotonic() - started) * 1e9
+    server_wait_after = run_queue_wait_ns(server.process.pid)
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed on {url}: {stderr.strip()}")
+    result = parse_wrk(stdout)
     if result["requests_per_second"] is None:
-        raise RuntimeError(f"cannot parse wrk output for {url}:\n{completed.stdout}")
+        raise RuntimeError(f"cannot parse wrk output for {url}:\n{stdout}")
+    result.update(meter.read())
+    result["server_run_queue_delay_percent"] = (
+        round((server_wait_after - server_wait) / elapsed_ns * 100, 1) if server_wait is not None and server_wait_after is not None else None)
+    result["wrk_run_queue_delay_percent"] = round(wrk_wait / elapsed_ns * 100, 1)
     return result
+
+
+def run_delay(result):
+    """The interference that decides whether a wrk run is repeated: the longer run-queue delay of
+    the server's or wrk's threads, in % of the run."""
+    return max(result.get("server_run_queue_delay_percent") or 0.0, result.get("wrk_run_queue_delay_percent") or 0.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,6 +409,8 @@ class Server:
         started = time.perf_counter()
         self.process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, env=environment, cwd=self.cwd,
                                         start_new_session=True)
+        if self not in LIVE_SERVERS:
+            LIVE_SERVERS.append(self)
         log_file.close()
         deadline = started + timeout
         while time.perf_counter() < deadline:
@@ -267,14 +422,22 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer {self.ready_path} within {timeout} s; see {self.log_path}")
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
+        """SIGTERM, then SIGKILL after 20 s; reaped with wait4 to account for its CPU time."""
+        if self.process is None or self.process.returncode is not None:
             return
         self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        deadline = time.monotonic() + 20
+        while True:
+            pid, status, usage = os.wait4(self.process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                self.process.kill()
+                pid, status, usage = os.wait4(self.process.pid, 0)
+                break
+            time.sleep(0.005)
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        REAPED_SERVER_TICKS[0] += (usage.ru_utime + usage.ru_stime) * CLOCK_TICKS
 
     def rss_kib(self):
         with open(f"/proc/{self.process.pid}/status") as status:
@@ -388,27 +551,56 @@ def expect_hello(server, path):
 
 def figure_request_path(settings, targets):
     """Figures 1 and 2: the targets are loaded in interleaved rounds so drift hits all alike."""
-    for name, url in targets:
+    for name, url, server in targets:
         log(f"warm-up {name}")
-        wrk(settings, url, duration=1)
-    runs = {name: [] for name, _ in targets}
-    for round_number in range(settings.runs):
-        for name, url in targets:
-            result = wrk(settings, url)
-            runs[name].append(result)
+        wrk(settings, url, server, duration=1)
+    runs = {name: [] for name, _, _ in targets}
+    discarded = []
+    round_number = 0
+    while round_number < settings.runs:
+        results = {}
+        for name, url, server in targets:
+            result = wrk(settings, url, server)
+            results[name] = result
             log(f"round {round_number + 1}/{settings.runs} {name}: {result['requests_per_second']:.0f} req/s, "
-                f"p50 {result['p50_ms']:.3f} ms, p99 {result['p99_ms']:.3f} ms, failed {result['failed']}")
+                f"p50 {result['p50_ms']:.3f} ms, p99 {result['p99_ms']:.3f} ms, failed {result['failed']}, "
+                f"run-queue delay {run_delay(result):.1f} %")
+        noisiest = max(run_delay(result) for result in results.values())
+        if noisiest > settings.noise_limit and settings.retry_seconds_left >= settings.duration * len(targets):
+            settings.retry_seconds_left -= settings.duration * len(targets)
+            settings.repeated_runs += len(targets)
+            discarded.append(results)
+            log(f"round {round_number + 1} repeated: a run-queue delay reached {noisiest:.1f} % of a run")
+            continue
+        for name, result in results.items():
+            runs[name].append(result)
+        round_number += 1
     figures = {}
-    for name, url in targets:
+    for name, url, _ in targets:
         figures[name] = {
             "url": url,
             "requests_per_second": summarize([run["requests_per_second"] for run in runs[name]]),
             "p50_ms": summarize([run["p50_ms"] for run in runs[name]]),
             "p99_ms": summarize([run["p99_ms"] for run in runs[name]]),
-            "failed": sum(run["failed"] for run in runs[name]),
+            "failed": sum(run["failed"] for run in runs[name]) + sum(round_[name]["failed"] for round_ in discarded),
             "runs": runs[name],
         }
-    return figures, runs
+    return figures, runs, discarded
+
+
+def retry_noisy(settings, measure, label):
+    """Runs measure(); repeats it while other processes used more than the noise limit, within the budget."""
+    discarded = []
+    while True:
+        result = measure()
+        if run_delay(result) <= settings.delay_limit or settings.retry_seconds_left < settings.duration:
+            if discarded:
+                result["discarded_noisy_runs"] = discarded
+            return result
+        settings.retry_seconds_left -= settings.duration
+        settings.repeated_runs += 1
+        discarded.append(result)
+        log(f"{label}: run repeated, run-queue delay {run_delay(result):.1f} % of the run")
 
 
 def paired_ratio(runs, numerator, denominator):
@@ -423,13 +615,36 @@ def paired_ratio(runs, numerator, denominator):
 def figure_lifecycle(settings, server):
     """Figure 3: install and uninstall of ai_chatbot (2 migrations), client and server timings."""
     upload(server, settings, "ai_chatbot")
-    installs, uninstalls = [], []
-    for cycle in range(settings.warmup_cycles + settings.cycles):
-        installed, install_ms = install(server, "ai_chatbot")
-        removed, uninstall_ms = uninstall(server, "ai_chatbot")
-        if cycle >= settings.warmup_cycles:
-            installs.append({"client_ms": install_ms, "server": installed.get("timingsMilliseconds", {})})
-            uninstalls.append({"client_ms": uninstall_ms, "server": removed.get("timingsMilliseconds", {})})
+    for _ in range(settings.warmup_cycles):
+        install(server, "ai_chatbot")
+        uninstall(server, "ai_chatbot")
+    installs, uninstalls, discarded = [], [], []
+    batch_size = 10
+    while len(installs) < settings.cycles:
+        # Batches of cycles; a batch during which other processes were busy is repeated (within the budget).
+        meter = CpuMeter()
+        driver_wait = run_queue_wait_ns(os.getpid())
+        batch_started = time.monotonic()
+        batch_installs, batch_uninstalls = [], []
+        for _ in range(min(batch_size, settings.cycles - len(installs))):
+            installed, install_ms = install(server, "ai_chatbot")
+            removed, uninstall_ms = uninstall(server, "ai_chatbot")
+            batch_installs.append({"client_ms": install_ms, "server": installed.get("timingsMilliseconds", {})})
+            batch_uninstalls.append({"client_ms": uninstall_ms, "server": removed.get("timingsMilliseconds", {})})
+        interference = meter.read()
+        spent = time.monotonic() - batch_started
+        interference["driver_run_queue_delay_percent"] = round((run_queue_wait_ns(os.getpid()) - driver_wait) / (spent * 1e9) * 100, 1)
+        # Others on the server CPU slow the host's steps; a starved driver inflates the client-side times.
+        batch_noise = max(interference.get("foreign_server_cpu_percent", interference["foreign_cpu_percent"]),
+                          interference["driver_run_queue_delay_percent"])
+        if batch_noise > settings.noise_limit and settings.retry_seconds_left >= spent:
+            settings.retry_seconds_left -= spent
+            settings.repeated_runs += 1
+            discarded.append({"interference": interference, "install": batch_installs, "uninstall": batch_uninstalls})
+            log(f"lifecycle batch repeated: other processes used {batch_noise:.0f} % of the server CPU or delayed the driver")
+            continue
+        installs += batch_installs
+        uninstalls += batch_uninstalls
     steps = {}
     for sample in installs:
         for step, value in sample["server"].items():
@@ -464,14 +679,15 @@ def figure_lifecycle(settings, server):
         "uninstall_steps_median_ms": {step: statistics.median(values) for step, values in uninstall_steps.items()},
         "upgrade": upgrade,
         "samples": {"install": installs, "uninstall": uninstalls},
+        "discarded_noisy_batches": discarded,
     }
 
 
 def figure_hot_swap(settings, server):
     """Figure 5: /health under load, alternating quiet runs and runs with an install/uninstall loop."""
     quiet, swapping = [], []
-    for round_number in range(settings.swap_runs):
-        quiet.append(wrk(settings, server.url(HEALTH_ROUTE)))
+
+    def swapping_run():
         stop = threading.Event()
         counts = {"installs": 0, "uninstalls": 0, "errors": []}
 
@@ -488,11 +704,19 @@ def figure_hot_swap(settings, server):
 
         worker = threading.Thread(target=swap_loop, daemon=True)
         worker.start()
-        result = wrk(settings, server.url(HEALTH_ROUTE))
+        result = wrk(settings, server.url(HEALTH_ROUTE), server)
         stop.set()
         worker.join(timeout=60)
         result["swap"] = {"installs": counts["installs"], "uninstalls": counts["uninstalls"], "admin_errors": counts["errors"]}
+        return result
+
+    for round_number in range(settings.swap_runs):
+        quiet.append(retry_noisy(settings, lambda: wrk(settings, server.url(HEALTH_ROUTE), server), "hot swap anchor"))
+        # Not repeated for noise: the install loop itself competes with the server for its CPU.
+        result = swapping_run()
         swapping.append(result)
+        counts = {"installs": result["swap"]["installs"], "uninstalls": result["swap"]["uninstalls"],
+                  "errors": result["swap"]["admin_errors"]}
         log(f"hot swap round {round_number + 1}/{settings.swap_runs}: quiet {quiet[-1]['requests_per_second']:.0f} req/s, "
             f"swapping {result['requests_per_second']:.0f} req/s, failed {result['failed']}, "
             f"{counts['installs']} installs / {counts['uninstalls']} uninstalls, {len(counts['errors'])} admin errors")
@@ -501,78 +725,106 @@ def figure_hot_swap(settings, server):
         uninstall(server, "ai_chatbot")
 
     def describe(runs):
+        # Rates come from the kept runs; counts of requests, failures and swaps from every run,
+        # the ones repeated for noise included, so that no failure is hidden.
+        every = runs + [discarded for run in runs for discarded in run.get("discarded_noisy_runs", [])]
         return {
             "requests_per_second": summarize([run["requests_per_second"] for run in runs]),
             "p99_ms": summarize([run["p99_ms"] for run in runs]),
-            "failed": sum(run["failed"] for run in runs),
-            "non_2xx": sum(run["non_2xx"] for run in runs),
-            "socket_errors": sum(sum(run["socket_errors"].values()) for run in runs),
-            "requests": sum(run["requests"] or 0 for run in runs),
+            "failed": sum(run["failed"] for run in every),
+            "non_2xx": sum(run["non_2xx"] for run in every),
+            "socket_errors": sum(sum(run["socket_errors"].values()) for run in every),
+            "requests": sum(run["requests"] or 0 for run in every),
+            "installs": sum(run.get("swap", {}).get("installs", 0) for run in every),
+            "uninstalls": sum(run.get("swap", {}).get("uninstalls", 0) for run in every),
+            "admin_errors": sum(len(run.get("swap", {}).get("admin_errors", [])) for run in every),
             "runs": runs,
         }
 
     figure = {"route": HEALTH_ROUTE, "swapped_addon": "ai_chatbot", "quiet": describe(quiet), "swapping": describe(swapping)}
-    figure["swapping"]["installs"] = sum(run["swap"]["installs"] for run in swapping)
-    figure["swapping"]["uninstalls"] = sum(run["swap"]["uninstalls"] for run in swapping)
-    figure["swapping"]["admin_errors"] = sum(len(run["swap"]["admin_errors"]) for run in swapping)
     figure["ratio"] = summarize([s["requests_per_second"] / q["requests_per_second"] for q, s in zip(quiet, swapping)])
     return figure
 
 
-def figure_scale(settings, port):
-    """Figures 4 and 6: start-up, requests/s and RSS with 0 and then `levels` installed addons."""
-    home = os.path.join(settings.work, "homes", "scale")
-    shutil.rmtree(home, ignore_errors=True)
-    server = berth_server(settings, "berth-scale", home, port)
-    levels = []
-    installed = 0
+def figure_scale(settings):
+    """Figures 4 and 6: one host per level (0, then `levels` installed addons), all pinned to the
+    server CPUs and idle but the one under load. Start-up and RSS per host; then the route of
+    bench_0001 and /health are loaded in interleaved rounds across the hosts, so each level's
+    requests/s sits beside the 1-addon (and 0-addon) anchor of the same round."""
+    counts = [0] + [level for level in settings.levels if level > 0]
+    hosts = {}
+    route = bench_prefix(1) + "/hello"
+    entries = {}
     try:
-        server.start()
-        log(f"uploading {max(settings.levels)} bench packages to the catalog")
-        for number in range(1, max(settings.levels) + 1):
-            upload(server, settings, bench_id(number))
-        for level in [0] + settings.levels:
+        for count in counts:
+            home = os.path.join(settings.work, "homes", f"scale-{count}")
+            shutil.rmtree(home, ignore_errors=True)
+            server = berth_server(settings, f"berth-scale-{count}", home, pick_port(settings, 3 + 20 * len(hosts)))
+            hosts[count] = server
+            server.start()
             install_ms = []
-            while installed < level:
-                installed += 1
-                _, elapsed = install(server, bench_id(installed))
+            for number in range(1, count + 1):
+                upload(server, settings, bench_id(number))
+                _, elapsed = install(server, bench_id(number))
                 install_ms.append(elapsed)
             startups = []
             for _ in range(settings.startups):
                 server.stop()
                 startups.append(server.start())
             time.sleep(0.5)
-            rss_idle = server.rss_kib()
-            entry = {"addons": level, "startup_ms": summarize(startups), "rss_after_startup_kib": rss_idle,
-                     "install_client_ms": latency_summary(install_ms) if install_ms else None}
-            health_runs = [wrk(settings, server.url(HEALTH_ROUTE))]
-            entry["health_requests_per_second"] = summarize([run["requests_per_second"] for run in health_runs])
-            entry["health_runs"] = health_runs
-            if level >= 1:
-                route = bench_prefix(1) + "/hello"
+            entries[count] = {"addons": count, "startup_ms": summarize(startups), "rss_after_startup_kib": server.rss_kib(),
+                              "install_client_ms": latency_summary(install_ms) if install_ms else None,
+                              "health_runs": [], "route_runs": [] if count else None}
+            if count:
                 expect_hello(server, route)
-                wrk(settings, server.url(route), duration=1)
-                route_runs = [wrk(settings, server.url(route)) for _ in range(settings.scale_runs)]
-                entry["route"] = route
-                entry["route_requests_per_second"] = summarize([run["requests_per_second"] for run in route_runs])
-                entry["route_p99_ms"] = summarize([run["p99_ms"] for run in route_runs])
-                entry["route_failed"] = sum(run["failed"] for run in route_runs)
-                entry["route_runs"] = route_runs
-            entry["rss_after_load_kib"] = server.rss_kib()
-            route_text = ""
-            if "route_requests_per_second" in entry:
-                route_text = f", route {entry['route_requests_per_second']['median']:.0f} req/s"
-            log(f"{level} addons: start-up {entry['startup_ms']['median']:.1f} ms{route_text}, "
-                f"/health {entry['health_requests_per_second']['median']:.0f} req/s, "
-                f"RSS {rss_idle / 1024:.1f} → {entry['rss_after_load_kib'] / 1024:.1f} MiB")
-            levels.append(entry)
+            log(f"{count} addons: start-up {entries[count]['startup_ms']['median']:.1f} ms, "
+                f"RSS {entries[count]['rss_after_startup_kib'] / 1024:.1f} MiB")
+
+        # The measured set of one round: /health on every host, the route on every host with addons.
+        plan = [(count, "health", HEALTH_ROUTE) for count in counts] + [(count, "route", route) for count in counts if count]
+        for count, _, path in plan:
+            wrk(settings, hosts[count].url(path), hosts[count], duration=1)
+        discarded = []
+        round_number = 0
+        while round_number < settings.scale_runs:
+            results = []
+            for count, kind, path in plan:
+                results.append((count, kind, wrk(settings, hosts[count].url(path), hosts[count])))
+            noisiest = max(run_delay(result) for _, _, result in results)
+            summary = ", ".join(f"{count}:{kind} {result['requests_per_second']:.0f}" for count, kind, result in results)
+            log(f"scale round {round_number + 1}/{settings.scale_runs}: {summary} req/s, run-queue delay ≤ {noisiest:.1f} %")
+            cost = settings.duration * len(plan)
+            if noisiest > settings.delay_limit and settings.retry_seconds_left >= cost:
+                settings.retry_seconds_left -= cost
+                settings.repeated_runs += len(plan)
+                discarded.append([{"addons": count, "kind": kind, **result} for count, kind, result in results])
+                log(f"scale round {round_number + 1} repeated: a run-queue delay reached {noisiest:.1f} % of a run")
+                continue
+            for count, kind, result in results:
+                entries[count][f"{kind}_runs"].append(result)
+            round_number += 1
+        for count in counts:
+            entries[count]["rss_after_load_kib"] = hosts[count].rss_kib()
     finally:
-        server.stop()
-    baseline = next((entry for entry in levels if entry["addons"] == min(settings.levels)), None)
-    for entry in levels:
-        if baseline and "route_requests_per_second" in entry:
-            entry["route_vs_fewest"] = entry["route_requests_per_second"]["median"] / baseline["route_requests_per_second"]["median"]
-    return {"levels": levels, "route_addon": bench_id(1), "server_log": server.log_path}
+        for server in hosts.values():
+            server.stop()
+
+    fewest = min(count for count in counts if count) if any(counts) else None
+    for count in counts:
+        entry = entries[count]
+        entry["health_requests_per_second"] = summarize([run["requests_per_second"] for run in entry["health_runs"]])
+        entry["health_vs_none"] = summarize([run["requests_per_second"] / anchor["requests_per_second"]
+                                             for run, anchor in zip(entry["health_runs"], entries[0]["health_runs"])])
+        if count:
+            entry["route"] = route
+            entry["route_requests_per_second"] = summarize([run["requests_per_second"] for run in entry["route_runs"]])
+            entry["route_p99_ms"] = summarize([run["p99_ms"] for run in entry["route_runs"]])
+            entry["route_failed"] = sum(run["failed"] for run in entry["route_runs"])
+            entry["route_vs_fewest_rounds"] = summarize([run["requests_per_second"] / anchor["requests_per_second"]
+                                                        for run, anchor in zip(entry["route_runs"], entries[fewest]["route_runs"])])
+            entry["route_vs_fewest"] = entry["route_vs_fewest_rounds"]["median"]
+    return {"levels": [entries[count] for count in counts], "route_addon": bench_id(1), "fewest": fewest,
+            "discarded_noisy_rounds": discarded}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -615,7 +867,7 @@ def machine(settings):
         "commit_short": commit[:10],
         "worktree_dirty": dirty,
         "swift": command_line(["swift", "--version"]),
-        "wrk": command_line(["wrk", "--version"]),
+        "wrk": (command_line(["wrk", "--version"]) or "").split(" Copyright")[0],
         "libmicrohttpd": command_line(["pkg-config", "--modversion", "libmicrohttpd"]),
         "python": platform.python_version(),
     }
@@ -652,6 +904,15 @@ def verdict(met):
     return "yes" if met else "**no**"
 
 
+def delays(runs):
+    """Median run-queue delays of the server's and wrk's threads over runs, as text."""
+    server = [run["server_run_queue_delay_percent"] for run in runs if run.get("server_run_queue_delay_percent") is not None]
+    load = [run["wrk_run_queue_delay_percent"] for run in runs if run.get("wrk_run_queue_delay_percent") is not None]
+    if not server or not load:
+        return "–"
+    return f"{statistics.median(server):.1f} % / {statistics.median(load):.1f} %"
+
+
 def render_markdown(report):
     m = report["machine"]
     s = report["settings"]
@@ -670,9 +931,26 @@ def render_markdown(report):
         add("- Pinning: **not possible** (one CPU available): servers and wrk share it.")
     add(f"- Load: wrk, {s['wrk_threads']} thread, {s['connections']} keep-alive connections on loopback, "
         f"{s['duration']} s per run; request path {s['runs']} interleaved rounds; figures are median (min–max) over runs.")
-    add(f"- Load average before/after: {report['load_average']['before'][0]:.2f} / {report['load_average']['after'][0]:.2f} "
-        f"(other processes on the machine make absolute numbers drift; the ratios are taken within one run). "
-        f"Bench wall time: {report['wall_seconds'] / 60:.1f} min.")
+    inter = report["interference"]
+    def side(value):
+        if "foreign_server_cpu_percent" in value:
+            return f"{value['foreign_server_cpu_percent']:.0f} % / {value['foreign_load_cpu_percent']:.0f} %"
+        return f"{value['foreign_cpu_percent']:.0f} %"
+
+    parts = [f"{label} {side(inter[key])}" for key, label in
+             (("before", "before the start"), ("request_path", "figures 1–2"), ("lifecycle", "figure 3"),
+              ("hot_swap", "figure 5"), ("scale", "figures 4 and 6")) if key in inter]
+    steal = max((value.get("steal_percent", 0.0) for value in inter.values()), default=0.0)
+    which = "server CPUs / load CPUs" if s["pinned"] else "all CPUs"
+    add(f"- CPU used by other processes (builds, tests: /proc/stat minus the bench's own processes), share of the "
+        f"{which}: {', '.join(parts)}; hypervisor steal ≤ {steal:.0f} %. Load average before/after: "
+        f"{report['load_average']['before'][0]:.2f} / {report['load_average']['after'][0]:.2f}. Absolute numbers drift "
+        f"with this; ratios are taken between interleaved runs of one bench.")
+    add(f"- Noisy runs are repeated, within a budget of {s['noise_retry_budget_seconds']} s of extra load: a wrk run whose server "
+        f"or wrk threads waited for a CPU (run-queue delay, /proc/<pid>/task/*/schedstat) more than {s['delay_limit_percent']:g} % "
+        f"of the run, a batch of 10 lifecycle cycles during which others used more than {s['noise_limit_percent']} % of the "
+        f"server CPU. Repeated: {s['repeated_runs']}; failures in repeated runs still count. "
+        f"Bench wall time: {report['wall_seconds'] / 60:.1f} min (build excluded).")
     add("")
 
     add("## Targets")
@@ -686,8 +964,8 @@ def render_markdown(report):
     rp = report["request_path"]
     add("## 1–2. Request path and peer")
     add("")
-    add("| Server and route | Requests/s | p50 | p99 | Failed |")
-    add("|---|---|---|---|---|")
+    add("| Server and route | Requests/s | p50 | p99 | Failed | Run-queue delay, server / wrk |")
+    add("|---|---|---|---|---|---|")
     for key, label in (("ceiling", "C libmicrohttpd hello (the ceiling), `/`"),
                        ("builtin", "Berth built-in route, `GET /health`"),
                        ("addon", "Berth addon route, greeter `GET /api/v1/greet/hello`"),
@@ -695,10 +973,10 @@ def render_markdown(report):
         figure = rp["targets"].get(key)
         if not figure:
             if key == "fastapi":
-                add(f"| {label} | unavailable: {rp.get('fastapi_unavailable', 'not run')} | | | |")
+                add(f"| {label} | unavailable: {rp.get('fastapi_unavailable', 'not run')} | | | | |")
             continue
         add(f"| {label} | {fmt_range(figure['requests_per_second'], fmt_rps)} | {fmt_ms(figure['p50_ms']['median'])} | "
-            f"{fmt_ms(figure['p99_ms']['median'])} | {figure['failed']} |")
+            f"{fmt_ms(figure['p99_ms']['median'])} | {figure['failed']} | {delays(figure['runs'])} |")
     add("")
     add("| Ratio (per round, median (min–max)) | Value |")
     add("|---|---|")
@@ -708,6 +986,8 @@ def render_markdown(report):
         if ratio:
             unit = "×" if key == "addon_over_fastapi" else ""
             add(f"| {label} | {fmt_range(ratio, lambda v: f'{v:.2f}{unit}')} |")
+    add("")
+    add("Each ratio is computed per round between the runs of that round, then the median over the rounds is taken.")
     if rp.get("fastapi_versions"):
         add("")
         add(f"Peer versions: {rp['fastapi_versions']}.")
@@ -727,7 +1007,7 @@ def render_markdown(report):
     add("")
     steps = lc["install_steps_median_ms"]
     order = ["check", "verify_and_stage", "probe", "migrate", "load", "start", "mount", "commit", "total"]
-    names = [step for step in order if step in steps] + [step for step in steps if step not in order]
+    names = [step for step in order if step in steps and step != "total"] + [step for step in steps if step not in order] + ["total"]
     add("Install steps, server-side median: " + ", ".join(f"{step} {steps[step]:.2f} ms" for step in names) + ".")
     if lc["probe_share"]:
         add(f"Probe (child process) share of install: {lc['probe_share']['median'] * 100:.0f} % "
@@ -735,25 +1015,30 @@ def render_markdown(report):
             f"probe + in-process `dlopen` (load): {lc['probe_and_load_share']['median'] * 100:.0f} %.")
     usteps = lc["uninstall_steps_median_ms"]
     if usteps:
-        add("Uninstall steps, server-side median: " + ", ".join(f"{step} {value:.2f} ms" for step, value in usteps.items()) + ".")
+        unames = [step for step in usteps if step != "total"] + (["total"] if "total" in usteps else [])
+        add("Uninstall steps, server-side median: " + ", ".join(f"{step} {usteps[step]:.2f} ms" for step in unames) + ".")
     add("Client-side times include the HTTP round trip on loopback.")
     add("")
 
     sc = report["scale"]
     add("## 4. Scale with the number of installed addons")
     add("")
-    add(f"Generated addons `bench_0001…` (one library, identity read from its installed manifest); measured route "
-        f"`{bench_prefix(1)}/hello` of `{sc['route_addon']}`. Start-up = process spawn → first `200` on `/health`, "
-        f"{s['startups']} restarts per level.")
+    add(f"Generated addons `bench_0001…` (one library; each copy reads its id from its installed manifest), one host per "
+        f"level, all running at once on the server CPU (idle but the one under load). Start-up = spawn of `berth serve` → "
+        f"first `200` on `/health`, {s['startups']} restarts per host. Requests/s of `{bench_prefix(1)}/hello` "
+        f"(addon `{sc['route_addon']}`) and of `/health` in {s['scale_runs']} rounds interleaved across the hosts; "
+        f"each ratio is taken within a round against the host with {sc['fewest']} addon(s) (route) or none (`/health`). "
+        f"`libBenchAddon.so` was built by the {s['bench_addon_built_by']}.")
     add("")
-    add("| Installed addons | Start-up | Route requests/s | vs fewest | Route p99 | `/health` requests/s | RSS after start-up |")
-    add("|---|---|---|---|---|---|---|")
+    add("| Installed addons | Start-up | Route requests/s | Route vs fewest | Route p99 | `/health` requests/s | `/health` vs none | RSS after start-up |")
+    add("|---|---|---|---|---|---|---|---|")
     for entry in sc["levels"]:
         route = fmt_range(entry.get("route_requests_per_second"), fmt_rps) if entry.get("route_requests_per_second") else "–"
-        versus = f"{entry['route_vs_fewest']:.3f}" if entry.get("route_vs_fewest") else "–"
+        versus = fmt_range(entry["route_vs_fewest_rounds"], lambda v: f"{v:.3f}") if entry.get("route_vs_fewest_rounds") else "–"
         p99 = fmt_ms(entry["route_p99_ms"]["median"]) if entry.get("route_p99_ms") else "–"
+        health_versus = fmt_range(entry["health_vs_none"], lambda v: f"{v:.3f}") if entry.get("health_vs_none") else "–"
         add(f"| {entry['addons']} | {fmt_range(entry['startup_ms'], lambda v: f'{v:.0f} ms')} | {route} | {versus} | {p99} | "
-            f"{fmt_rps(entry['health_requests_per_second']['median'])} | {entry['rss_after_startup_kib'] / 1024:.1f} MiB |")
+            f"{fmt_range(entry['health_requests_per_second'], fmt_rps)} | {health_versus} | {entry['rss_after_startup_kib'] / 1024:.1f} MiB |")
     add("")
 
     hs = report["hot_swap"]
@@ -766,6 +1051,7 @@ def render_markdown(report):
     add(f"| swapping | {fmt_range(w['requests_per_second'], fmt_rps)} | {fmt_ms(w['p99_ms']['median'])} | {w['requests']:,} | {w['failed']} "
         f"({w['non_2xx']} non-2xx, {w['socket_errors']} socket) | {w['installs']} / {w['uninstalls']}"
         f"{', %d admin errors' % w['admin_errors'] if w['admin_errors'] else ''} |")
+    add("")
     add(f"Swapping / quiet requests/s: {fmt_range(hs['ratio'], lambda v: f'{v:.2f}')}.")
     add("")
 
@@ -776,6 +1062,7 @@ def render_markdown(report):
     add("|---|---|---|")
     for entry in mem["levels"]:
         add(f"| {entry['addons']} | {entry['after_startup_kib'] / 1024:.1f} MiB | {entry['after_load_kib'] / 1024:.1f} MiB |")
+    add("")
     if mem.get("per_addon_kib") is not None:
         add(f"Per loaded addon (after start-up, {mem['most']} vs 0): {mem['per_addon_kib']:.0f} KiB.")
     add("")
@@ -808,11 +1095,40 @@ def build_targets(report, settings):
     if most.get("route_vs_fewest") is not None:
         lost = (1 - most["route_vs_fewest"]) * 100
         fewest = min(settings.levels)
-        targets.append({"name": f"Requests/s lost with {most['addons']} vs {fewest} addon(s)", "goal": "≤ 2 %",
-                        "measured": f"{lost:.1f} %", "met": verdict(lost <= 2)})
+        measured = f"{lost:.1f} %" if lost >= 0 else f"none ({-lost:.1f} % more)"
+        targets.append({"name": f"Requests/s lost with {most['addons']} vs {fewest} installed addon(s)", "goal": "≤ 2 %",
+                        "measured": measured, "met": verdict(lost <= 2)})
     failed = report["hot_swap"]["swapping"]["failed"]
     targets.append({"name": "Failed requests during hot swap", "goal": "0", "measured": str(failed), "met": verdict(failed == 0)})
     return targets
+
+
+README_START = "<!-- latest results: written by tools/bench/bench.py -->"
+README_END = "<!-- end of latest results -->"
+
+
+def update_readme(settings, report, stem):
+    """Replaces the latest-results section of bench/README.md with this run's targets table."""
+    path = os.path.join(settings.repo, "bench", "README.md")
+    try:
+        with open(path) as handle:
+            text = handle.read()
+    except OSError:
+        return
+    if README_START not in text or README_END not in text:
+        return
+    m = report["machine"]
+    lines = [README_START, "",
+             f"Run of {report['date']} on {m['cpu_model']} ({m['cores']} cores), commit `{m['commit_short']}`"
+             f"{' + uncommitted changes' if m['worktree_dirty'] else ''}; full table: "
+             f"[results/{stem}.md](results/{stem}.md) (also [results/latest.md](results/latest.md)).", "",
+             "| Target | Goal | Measured | Met |", "|---|---|---|---|"]
+    lines += [f"| {t['name']} | {t['goal']} | {t['measured']} | {t['met']} |" for t in report["targets"]]
+    lines += ["", README_END]
+    before = text.split(README_START)[0]
+    after = text.split(README_END, 1)[1]
+    with open(path, "w") as handle:
+        handle.write(before + "\n".join(lines) + after)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -835,6 +1151,7 @@ def main():
     started = time.time()
     before = load_average()
     os.sched_setaffinity(0, settings.load_cpus)  # the driver and wrk stay off the server CPUs
+    CPU_SETS["server"], CPU_SETS["load"] = set(settings.server_cpus), set(settings.load_cpus)
     log(f"servers on CPUs {settings.server_cpus}, load on {settings.load_cpus}, {settings.server_threads} server threads, "
         f"{settings.duration} s runs")
 
@@ -855,6 +1172,13 @@ def main():
         },
     }
 
+    interference = {}
+    report["interference"] = interference
+    quiet_limit = env_int("BENCH_QUIET_WAIT", 60)
+    if quiet_limit > 0:
+        interference["before"] = wait_for_quiet(quiet_limit, settings.noise_limit)
+        log(f"other processes used {noise(interference['before']):.0f} % of a side's CPUs before the start "
+            f"(waited {interference['before']['waited_seconds']:.0f} s)")
     servers = []
     try:
         # Figures 1 and 2: the ceiling, Berth (built-in and addon route) and FastAPI side by side.
@@ -871,7 +1195,8 @@ def main():
         install(berth, "greeter")
         expect_hello(berth, GREETER_ROUTE)
         expect_hello(ceiling, "/")
-        targets = [("ceiling", ceiling.url("/")), ("builtin", berth.url(HEALTH_ROUTE)), ("addon", berth.url(GREETER_ROUTE))]
+        targets = [("ceiling", ceiling.url("/"), ceiling), ("builtin", berth.url(HEALTH_ROUTE), berth),
+                   ("addon", berth.url(GREETER_ROUTE), berth)]
         fastapi_unavailable = None
         fastapi_versions = None
         if args.venv:
@@ -890,13 +1215,15 @@ def main():
             try:
                 peer.start()
                 expect_hello(peer, GREETER_ROUTE)
-                targets.append(("fastapi", peer.url(GREETER_ROUTE)))
+                targets.append(("fastapi", peer.url(GREETER_ROUTE), peer))
             except RuntimeError as error:
                 fastapi_unavailable = str(error)
         else:
             fastapi_unavailable = args.venv_error or "no virtual environment"
         log("figures 1–2: request path")
-        figures, runs = figure_request_path(settings, targets)
+        meter = CpuMeter()
+        figures, runs, discarded_rounds = figure_request_path(settings, targets)
+        interference["request_path"] = meter.read()
         ceiling.stop()
         for server in servers:
             if server.name == "fastapi":
@@ -910,21 +1237,28 @@ def main():
                 "addon_over_fastapi": paired_ratio(runs, "addon", "fastapi"),
             },
             "fastapi_unavailable": fastapi_unavailable,
+            "discarded_noisy_rounds": discarded_rounds,
             "fastapi_versions": fastapi_versions,
         }
 
         log("figure 3: lifecycle")
+        meter = CpuMeter()
         report["lifecycle"] = figure_lifecycle(settings, berth)
+        interference["lifecycle"] = meter.read()
         lc = report["lifecycle"]
         log(f"install median {lc['install_client_ms']['median']:.1f} ms (p95 {lc['install_client_ms']['p95']:.1f}), "
             f"uninstall median {lc['uninstall_client_ms']['median']:.1f} ms (p95 {lc['uninstall_client_ms']['p95']:.1f})")
 
         log("figure 5: hot swap")
+        meter = CpuMeter()
         report["hot_swap"] = figure_hot_swap(settings, berth)
+        interference["hot_swap"] = meter.read()
         berth.stop()
 
         log("figures 4 and 6: scale and memory")
-        report["scale"] = figure_scale(settings, pick_port(settings, 3))
+        meter = CpuMeter()
+        report["scale"] = figure_scale(settings)
+        interference["scale"] = meter.read()
     finally:
         for server in servers:
             server.stop()
@@ -940,12 +1274,14 @@ def main():
     }
     report["load_average"] = {"before": before, "after": load_average()}
     report["wall_seconds"] = time.time() - started
+    report["settings"]["noise_limit_percent"] = settings.noise_limit
+    report["settings"]["delay_limit_percent"] = settings.delay_limit
+    report["settings"]["noise_retry_budget_seconds"] = settings.retry_budget
+    report["settings"]["repeated_runs"] = settings.repeated_runs
     report["targets"] = build_targets(report, settings)
 
     os.makedirs(settings.results, exist_ok=True)
-    stem = f"{datetime.date.today().isoformat()}-{socket.gethostname().split('.')[0]}"
-    if settings.quick:
-        stem += "-quick"
+    stem = f"{datetime.datetime.now(datetime.timezone.utc).date().isoformat()}-{socket.gethostname().split('.')[0]}"
     json_path = os.path.join(settings.results, stem + ".json")
     report["json_path"] = os.path.relpath(json_path, settings.repo)
     with open(json_path, "w") as handle:
@@ -957,6 +1293,7 @@ def main():
     if not settings.quick:
         with open(os.path.join(settings.results, "latest.md"), "w") as handle:
             handle.write(markdown)
+        update_readme(settings, report, stem)
     print()
     print(markdown)
     log(f"wrote {json_path} and {stem}.md" + ("" if settings.quick else " and latest.md"))

@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: builds Berth in release mode, the C ceiling server and the bench addon, puts FastAPI
 # and uvicorn in a throw-away virtual environment, then runs tools/bench/bench.py, which writes
-# bench/results/<date>-<host>.{json,md} and bench/results/latest.md. See bench/README.md.
-#
-# Environment: BENCH_SWIFT_FLAGS (extra `swift build` flags, e.g. `--scratch-path .build-bench`),
-# BENCH_QUICK=1 (a short smoke run, results named *-quick), BENCH_DURATION, BENCH_RUNS,
-# BENCH_SCALE_RUNS, BENCH_STARTUPS, BENCH_SWAP_RUNS, BENCH_CYCLES, BENCH_CONNECTIONS,
-# BENCH_SCALE_LEVELS, BENCH_SERVER_THREADS, BENCH_BASE_PORT, BENCH_SKIP_FASTAPI=1,
-# BENCH_SKIP_BUILD=1 (use the existing release build as it is).
+# bench/results/<date>-<host>.{json,md}, bench/results/latest.md and the "Latest results" section of
+# bench/README.md. See bench/README.md for what is measured and for every BENCH_* setting, e.g.
+# BENCH_QUICK=1 (a short smoke run whose results go to bench/work/results-quick/),
+# BENCH_SWIFT_FLAGS="--scratch-path .build-bench" (another build folder), BENCH_SKIP_BUILD=1.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -17,9 +14,15 @@ read -r -a swift_flags <<< "${BENCH_SWIFT_FLAGS:-}"
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-for tool in wrk gcc taskset python3 pkg-config; do
-  command -v "$tool" > /dev/null || { echo "bench: '$tool' is missing (Debian: apt-get install wrk gcc util-linux python3 pkg-config)" >&2; exit 1; }
+# The load generator and the compilers, from Debian if missing.
+missing=()
+for pair in wrk:wrk gcc:gcc taskset:util-linux pkg-config:pkg-config; do
+  command -v "${pair%%:*}" > /dev/null || missing+=("${pair#*:}")
 done
+if [ ${#missing[@]} -gt 0 ]; then
+  "$repo/tools/scripts/install-deps.sh" "${missing[@]}"
+fi
+command -v python3 > /dev/null || { echo "bench: python3 is missing (Debian: apt-get install python3 python3-venv)" >&2; exit 1; }
 
 # 1. Berth, addonctl and the example addons, release mode.
 if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then

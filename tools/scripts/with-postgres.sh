@@ -94,7 +94,12 @@ export BERTH_TEST_POSTGRES_URL="postgres://berth:$password@127.0.0.1:$port/berth
 export BERTH_REQUIRE_POSTGRES=1
 echo "with-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $work)"
 
-# Not exec: the trap must stop the server when the command ends.
+# Not exec: the trap must stop the server when the command ends. In the background, because bash
+# runs traps only between commands: `wait` returns at once on a signal, a foreground command not.
+"$@" <&0 &
+child=$!
+trap 'kill -INT "$child" 2>/dev/null; exit 130' INT
+trap 'kill -TERM "$child" 2>/dev/null; exit 143' TERM
 status=0
-"$@" || status=$?
+wait "$child" || status=$?
 exit "$status"

@@ -31,7 +31,15 @@ struct AdminAPI: Sendable {
             return JSONResponse.make(try await manager.install(body), status: 201)
         }
         try admin(.delete, "/api/v1/marketplace/uninstall/:id", in: &table) { request, _ in
-            JSONResponse.make(try await manager.uninstall(request.parameters["id"] ?? ""))
+            let options = AddonManager.UninstallOptions(keepData: try Self.flag("keep_data", in: request), cascade: try Self.flag("cascade", in: request))
+            return JSONResponse.make(try await manager.uninstall(request.parameters["id"] ?? "", options: options))
+        }
+        try admin(.post, "/api/v1/addons/:id/upgrade", in: &table) { request, _ in
+            let body = request.body.isEmpty ? AddonManager.UpgradeRequest(version: nil, force: nil) : try Self.decode(AddonManager.UpgradeRequest.self, from: request)
+            return JSONResponse.make(try await manager.upgrade(request.parameters["id"] ?? "", body))
+        }
+        try admin(.get, "/api/v1/addons/:id/events", in: &table) { request, _ in
+            JSONResponse.make(["events": await manager.history(of: request.parameters["id"] ?? "")])
         }
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
@@ -79,6 +87,16 @@ struct AdminAPI: Sendable {
         let kept = upload.path + ".kept"
         try FileManager.default.moveItem(atPath: upload.path, toPath: kept)
         return kept
+    }
+
+    /// A boolean query parameter (`true`/`false`/`1`/`0`); anything else is a 400.
+    static func flag(_ name: String, in request: Request) throws -> Bool {
+        guard let value = request.queryValue(name) else { return false }
+        switch value.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no", "": return false
+        default: throw BerthError.badRequest("query parameter \(name)=\(value) must be true or false")
+        }
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) throws -> Value {

@@ -17,6 +17,9 @@ struct ConfigurationSchema: Sendable {
         if case .object(let object) = schema { self.schema = object } else { self.schema = [:] }
     }
 
+    /// The keys the schema defines.
+    var propertyNames: [String] { Array(properties.keys) }
+
     private var properties: [String: JSONValue] {
         if case .object(let properties) = schema["properties"] { return properties }
         return [:]

@@ -6,6 +6,7 @@ import Synchronization
 public final class HostEventBus: Sendable {
     private struct Subscriber: Sendable {
         let owner: String
+        let instance: UInt64
         let pattern: String
         let handler: @Sendable (Event) async -> Void
     }
@@ -27,9 +28,9 @@ public final class HostEventBus: Sendable {
     }
 
     /// Adds a subscriber owned by `owner`.
-    func subscribe(owner: String, pattern: String, handler: @escaping @Sendable (Event) async -> Void) -> Subscription {
+    func subscribe(owner: String, instance: UInt64, pattern: String, handler: @escaping @Sendable (Event) async -> Void) -> Subscription {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        subscribers.withLock { $0[id] = Subscriber(owner: owner, pattern: pattern, handler: handler) }
+        subscribers.withLock { $0[id] = Subscriber(owner: owner, instance: instance, pattern: pattern, handler: handler) }
         return Subscription { [weak self] in
             _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
         }
@@ -46,14 +47,29 @@ public final class HostEventBus: Sendable {
         }
     }
 
+    /// Cancels the subscriptions of one loaded instance of an addon (the old one, after an upgrade).
+    @discardableResult
+    public func cancelAll(instance: UInt64) -> Int {
+        subscribers.withLock { all in
+            let ids = all.filter { $0.value.instance == instance }.map(\.key)
+            ids.forEach { all.removeValue(forKey: $0) }
+            return ids.count
+        }
+    }
+
+    /// A number that tells one loaded instance of an addon from another.
+    public func newInstance() -> UInt64 {
+        nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
     /// How many subscriptions `owner` holds.
     public func subscriptionCount(owner: String) -> Int {
         subscribers.withLock { $0.values.filter { $0.owner == owner }.count }
     }
 
     /// The bus as one addon sees it: events it publishes carry its id as source.
-    public func view(for owner: String) -> any EventBus {
-        AddonEventBus(owner: owner, bus: self)
+    public func view(for owner: String, instance: UInt64) -> any EventBus {
+        AddonEventBus(owner: owner, instance: instance, bus: self)
     }
 
     /// `*` matches every name; `prefix.*` every name under `prefix.`; anything else itself.
@@ -67,6 +83,7 @@ public final class HostEventBus: Sendable {
 /// One addon's view of the bus.
 struct AddonEventBus: EventBus {
     let owner: String
+    let instance: UInt64
     let bus: HostEventBus
 
     func publish(_ name: String, payload: JSONValue) async {
@@ -74,6 +91,6 @@ struct AddonEventBus: EventBus {
     }
 
     func subscribe(_ name: String, _ handler: @escaping @Sendable (Event) async -> Void) async -> Subscription {
-        bus.subscribe(owner: owner, pattern: name, handler: handler)
+        bus.subscribe(owner: owner, instance: instance, pattern: name, handler: handler)
     }
 }

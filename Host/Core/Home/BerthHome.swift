@@ -10,8 +10,12 @@ public struct BerthHome: Sendable {
     public init(root: String) throws {
         let absolute = URL(fileURLWithPath: root).standardizedFileURL.path
         self.root = absolute
-        for folder in [stateDirectory, catalogDirectory, incomingDirectory, addonsDirectory, dataDirectory, stagingDirectory, spoolDirectory, trustedKeysDirectory] {
+        for folder in [stateDirectory, catalogDirectory, incomingDirectory, addonsDirectory, dataDirectory, stagingDirectory, spoolDirectory, trustedKeysDirectory, stateDirectory + "/kept"] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        // The mutation lock's file exists from the start, so taking the lock changes nothing on disk.
+        if !FileManager.default.fileExists(atPath: lockFile) {
+            FileManager.default.createFile(atPath: lockFile, contents: nil, attributes: [.posixPermissions: 0o600])
         }
     }
 

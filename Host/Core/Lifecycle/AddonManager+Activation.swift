@@ -3,6 +3,15 @@ import Foundation
 extension AddonManager {
     /// Starts and mounts an inactive addon; its data is untouched.
     func activate(_ id: String) async throws -> AddonSummary {
+        try await mutation("activate \(id)") { try await performActivate(id) }
+    }
+
+    /// Unmounts and stops an active addon, keeping its files and data.
+    func deactivate(_ id: String) async throws -> AddonSummary {
+        try await mutation("deactivate \(id)") { try await performDeactivate(id) }
+    }
+
+    private func performActivate(_ id: String) async throws -> AddonSummary {
         guard var entry = registry[id] else { throw Self.notInstalled(id) }
         guard entry.state == .inactive else {
             throw BerthError.conflict("already_active", "addon \(id) is already active")
@@ -29,8 +38,7 @@ extension AddonManager {
         return summary(of: entry)
     }
 
-    /// Unmounts and stops an active addon, keeping its files and data.
-    func deactivate(_ id: String) async throws -> AddonSummary {
+    private func performDeactivate(_ id: String) async throws -> AddonSummary {
         guard var entry = registry[id] else { throw Self.notInstalled(id) }
         guard entry.state == .active else {
             throw BerthError.conflict("already_inactive", "addon \(id) is already inactive")

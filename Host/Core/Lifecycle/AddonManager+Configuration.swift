@@ -21,6 +21,10 @@ extension AddonManager {
     /// Merges `changes` into the configuration (`null` removes a key, falling back to its default),
     /// validates the result, stores it, and tells the addon.
     func updateConfiguration(of id: String, changes: [String: JSONValue]) async throws -> ConfigurationReport {
+        try await mutation("configure \(id)") { try await performConfigurationUpdate(of: id, changes: changes) }
+    }
+
+    private func performConfigurationUpdate(of id: String, changes: [String: JSONValue]) async throws -> ConfigurationReport {
         guard var entry = registry[id] else { throw Self.notInstalled(id) }
         let manifest = try installedManifest(entry)
         let previous = entry.configuration
@@ -40,7 +44,7 @@ extension AddonManager {
             addon.settings.values = entry.configuration
             await addon.library.addon.configurationDidChange(addon.settings.configuration, context: addon.context)
         }
-        await events.publish(Event(name: "berth.addon.configured", source: "berth", payload: .object(["id": .string(id)])))
+        await publishLifecycle("configured", id: id, version: entry.version, detail: "keys: \(changes.keys.sorted().joined(separator: ", "))")
         return try configuration(of: id)
     }
 }

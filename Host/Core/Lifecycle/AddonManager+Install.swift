@@ -13,82 +13,130 @@ extension AddonManager {
     }
 
     /// Installs a package from the catalog: verify → stage → probe → migrate → load → start →
-    /// mount → commit. Each step pushes its undo; a failure unwinds them all, so a failed install
-    /// leaves no tables, no files and no registry entry.
+    /// mount → commit. The journal records each step before it runs; each step pushes its undo, and
+    /// a failure unwinds them all, so a failed install leaves no tables, no files and no registry
+    /// entry. A crash is compensated at the next start (see `recover()`).
     func install(_ request: InstallRequest) async throws -> InstallReport {
+        try await mutation("install \(request.id)") { try await performInstall(request) }
+    }
+
+    private func performInstall(_ request: InstallRequest) async throws -> InstallReport {
         var clock = Stopwatch()
-        guard registry[request.id] == nil else {
-            throw BerthError.conflict("already_installed", "addon \(request.id) is already installed (version \(registry[request.id]!.version)); uninstall it first")
+        if let installed = registry[request.id] {
+            throw BerthError.conflict("already_installed", "addon \(request.id) is already installed (version \(installed.version)); uninstall or upgrade it")
         }
-        guard let package = catalog.package(id: request.id, version: request.version) else {
-            let versions = catalog.all().filter { $0.manifest.id == request.id }.map(\.manifest.version)
-            let known = versions.isEmpty ? "the catalog has no version of it" : "the catalog has \(versions.joined(separator: ", "))"
-            throw BerthError.notFound("package_not_found", "no package \(request.id) \(request.version ?? "") in the catalog: \(known)")
-        }
+        let package = try catalogPackage(id: request.id, version: request.version)
         let manifest = package.manifest
         try checkCompatibility(manifest)
         if let holder = holder(overlapping: manifest.mountPrefix) {
             throw BerthError.conflict("prefix_conflict", "mount prefix \(manifest.mountPrefix) of \(manifest.id) overlaps the prefix held by \(holder)")
         }
+        try checkDependencies(of: manifest)
         let settings = try resolveConfiguration(manifest, provided: request.config ?? [:])
-        let location = home.relative(backend.location(of: manifest.id))
-        if (try? backend.namespaceExists(manifest.id)) != false {
-            throw BerthError.conflict("data_exists", "\(location) already exists; it is not recorded as any installed addon's data, so it is left untouched: move it away to install \(manifest.id)")
+        let kept = keptData(manifest.id)
+        if kept == nil, (try? backend.namespaceExists(manifest.id)) != false {
+            throw BerthError.conflict("data_exists", "\(home.relative(backend.location(of: manifest.id))) already exists and is not recorded as any addon's kept data, so it is left untouched: move it away to install \(manifest.id)")
         }
         clock.lap("check")
 
+        let installPath = newInstallPath(for: manifest)
+        var record = JournalRecord(operation: .install, id: manifest.id, toVersion: manifest.version, step: "stage", installPath: home.relative(installPath))
+        try journal.write(record)
         var undo = UndoStack()
         do {
-            let installPath = try stage(package, undo: &undo)
+            try stage(package, to: installPath, undo: &undo)
             clock.lap("verify_and_stage")
+            try advance(&record, to: "probe")
             let libraryPath = installPath + "/" + manifest.library
             _ = try runProbe(library: libraryPath, manifest: manifest)
             clock.lap("probe")
             let migrations = try loadMigrations(manifest, installPath: installPath)
-            let data = try createNamespace(manifest.id, undo: &undo)
-            let applied = try runMigrations(migrations, on: data)
+            try checkReversible(migrations, of: manifest)
+            clock.lap("check_migrations")
+
+            record.createdNamespace = kept == nil
+            try advance(&record, to: "namespace")
+            let data = try kept == nil ? createNamespace(manifest.id, undo: &undo) : openNamespace(manifest.id, undo: &undo)
+            let runner = MigrationRunner(database: data)
+            record.baselineMigrations = try runner.appliedIDs()
+            try advance(&record, to: "migrate")
+            let pending = try pendingMigrations(migrations, applied: record.baselineMigrations, of: manifest)
+            let applied = try runMigrations(pending, on: data)
+            if kept != nil {
+                undo.push("migrate") { _ = try? runner.revertAll(pending) }
+            }
             clock.lap("migrate")
+
+            try advance(&record, to: "load")
             let library = try loadLibrary(libraryPath, manifest: manifest)
             clock.lap("load")
             let addon = RunningAddon(
-                id: manifest.id, version: manifest.version, library: library, data: data,
-                permissions: manifest.permissions, settings: ConfigurationCell(values: settings, sensitiveKeys: manifest.sensitiveKeys), events: events
+                id: manifest.id, version: manifest.version, library: library, data: data, permissions: manifest.permissions,
+                settings: ConfigurationCell(values: settings, sensitiveKeys: manifest.sensitiveKeys), events: events
             )
+            try advance(&record, to: "start")
             try await start(addon, undo: &undo)
             clock.lap("start")
+            try advance(&record, to: "mount")
             let routes = try mount(addon, prefix: manifest.mountPrefix)
             undo.push("mount") { [self] in _ = await self.unmount(manifest.id) }
             clock.lap("mount")
+
+            try advance(&record, to: "commit")
             let entry = RegistryEntry(
                 id: manifest.id, version: manifest.version, state: .active, mountPrefix: manifest.mountPrefix,
-                installPath: home.relative(installPath), library: manifest.library, database: location,
-                files: try hashInstalledFiles(installPath), appliedMigrations: applied, permissions: manifest.permissions,
+                installPath: home.relative(installPath), library: manifest.library, database: home.relative(backend.location(of: manifest.id)),
+                files: try hashInstalledFiles(installPath), appliedMigrations: try runner.appliedIDs(), permissions: manifest.permissions,
                 configuration: settings, signer: package.signer, packageSHA256: package.archiveSHA256,
                 installedAt: ISO8601DateFormatter().string(from: Date())
             )
-            registry[manifest.id] = entry
-            do {
-                try save()
-            } catch {
-                registry[manifest.id] = nil
-                throw error
-            }
+            try commit(entry)
             running[manifest.id] = addon
+            journal.finish()
+            forgetKeptData(manifest.id)
             clock.lap("commit")
             logger.info("installed", metadata: ["addon": manifest.id, "version": manifest.version])
-            await publishLifecycle("installed", id: manifest.id, version: manifest.version)
+            await publishLifecycle("installed", id: manifest.id, version: manifest.version, detail: kept == nil ? nil : "reused kept data")
             await publishLifecycle("activated", id: manifest.id, version: manifest.version)
             return InstallReport(
                 id: manifest.id, version: manifest.version, state: entry.state.rawValue, mountPrefix: manifest.mountPrefix,
-                routes: routes, permissions: manifest.permissions, migrations: applied,
+                routes: routes, permissions: manifest.permissions, migrations: applied, reusedData: kept != nil,
                 configuration: ConfigurationSchema.redact(settings, sensitiveKeys: manifest.sensitiveKeys),
                 timingsMilliseconds: clock.report
             )
         } catch {
             await undo.unwind()
+            journal.finish()
             logger.warning("install refused", metadata: ["addon": manifest.id, "error": "\(error)"])
             throw error
         }
+    }
+
+    /// Records the next step in the journal before it runs.
+    func advance(_ record: inout JournalRecord, to step: String) throws {
+        record.step = step
+        try journal.write(record)
+    }
+
+    /// Writes `entry` to the registry; the in-memory registry changes only if the file did.
+    func commit(_ entry: RegistryEntry) throws {
+        var next = registry
+        next[entry.id] = entry
+        try registryStore.save(next)
+        registry = next
+    }
+
+    /// The catalog's package, or a 404 that lists the versions the catalog has.
+    func catalogPackage(id: String, version: String?) throws -> CatalogPackage {
+        if let package = catalog.package(id: id, version: version) { return package }
+        let versions = catalog.all().filter { $0.manifest.id == id }.map(\.manifest.version)
+        let known = versions.isEmpty ? "the catalog has no version of it" : "the catalog has \(versions.joined(separator: ", "))"
+        throw BerthError.notFound("package_not_found", "no package \(id) \(version ?? "") in the catalog: \(known)")
+    }
+
+    /// A folder of its own for this install, so the library path is new every time.
+    func newInstallPath(for manifest: Manifest) -> String {
+        home.addonsDirectory + "/\(manifest.id)/\(manifest.version)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
     /// Refuses a package built for another ABI, toolchain, architecture or PluginAPI, before any
@@ -125,30 +173,30 @@ extension AddonManager {
     }
 
     /// Verifies the archive again (signature, every hash) into a staging folder, then moves it to
-    /// an install folder of its own, so the library path is new for every install.
-    func stage(_ package: CatalogPackage, undo: inout UndoStack) throws -> String {
+    /// `installPath`.
+    func stage(_ package: CatalogPackage, to installPath: String, undo: inout UndoStack) throws {
         let manifest = package.manifest
         let staging = home.stagingDirectory + "/install-\(manifest.id)-\(UUID().uuidString.prefix(8))"
         let verified: VerifiedPackage
         do {
             verified = try verifier.verify(archive: home.absolute(package.archive), stagingDirectory: staging)
-        } catch let error as PackageError {
+        } catch {
             throw BerthError(status: error.httpStatus, code: error.code, message: error.message, cause: error)
         }
         guard verified.manifest == manifest else {
             try? FileSystem.remove(staging)
             throw BerthError.unprocessable("catalog_tampered", "the catalog's archive of \(manifest.id) \(manifest.version) no longer matches what was validated at upload")
         }
-        let parent = home.addonsDirectory + "/\(manifest.id)"
-        let installPath = parent + "/\(manifest.version)-\(UUID().uuidString.prefix(8).lowercased())"
+        let parent = (installPath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: staging, toPath: installPath)
         FileSystem.syncDirectory(parent)
         undo.push("stage") {
             try? FileSystem.remove(installPath)
-            try? FileManager.default.removeItem(atPath: parent)
+            if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true {
+                try? FileManager.default.removeItem(atPath: parent)
+            }
         }
-        return installPath
     }
 
     func runProbe(library: String, manifest: Manifest) throws -> ProbeResult {

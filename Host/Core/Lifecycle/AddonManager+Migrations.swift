@@ -31,6 +31,40 @@ extension AddonManager {
         return data
     }
 
+    /// Opens the addon's existing namespace (kept data being reused); its undo closes it.
+    func openNamespace(_ id: String, undo: inout UndoStack) throws -> any AddonDataHandle {
+        let data: any AddonDataHandle
+        do {
+            data = try backend.openNamespace(id)
+        } catch {
+            throw BerthError.internalError("database_unavailable", "cannot open \(home.relative(backend.location(of: id))): \(error)", cause: error)
+        }
+        undo.push("database") { data.close() }
+        return data
+    }
+
+    /// Runs up → down → up on a scratch namespace: a package whose downs do not return the schema
+    /// to empty is refused before it touches the addon's real namespace.
+    func checkReversible(_ migrations: [Migration], of manifest: Manifest) throws {
+        guard !migrations.isEmpty else { return }
+        do {
+            try backend.withScratchNamespace { try MigrationRunner(database: $0).checkReversible(migrations) }
+        } catch let error as MigrationError {
+            throw BerthError.unprocessable(error.code, "migrations of \(manifest.id) \(manifest.version) failed the up → down → up check on a scratch database: \(error.message)", cause: error)
+        }
+    }
+
+    /// The migrations still to apply, given the ledger; refuses a ledger holding ids the package
+    /// does not know (data written by another addon version that this one cannot reverse).
+    func pendingMigrations(_ migrations: [Migration], applied: [String], of manifest: Manifest) throws -> [Migration] {
+        let known = Set(migrations.map(\.id))
+        let unknown = applied.filter { !known.contains($0) }
+        guard unknown.isEmpty else {
+            throw BerthError.unprocessable("unknown_migrations", "the data of \(manifest.id) records migrations \(unknown.joined(separator: ", ")) that \(manifest.id) \(manifest.version) does not ship; install the version that created them, or uninstall without keeping data")
+        }
+        return migrations.filter { !applied.contains($0.id) }
+    }
+
     /// Applies migrations in order; a failing one is rolled back with every one before it.
     func runMigrations(_ migrations: [Migration], on data: any AddonDataHandle) throws -> [String] {
         do {

@@ -6,7 +6,9 @@ extension AddonManager {
     /// Adds the addon's routes to the routing table in one atomic swap.
     /// - Returns: the mounted routes, as `METHOD /path`.
     @discardableResult
-    func mount(_ addon: RunningAddon, prefix: String) throws -> [String] {
+    /// With `replacing`, the addon's previous routes are removed in the same swap, so a request
+    /// sees either the old version's routes or the new one's, never neither.
+    func mount(_ addon: RunningAddon, prefix: String, replacing: Bool = false) throws -> [String] {
         var routes = Routes()
         addon.library.addon.routes(&routes, context: addon.context)
         let context = addon.context
@@ -15,6 +17,7 @@ extension AddonManager {
         var patterns: [String] = []
         do {
             try server.updateRoutes { table in
+                if replacing { table.removeAll(owner: addon.id) }
                 for route in routes.all {
                     let pattern = Self.join(prefix, route.path)
                     let handler = route.handler

@@ -6,7 +6,8 @@ extension AddonManager {
     /// Validates the archives waiting in the catalog's `incoming/` folder, then loads and mounts
     /// every installed addon. An addon whose files changed since install is not loaded; the reason
     /// is kept and shown by the admin API.
-    public func startUp() async {
+    public func startUp() async throws {
+        try recover()
         catalog.importIncoming { logger.info($0) }
         for entry in registry.values.sorted(by: { $0.id < $1.id }) {
             do {

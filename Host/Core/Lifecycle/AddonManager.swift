@@ -19,6 +19,9 @@ public actor AddonManager {
     let events: HostEventBus
     let probe: AddonProbe
     let backend: any AddonDataBackend
+    let journal: OperationJournal
+    let lock: MutationLock
+    let auditLog: AuditLog
     let logger: Logger
 
     /// Installed addons as recorded in `addon_registry.json`.
@@ -29,6 +32,8 @@ public actor AddonManager {
     var mounted: [String: [String]] = [:]
     /// Why an installed addon could not be loaded at start.
     var failures: [String: String] = [:]
+    /// The mutation running now, for the 409 a concurrent one gets.
+    var operationInProgress: String?
     /// How long unmounting waits for in-flight requests.
     let drainTimeout: Duration = .seconds(10)
 
@@ -46,6 +51,9 @@ public actor AddonManager {
         self.events = events
         self.probe = AddonProbe(executable: probeExecutable)
         self.logger = logger
+        self.journal = OperationJournal(path: home.journalFile)
+        self.lock = MutationLock(path: home.lockFile)
+        self.auditLog = AuditLog(path: home.auditLogFile)
         self.registry = try registryStore.load()
     }
 
@@ -101,7 +109,30 @@ public actor AddonManager {
         try registryStore.save(registry)
     }
 
-    func publishLifecycle(_ name: String, id: String, version: String) async {
+    /// Records a lifecycle transition in the audit log and publishes it to every subscriber.
+    func publishLifecycle(_ name: String, id: String, version: String, detail: String? = nil) async {
+        auditLog.record(id: id, event: name, version: version, detail: detail)
         await events.publish(Event(name: "berth.addon.\(name)", source: "berth", payload: .object(["id": .string(id), "version": .string(version)])))
+    }
+
+    /// Runs one mutation with the home's lock held; a concurrent one is refused with 409.
+    func mutation<T: Sendable>(_ description: String, _ body: () async throws -> T) async throws -> T {
+        if let running = operationInProgress {
+            throw BerthError.conflict("operation_in_progress", "cannot \(description) while '\(running)' is running; retry when it finishes")
+        }
+        guard let release = lock.tryAcquire() else {
+            throw BerthError.conflict("operation_in_progress", "cannot \(description): another process holds the lock of this home (\(home.relative(home.lockFile)))")
+        }
+        operationInProgress = description
+        defer {
+            operationInProgress = nil
+            release()
+        }
+        return try await body()
+    }
+
+    /// The audit log of addon `id`, oldest first.
+    func history(of id: String) -> [AuditLog.Entry] {
+        auditLog.entries(for: id)
     }
 }

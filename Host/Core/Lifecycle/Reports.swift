@@ -9,6 +9,8 @@ struct InstallReport: Encodable, Sendable {
     let routes: [String]
     let permissions: [String]
     let migrations: [String]
+    /// Whether the data kept at an earlier uninstall was reused.
+    let reusedData: Bool
     let configuration: [String: JSONValue]
     let timingsMilliseconds: [String: Double]
 }
@@ -28,9 +30,13 @@ struct UninstallReport: Encodable, Sendable {
     let id: String
     let version: String
     let removed: Removed
-    /// Schema objects the down-migrations did not drop (deleted with the database file anyway).
+    /// Where the addon's data was kept, when the uninstall kept it.
+    let keptData: String?
+    /// Schema objects the down-migrations did not drop (deleted with the namespace anyway).
     let leftByDownMigrations: [String]
     let residue: [String]
+    /// Dependents uninstalled first, with `cascade`.
+    var cascaded: [UninstallReport]
     let timingsMilliseconds: [String: Double]
 }
 

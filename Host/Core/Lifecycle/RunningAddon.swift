@@ -12,6 +12,8 @@ final class RunningAddon: Sendable {
     let data: any AddonDataHandle
     let gate = RequestGate()
     let settings: ConfigurationCell
+    /// Tells this loaded instance's event subscriptions from those of another version's.
+    let instance: UInt64
 
     init(id: String, version: String, library: AddonLibrary, data: any AddonDataHandle, permissions: [String],
          settings: ConfigurationCell, events: HostEventBus) {
@@ -20,10 +22,12 @@ final class RunningAddon: Sendable {
         self.library = library
         self.data = data
         self.settings = settings
+        let instance = events.newInstance()
+        self.instance = instance
         let database: any AddonDatabase = permissions.contains(Permission.database)
             ? data.database
             : DeniedDatabase(addonID: id)
-        let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id) : DeniedEvents(addonID: id)
+        let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id, instance: instance) : DeniedEvents(addonID: id)
         self.context = AddonContext(
             addonID: id, database: database,
             logger: Logger(label: id, handler: HostLogHandler(secrets: { settings.secretValues })),

@@ -20,6 +20,6 @@ struct RegistryStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(RegistryDocument(addons: addons))
-        try FileSystem.writeAtomically(data + Data("\n".utf8), to: path)
+        try FileSystem.writeAtomically(data + Data("\n".utf8), to: path) { FaultInjection.reach("registry.rename") }
     }
 }

@@ -12,6 +12,8 @@ public enum BerthServer {
     /// Serves until a termination signal, then drains and returns.
     /// - Parameter executable: this binary's path, run again in `probe` mode for new addons.
     public static func serve(settings: HostSettings, executable: String) async throws {
+        // Signals are caught from the first moment, so a SIGTERM during start-up is not lost.
+        let termination = TerminationSignals()
         let logger = Logger(label: "berth", handler: HostLogHandler())
         let home = try BerthHome(root: settings.home)
         let (token, generated) = try AdminToken.resolve(settings: settings, home: home)
@@ -33,7 +35,7 @@ public enum BerthServer {
         let manager = try AddonManager(home: home, backend: backend, trustStore: trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
         let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: token), maxPackageBytes: settings.maxPackageBytes)
         try server.updateRoutes { try admin.register(in: &$0) }
-        await manager.startUp()
+        try await manager.startUp()
         try server.start()
 
         var banner = "berth serving on http://\(settings.host):\(server.port) (home \(home.root), \(trustStore.keys.count) trusted keys)\n"
@@ -42,25 +44,9 @@ public enum BerthServer {
         }
         FileHandle.standardOutput.write(Data(banner.utf8))
 
-        let signal = await waitForTermination()
+        let signal = await termination.next()
         logger.info("stopping", metadata: ["signal": String(cString: strsignal(signal))])
         server.stop()
         await manager.shutDown()
-    }
-
-    /// Suspends until SIGINT or SIGTERM arrives.
-    private static func waitForTermination() async -> Int32 {
-        let signals = [SIGINT, SIGTERM]
-        signals.forEach { Glibc.signal($0, SIG_IGN) }
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        let sources = signals.map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
-        for await number in stream { return number }
-        return SIGTERM
     }
 }

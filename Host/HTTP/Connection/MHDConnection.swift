@@ -18,7 +18,8 @@ struct MHDConnection {
         values(of: .GET_ARGUMENT_KIND)
     }
 
-    /// The first value of header `name` (matched case-insensitively by libmicrohttpd).
+    /// The first value of header `name` (matched case-insensitively by libmicrohttpd). A static
+    /// string's storage is NUL-terminated, so it passes as a C string without a copy.
     func header(_ name: StaticString) -> UnsafePointer<CChar>? {
         name.withUTF8Buffer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { MHD_lookup_connection_value(pointer, .HEADER_KIND, $0.baseAddress) }

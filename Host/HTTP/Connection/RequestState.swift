@@ -49,8 +49,12 @@ final class RequestState {
         case .found(let endpoint, let parameters):
             self.endpoint = endpoint
             self.parameters = parameters
-            if let length = connection.contentLength, length > endpoint.body.limit {
-                refusal = ErrorResponse.payloadTooLarge(limit: endpoint.body.limit)
+            if let length = connection.contentLength {
+                if length > endpoint.body.limit {
+                    refusal = ErrorResponse.payloadTooLarge(limit: endpoint.body.limit)
+                } else if !endpoint.body.spools {
+                    body.reserveCapacity(length)
+                }
             }
         }
         if let refusal, connection.hasBody {

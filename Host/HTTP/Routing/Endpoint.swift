@@ -8,7 +8,10 @@ import PluginAPI
 public typealias EndpointHandler = @Sendable (Request, UploadedFile?) async -> Response
 
 /// One registered route: what it answers, who registered it and how it reads the body.
-public struct Endpoint: Sendable {
+///
+/// A class rather than a struct because a request passes it along several times between lookup and
+/// dispatch: one retain per hand-off instead of copying every field. It is immutable.
+public final class Endpoint: Sendable {
     /// The method the endpoint answers.
     public let method: HTTPMethod
 

@@ -7,7 +7,7 @@ import Glibc
 /// Starting and stopping the daemon.
 extension HTTPServer {
     /// Binds the socket (or adopts ``ServerConfiguration/listenSocket``) and starts libmicrohttpd's
-    /// thread pool.
+    /// thread pool. A server starts once; after ``stop(drainTimeout:)`` create a new one.
     ///
     /// - Throws: ``HTTPServerError``, e.g. ``HTTPServerError/Code/addressInUse`` with its `errno`.
     public func start() throws(HTTPServerError) {
@@ -46,7 +46,8 @@ extension HTTPServer {
     /// While draining, responses carry `Connection: close` so that keep-alive clients move on.
     /// Connections suspended on a handler are resumed before the daemon stops (libmicrohttpd never
     /// times them out and aborts if one is left). A handler still running after the deadline
-    /// finishes in the background; its result is dropped.
+    /// finishes in the background; its result is dropped. Calling it before ``start()`` or a second
+    /// time does nothing.
     public func stop(drainTimeout: Duration = .seconds(10)) {
         let taken = lifecycle.withLock { state -> (daemon: OpaquePointer, socket: ListenSocket?)? in
             guard state.stage == .running, let daemon = state.daemon else { return nil }

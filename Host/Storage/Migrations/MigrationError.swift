@@ -4,6 +4,7 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
         case upFailed = "migration_failed"
         case downFailed = "down_migration_failed"
         case outOfOrder = "migration_out_of_order"
+        case irreversible = "irreversible_migration"
     }
 
     private let kind: Code
@@ -29,6 +30,10 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
 
     static func down(_ id: String, cause: any Error) -> MigrationError {
         MigrationError(kind: .downFailed, migrationID: id, message: "down-migration \(id) failed and was rolled back: \(cause)", cause: cause)
+    }
+
+    static func irreversible(left: [String]) -> MigrationError {
+        MigrationError(kind: .irreversible, migrationID: "", message: "after up → down the schema is not empty: \(left.joined(separator: ", ")) left; every down-migration must undo its up-migration", cause: nil)
     }
 
     static func outOfOrder(_ id: String, after previous: String) -> MigrationError {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Applies and reverts an addon's migrations, each in its own transaction.
 ///
 /// The runner works on anything that can run a script atomically, so the SQLite and PostgreSQL
@@ -18,16 +20,18 @@ public struct MigrationRunner: Sendable {
         }
     }
 
-    /// Applies `migrations` in order. If one fails, the ones applied by this call are reverted in
-    /// reverse order, and the error names the failing migration.
+    /// Applies `migrations` in order, each in one transaction with its ledger row. If one fails,
+    /// the ones applied by this call are reverted in reverse order, and the error names the
+    /// failing migration.
     /// - Returns: the ids applied.
     @discardableResult
     public func applyAll(_ migrations: [Migration]) throws -> [String] {
         try Self.checkOrder(migrations)
+        try ensureLedger()
         var applied: [Migration] = []
         for migration in migrations {
             do {
-                try database.runAtomically(migration.up)
+                try database.runAtomically(migration.up + "\n;\nINSERT INTO \(Self.ledgerTable) (id) VALUES (\(Self.literal(migration.id)));")
                 applied.append(migration)
             } catch {
                 _ = try? revertAll(applied)
@@ -37,20 +41,58 @@ public struct MigrationRunner: Sendable {
         return applied.map(\.id)
     }
 
-    /// Reverts `migrations` (given in applied order) from the last to the first.
+    /// Reverts `migrations` (given in applied order) from the last to the first, each in one
+    /// transaction with the removal of its ledger row.
     /// - Returns: the ids reverted.
     @discardableResult
     public func revertAll(_ migrations: [Migration]) throws -> [String] {
+        try ensureLedger()
         var reverted: [String] = []
         for migration in migrations.reversed() {
             do {
-                try database.runAtomically(migration.down)
+                try database.runAtomically(migration.down + "\n;\nDELETE FROM \(Self.ledgerTable) WHERE id = \(Self.literal(migration.id));")
             } catch {
                 throw MigrationError.down(migration.id, cause: error)
             }
             reverted.append(migration.id)
         }
         return reverted
+    }
+
+    /// The table, inside the addon's own namespace, that records applied migrations. It is written
+    /// in the same transaction as each migration, so after a crash it says exactly what applied.
+    public static let ledgerTable = "berth_migrations"
+
+    /// Creates the ledger if it does not exist.
+    public func ensureLedger() throws {
+        try database.runAtomically("CREATE TABLE IF NOT EXISTS \(Self.ledgerTable) (id TEXT PRIMARY KEY)")
+    }
+
+    /// The ids of the applied migrations, sorted.
+    public func appliedIDs() throws -> [String] {
+        try ensureLedger()
+        return try database.firstColumn(of: "SELECT id FROM \(Self.ledgerTable) ORDER BY id")
+    }
+
+    /// The addon's own schema objects: everything but the ledger.
+    public func userObjects() throws -> [String] {
+        try database.schemaObjects().filter { !$0.hasSuffix(" " + Self.ledgerTable) && !$0.contains(Self.ledgerTable + "_pkey") && !$0.contains("autoindex_" + Self.ledgerTable) }
+    }
+
+    /// Runs up → down → up on a scratch namespace and refuses migrations whose downs do not return
+    /// the schema to empty, naming what was left.
+    public func checkReversible(_ migrations: [Migration]) throws {
+        try applyAll(migrations)
+        try revertAll(migrations)
+        let left = try userObjects()
+        guard left.isEmpty else {
+            throw MigrationError.irreversible(left: left)
+        }
+        try applyAll(migrations)
+    }
+
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }
 
@@ -61,11 +103,19 @@ public protocol MigrationTarget: Sendable {
 
     /// The user objects left in the addon's namespace, for residue audits.
     func schemaObjects() throws -> [String]
+
+    /// The first column of every row of `sql`, as text.
+    func firstColumn(of sql: String) throws -> [String]
 }
 
 extension SQLiteConnection: MigrationTarget {
     /// Runs `script` in one transaction.
     public func runAtomically(_ script: String) throws {
         try transaction(script)
+    }
+
+    /// The first column of every row of `sql`, as text.
+    public func firstColumn(of sql: String) throws -> [String] {
+        try query(sql).compactMap { $0.values.first?.text }
     }
 }

@@ -1,4 +1,7 @@
 import CPostgres
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The middle layer over libpq: raw calls whose status is turned into a ``PostgresError`` here, so
 /// the public types above never look at a `PGresult` status or an error field themselves.
@@ -6,8 +9,18 @@ enum LibPQ {
     /// Opens a connection from a `postgres://` URL (or a `key=value` string), in UTF-8, with the
     /// server's notices silenced: libpq would print them on stderr, and `DROP … CASCADE` and
     /// identifier truncation notices are routine here.
-    static func connect(_ url: String) throws -> OpaquePointer {
-        guard let handle = PQconnectdb(url) else {
+    ///
+    /// `user` and `password`, when given, replace the URL's: addon connections reach the same
+    /// server and database as the admin URL under their own login role.
+    static func connect(_ url: String, user: String? = nil, password: String? = nil) throws -> OpaquePointer {
+        // With expand_dbname, the first `dbname` is parsed as the URL and later keywords override it.
+        var pairs = [("dbname", url)]
+        if let user { pairs.append(("user", user)) }
+        if let password { pairs.append(("password", password)) }
+        let connection = withCStrings(pairs.map(\.0)) { keywords in
+            withCStrings(pairs.map(\.1)) { values in PQconnectdbParams(keywords, values, 1) }
+        }
+        guard let handle = connection else {
             throw PostgresError.connect(redacted(url), "out of memory")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
@@ -22,6 +35,14 @@ enum LibPQ {
             throw PostgresError.connect(redacted(url), "cannot use UTF8: \(detail)")
         }
         return handle
+    }
+
+    /// Calls `body` with `strings` as a NULL-terminated array of C strings, valid only for the call.
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// Takes ownership of `result`: returns it when the command succeeded, or frees it and throws
@@ -64,6 +85,16 @@ enum LibPQ {
     /// A server parameter as last reported by the server (`session_authorization`, `is_superuser`…).
     static func parameterStatus(_ handle: OpaquePointer, _ name: String) -> String? {
         PQparameterStatus(handle, name).map { String(cString: $0) }
+    }
+
+    /// `password` hashed for `user` the way the server stores it (SCRAM-SHA-256 by default), so
+    /// `CREATE ROLE … PASSWORD` never sends, nor logs, the password itself.
+    static func encryptPassword(_ handle: OpaquePointer, _ password: String, user: String) throws -> String {
+        guard let hashed = PQencryptPasswordConn(handle, password, user, nil) else {
+            throw PostgresError.connectionLost(errorMessage(handle), sql: "PQencryptPasswordConn")
+        }
+        defer { PQfreemem(hashed) }
+        return String(cString: hashed)
     }
 
     /// libpq's last message on the connection, without its trailing newline.

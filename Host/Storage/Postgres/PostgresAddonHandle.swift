@@ -2,27 +2,30 @@ import PluginAPI
 import Synchronization
 
 /// Addon `id`'s open namespace on PostgreSQL: a pool for the addon's own queries and one control
-/// connection for migrations and audits, every one of them confined to the addon's role and schema.
+/// connection for migrations and audits, all logged in as the addon's login role and switched to
+/// its owner role, with its schema alone on the search path.
 ///
 /// Migrations run under the addon's role too, so a migration can no more reach outside the
 /// addon's schema than a query can.
 public final class PostgresAddonHandle: AddonDataHandle {
-    /// The addon's schema and role.
+    /// The addon's schema and roles.
     public let names: PostgresIdentifiers
 
     /// The connections the addon's queries run on.
     public let pool: PostgresPool
 
     private let url: String
+    private let password: String
     private let control = Mutex<PostgresConnection?>(nil)
 
-    /// Opens connections to `url` (a superuser's, since they switch to the addon's role) lazily,
-    /// at most `poolSize` for queries plus one for migrations.
-    public init(names: PostgresIdentifiers, url: String, poolSize: Int) {
+    /// Opens connections lazily to the server and database of `url`, as `names.login` with
+    /// `password`: at most `poolSize` for queries plus one for migrations.
+    public init(names: PostgresIdentifiers, url: String, password: String, poolSize: Int) {
         self.names = names
         self.url = url
+        self.password = password
         pool = PostgresPool(size: poolSize) { [names] in
-            try Self.openConfined(url: url, names: names)
+            try Self.openConfined(url: url, names: names, password: password)
         }
     }
 
@@ -51,18 +54,20 @@ public final class PostgresAddonHandle: AddonDataHandle {
         }
     }
 
-    private func controlConnection() throws -> PostgresConnection {
+    func controlConnection() throws -> PostgresConnection {
         try control.withLock { connection in
             if let existing = connection, existing.isUsable { return existing }
-            let fresh = try Self.openConfined(url: url, names: names)
+            let fresh = try Self.openConfined(url: url, names: names, password: password)
             connection = fresh
             return fresh
         }
     }
 
-    private static func openConfined(url: String, names: PostgresIdentifiers) throws -> PostgresConnection {
-        let connection = try PostgresConnection(url: url)
-        try connection.confine(role: names.role, schema: names.schema)
+    private static func openConfined(url: String, names: PostgresIdentifiers, password: String) throws -> PostgresConnection {
+        let connection = try PostgresConnection(url: url, user: names.login, password: password)
+        // The login role's defaults do the same; saying it here keeps a handle working on a
+        // database whose role defaults were reset by hand.
+        try connection.executeScript("SET ROLE \(names.quotedRole); SET search_path = \(names.quotedSchema)")
         return connection
     }
 

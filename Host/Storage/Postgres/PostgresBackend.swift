@@ -1,15 +1,23 @@
 import PluginAPI
 import Synchronization
 
-/// Addon data on PostgreSQL, isolated by the database itself: addon `id` gets schema `addon_<id>`,
-/// owned by a `NOLOGIN` role `berth_addon_<id>` that is granted nothing else, and every statement
-/// of the addon runs as that role. PostgreSQL then refuses the addon's reads, writes and DDL
-/// anywhere else with `42501 insufficient_privilege`.
+/// Addon data on PostgreSQL, isolated by the database itself.
 ///
-/// The URL's user must be a superuser: it creates and drops roles, and its connections switch to
-/// an addon's role with `SET SESSION AUTHORIZATION`.
+/// Addon `id` gets schema `addon_<id>`, owned by the `NOLOGIN` role `berth_addon_<id>`, which is
+/// granted nothing else. The host's connections for the addon log in as `berth_login_<id>`, a
+/// non-superuser whose only power is membership in `berth_addon_<id>`, and switch to it
+/// (`SET ROLE`, also the login role's default). PostgreSQL then refuses the addon's reads, writes
+/// and DDL anywhere else with `42501 insufficient_privilege`.
+///
+/// Logging in as a non-superuser is what makes the role switch stick: on a superuser's session,
+/// addon SQL could switch back (`RESET ROLE`, `SET SESSION AUTHORIZATION`) inside a single SQL
+/// function or `DO` block, act as the superuser, and switch again before any check could see it.
+/// Here the session's own identity holds nothing to switch back to.
+///
+/// The admin URL's user must be a superuser (it creates and drops roles), and the server's
+/// `pg_hba.conf` must let `berth_login_*` roles log in with a password from the host's address.
 public final class PostgresBackend: AddonDataBackend {
-    /// The admin URL every connection is opened with.
+    /// The admin URL; addon connections use its server and database with their own login role.
     public let url: String
 
     /// The most connections each open addon uses for its queries (plus one for migrations).
@@ -17,11 +25,15 @@ public final class PostgresBackend: AddonDataBackend {
 
     private let admin: Mutex<PostgresConnection?>
 
-    /// Connects to `url` (`postgres://user:password@host:port/database`) to check it works.
+    /// Connects to `url` (`postgres://user:password@host:port/database`) and prepares the
+    /// database: `PUBLIC` loses `CREATE` on schema `public` (PostgreSQL 15's default, not older
+    /// versions'), and the secret the addon login passwords derive from is created once.
     public init(url: String, poolSize: Int = 4) throws {
         self.url = url
         self.poolSize = poolSize
-        admin = Mutex(try PostgresConnection(url: url))
+        let connection = try PostgresConnection(url: url)
+        try Self.prepareDatabase(on: connection)
+        admin = Mutex(connection)
     }
 
     /// `postgres`.
@@ -35,58 +47,75 @@ public final class PostgresBackend: AddonDataBackend {
     /// Whether schema `addon_<id>` exists.
     public func namespaceExists(_ id: String) throws -> Bool {
         let names = try PostgresIdentifiers(id)
-        return try !withAdmin { try $0.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [.text(names.schema)]) }.isEmpty
+        return try withAdmin { try Self.exists(schema: names.schema, on: $0) }
     }
 
-    /// Creates the role and the schema it owns, in one transaction, and opens them.
+    /// Creates the owner role, its schema and the login role, in one transaction, and opens them.
     ///
-    /// The role can log in as nothing, create nothing outside its schema, and inherits nothing;
-    /// `CREATE` on `public` is revoked from `PUBLIC` (the default since PostgreSQL 15, not before).
+    /// Neither role is granted anything on `public`, so there is nothing there to revoke; a
+    /// `REVOKE` per install would also rewrite `public`'s catalog row every time, and concurrent
+    /// installs would fail with "tuple concurrently updated".
     public func createNamespace(_ id: String) throws -> any AddonDataHandle {
         let names = try PostgresIdentifiers(id)
-        try withAdmin {
-            try $0.transaction("""
-                CREATE ROLE \(names.quotedRole) NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
-                CREATE SCHEMA \(names.quotedSchema) AUTHORIZATION \(names.quotedRole);
-                REVOKE ALL ON SCHEMA public FROM \(names.quotedRole);
-                REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-                """)
+        let password = try withAdmin { admin in
+            let password = try Self.loginPassword(for: names, on: admin)
+            let verifier = try admin.encryptedPassword(password, for: names.login)
+            var script = [
+                "CREATE ROLE \(names.quotedRole) NOLOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
+                "CREATE SCHEMA \(names.quotedSchema) AUTHORIZATION \(names.quotedRole)",
+                "CREATE ROLE \(names.quotedLogin) LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(PostgresIdentifiers.literal(verifier)) IN ROLE \(names.quotedRole)",
+                // Defaults as well as the handle's explicit SET: `RESET ROLE` or `DISCARD ALL`
+                // in addon SQL lands back in the addon's role and schema.
+                "ALTER ROLE \(names.quotedLogin) SET role = \(PostgresIdentifiers.literal(names.role))",
+                "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema)",
+            ]
+            if try !Self.publicCanConnect(on: admin) {
+                script.append("GRANT CONNECT ON DATABASE \(PostgresIdentifiers.quote(try Self.databaseName(on: admin))) TO \(names.quotedLogin)")
+            }
+            try admin.transaction(script.joined(separator: ";\n"))
+            return password
         }
-        return PostgresAddonHandle(names: names, url: url, poolSize: poolSize)
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize)
     }
 
-    /// Opens the existing schema; fails if it is missing.
+    /// Opens the existing schema; fails if it or the login role is missing.
     public func openNamespace(_ id: String) throws -> any AddonDataHandle {
         let names = try PostgresIdentifiers(id)
-        guard try namespaceExists(id) else { throw PostgresError.namespaceMissing(names.schema) }
-        return PostgresAddonHandle(names: names, url: url, poolSize: poolSize)
+        let password = try withAdmin { admin in
+            guard try Self.exists(schema: names.schema, on: admin) else { throw PostgresError.namespaceMissing(names.schema) }
+            guard try Self.exists(role: names.login, on: admin) else { throw PostgresError.namespaceMissing("login role \(names.login) of \(names.schema)") }
+            return try Self.loginPassword(for: names, on: admin)
+        }
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize)
     }
 
-    /// Drops the schema with everything in it, whatever else the role owns or was granted in
-    /// this database, and the role, in one transaction. Close the addon's handles first.
+    /// Ends the addon's sessions (on every host sharing the database), then drops the schema with
+    /// everything in it, whatever else the roles own or were granted in this database, and both
+    /// roles, in one transaction.
     public func dropNamespace(_ id: String) throws -> [String] {
         let names = try PostgresIdentifiers(id)
         return try withAdmin { admin in
-            let schemaExists = try !admin.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [.text(names.schema)]).isEmpty
-            let roleExists = try !admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [.text(names.role)]).isEmpty
+            try Self.endSessions(of: names.login, on: admin)
+            let roles = try [names.role, names.login].filter { try Self.exists(role: $0, on: admin) }
             var script: [String] = []
             var removed: [String] = []
-            if schemaExists {
+            if try Self.exists(schema: names.schema, on: admin) {
                 script.append("DROP SCHEMA \(names.quotedSchema) CASCADE")
                 removed.append("schema \(names.schema)")
             }
-            if roleExists {
-                // DROP OWNED also revokes every privilege granted to the role, which DROP ROLE
+            if !roles.isEmpty {
+                let quoted = roles.map(PostgresIdentifiers.quote).joined(separator: ", ")
+                // DROP OWNED also revokes every privilege granted to the roles, which DROP ROLE
                 // would otherwise refuse to leave dangling.
-                script += ["DROP OWNED BY \(names.quotedRole)", "DROP ROLE \(names.quotedRole)"]
-                removed.append("role \(names.role)")
+                script += ["DROP OWNED BY \(quoted)", "DROP ROLE \(quoted)"]
+                removed += roles.map { "role \($0)" }
             }
             if !script.isEmpty { try admin.transaction(script.joined(separator: ";\n")) }
             return removed
         }
     }
 
-    /// What the catalogs still hold of addon `id`: see ``PostgresBackend/audit(_:)``.
+    /// What the catalogs still hold of addon `id`: see ``PostgresBackend/audit(_:on:)``.
     public func residue(of id: String) -> [String] {
         do {
             let names = try PostgresIdentifiers(id)

@@ -5,7 +5,7 @@ import Synchronization
 /// One connection to PostgreSQL, safe to use from any thread; calls block the calling thread.
 ///
 /// Statements with parameters are prepared once per SQL text (and parameter types) and reused.
-/// `@unchecked Sendable`: `handle`, `statements`, `nextStatement` and `confinedRole` are only
+/// `@unchecked Sendable`: `handle`, `statements` and `nextStatement` are only
 /// touched while `lock` is held, and libpq allows one thread at a time on a connection.
 public final class PostgresConnection: @unchecked Sendable {
     /// How many prepared statements to keep before starting over; 0 disables preparing.
@@ -15,12 +15,12 @@ public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: String] = [:]
     private var nextStatement = 0
-    private var confinedRole: String?
 
-    /// Connects to `url` (`postgres://user:password@host:port/database`).
-    public init(url: String, statementCacheCapacity: Int = 256) throws {
+    /// Connects to `url` (`postgres://user:password@host:port/database`), as `user` with
+    /// `password` instead of the URL's when they are given.
+    public init(url: String, user: String? = nil, password: String? = nil, statementCacheCapacity: Int = 256) throws {
         self.statementCacheCapacity = statementCacheCapacity
-        handle = try LibPQ.connect(url)
+        handle = try LibPQ.connect(url, user: user, password: password)
     }
 
     deinit {
@@ -44,7 +44,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs one or more statements without parameters or results (the simple query protocol).
     public func executeScript(_ sql: String) throws {
-        try lock.withLock { _ in _ = try guarded(sql) { try LibPQ.exec($0, sql) } }
+        try lock.withLock { _ in _ = try withOpenHandle(sql) { try LibPQ.exec($0, sql) } }
     }
 
     /// Runs a statement with `$1`-style parameters; returns the number of rows it changed.
@@ -62,10 +62,10 @@ public final class PostgresConnection: @unchecked Sendable {
     /// statement fails, none of it.
     public func transaction(_ script: String) throws {
         try lock.withLock { _ in
-            _ = try guarded("BEGIN") { try LibPQ.exec($0, "BEGIN") }
+            _ = try withOpenHandle("BEGIN") { try LibPQ.exec($0, "BEGIN") }
             do {
-                _ = try guarded(script) { try LibPQ.exec($0, script) }
-                _ = try guarded("COMMIT") { try LibPQ.exec($0, "COMMIT") }
+                _ = try withOpenHandle(script) { try LibPQ.exec($0, script) }
+                _ = try withOpenHandle("COMMIT") { try LibPQ.exec($0, "COMMIT") }
             } catch {
                 if let handle { _ = try? LibPQ.exec(handle, "ROLLBACK") }
                 throw error
@@ -73,20 +73,9 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Makes every later statement run as `role` (which must not be a superuser), with `schema`
-    /// alone on the search path; a statement that changes the session's role closes the connection.
-    ///
-    /// `SET SESSION AUTHORIZATION` rather than `SET ROLE`: after it the session user is `role`
-    /// itself, so the addon's SQL cannot `SET ROLE` to any role `role` is not a member of (another
-    /// addon's, or the host's). Only the session authorization itself can still be reset, which the
-    /// server reports after every statement; that report is checked here.
-    public func confine(role: String, schema: String) throws {
-        try lock.withLock { _ in
-            let sql = "SET SESSION AUTHORIZATION \(PostgresIdentifiers.quote(role)); SET search_path = \(PostgresIdentifiers.quote(schema))"
-            _ = try guarded(sql) { try LibPQ.exec($0, sql) }
-            confinedRole = role
-            try checkConfinement(sql: sql)
-        }
+    /// `password` as the server would store it for `user`, for `CREATE ROLE … PASSWORD`.
+    func encryptedPassword(_ password: String, for user: String) throws -> String {
+        try lock.withLock { _ in try withOpenHandle("PQencryptPasswordConn") { try LibPQ.encryptPassword($0, password, user: user) } }
     }
 
     /// Readies the connection for its next user: rolls back a transaction left open. Returns
@@ -106,7 +95,7 @@ public final class PostgresConnection: @unchecked Sendable {
     private func run(_ sql: String, _ parameters: [SQLValue]) throws -> PostgresResult {
         let encoded = try PostgresValueCoding.Parameters(parameters, sql: sql)
         guard statementCacheCapacity > 0 else {
-            return try guarded(sql) { handle in
+            return try withOpenHandle(sql) { handle in
                 try encoded.withCArrays { values, lengths, formats in
                     try LibPQ.check(PQexecParams(handle, sql, encoded.count, encoded.types, values, lengths, formats, 0), on: handle, sql: sql)
                 }
@@ -134,12 +123,12 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             nextStatement += 1
             name = "berth_\(nextStatement)"
-            _ = try guarded(sql) { handle in
+            _ = try withOpenHandle(sql) { handle in
                 try LibPQ.check(PQprepare(handle, name, sql, encoded.count, encoded.types), on: handle, sql: sql)
             }
             statements[key] = name
         }
-        return try guarded(sql) { handle in
+        return try withOpenHandle(sql) { handle in
             try encoded.withCArrays { values, lengths, formats in
                 try LibPQ.check(PQexecPrepared(handle, name, encoded.count, values, lengths, formats, 0), on: handle, sql: sql)
             }
@@ -151,25 +140,12 @@ public final class PostgresConnection: @unchecked Sendable {
         return error.sqlState == "26000" || (error.sqlState == "0A000" && error.message.contains("cached plan"))
     }
 
-    /// Runs `body` on the open handle, then checks the session still has its confined role,
-    /// whether or not `body` succeeded.
-    private func guarded<R>(_ sql: String, _ body: (OpaquePointer) throws -> R) throws -> R {
+    /// Runs `body` on the open handle.
+    private func withOpenHandle<R>(_ sql: String, _ body: (OpaquePointer) throws -> R) throws -> R {
         guard let handle else {
             throw PostgresError.connectionLost("the connection is closed", sql: sql)
         }
-        let result = Result { try body(handle) }
-        try checkConfinement(sql: sql)
-        return try result.get()
-    }
-
-    private func checkConfinement(sql: String) throws {
-        guard let role = confinedRole, let handle else { return }
-        let now = LibPQ.parameterStatus(handle, "session_authorization") ?? "?"
-        let superuser = LibPQ.parameterStatus(handle, "is_superuser") ?? "?"
-        if now != role || superuser != "off" {
-            closeLocked()
-            throw PostgresError.confinementBroken(role: role, now: superuser == "on" ? "\(now) (superuser)" : now, sql: sql)
-        }
+        return try body(handle)
     }
 
     private func closeLocked() {

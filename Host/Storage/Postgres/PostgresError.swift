@@ -10,7 +10,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case unexpectedResult = "postgres_unexpected_result"
         case invalidParameter = "postgres_invalid_parameter"
         case invalidAddonID = "postgres_invalid_addon_id"
-        case confinementBroken = "postgres_confinement_broken"
         case poolClosed = "postgres_pool_closed"
         case namespaceMissing = "postgres_namespace_missing"
     }
@@ -60,12 +59,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     static func invalidAddonID(_ id: String, _ detail: String) -> PostgresError {
         PostgresError(kind: .invalidAddonID, sqlState: nil, message: "addon id \"\(id.prefix(80))\" \(detail)", cause: nil)
-    }
-
-    static func confinementBroken(role: String, now: String, sql: String) -> PostgresError {
-        let message = "addon SQL changed the session from role \(role) to \(now); the connection was closed. "
-            + "SET SESSION AUTHORIZATION, RESET SESSION AUTHORIZATION and DISCARD ALL are not allowed in addon SQL. In: \(sql.prefix(200))"
-        return PostgresError(kind: .confinementBroken, sqlState: "42501", message: message, cause: nil)
     }
 
     static func poolClosed() -> PostgresError {

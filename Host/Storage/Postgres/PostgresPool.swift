@@ -35,7 +35,7 @@ public final class PostgresPool: Sendable {
         var closed = false
     }
 
-    /// A pool of at most `size` connections, each made by `open` (which may also confine it).
+    /// A pool of at most `size` connections, each made by `open`.
     public init(size: Int, open: @escaping @Sendable () throws -> PostgresConnection) {
         precondition(size > 0, "a pool needs at least one connection")
         self.size = size

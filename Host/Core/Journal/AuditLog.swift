@@ -1,0 +1,42 @@
+import Foundation
+import PluginAPI
+import Synchronization
+
+/// Every lifecycle transition of every addon, one JSON object per line in `.berth/audit.log`:
+/// the history an administrator reads with `GET /api/v1/addons/{id}/events`.
+final class AuditLog: Sendable {
+    struct Entry: Codable, Sendable {
+        let time: String
+        let id: String
+        let event: String
+        let version: String?
+        let detail: String?
+    }
+
+    private let path: String
+    private let lock = Mutex(())
+
+    init(path: String) {
+        self.path = path
+    }
+
+    func record(id: String, event: String, version: String?, detail: String? = nil) {
+        let entry = Entry(time: ISO8601DateFormatter().string(from: Date()), id: id, event: event, version: version, detail: detail)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let line = try? encoder.encode(entry) else { return }
+        lock.withLock { _ in
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let handle = FileHandle(forWritingAtPath: path) else { return }
+            defer { try? handle.close() }
+            handle.seekToEndOfFile()
+            handle.write(line + Data("\n".utf8))
+        }
+    }
+
+    func entries(for id: String) -> [Entry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let decoder = JSONDecoder()
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(Entry.self, from: Data($0)) }.filter { $0.id == id }
+    }
+}

@@ -1,0 +1,102 @@
+import BerthTestSupport
+import Foundation
+import Testing
+
+/// SIGKILL at every step of install, upgrade and uninstall, and during the registry write: after a
+/// restart the home is fully in the old state or fully in the new one, with nothing left over.
+struct CrashRecoveryTests {
+    enum Operation: String, Sendable { case install, upgrade, uninstall }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let operation: Operation
+        let fault: String
+        var testDescription: String { "\(operation.rawValue) killed at \(fault)" }
+    }
+
+    static let cases: [Case] =
+        ["install.stage", "install.probe", "install.namespace", "install.migrate", "install.load", "install.start", "install.mount", "install.commit", "registry.rename"]
+            .map { Case(operation: .install, fault: $0) }
+        + ["upgrade.stage", "upgrade.probe", "upgrade.migrate", "upgrade.load", "upgrade.start", "upgrade.swap", "upgrade.commit", "registry.rename"]
+            .map { Case(operation: .upgrade, fault: $0) }
+        + ["uninstall.unmount", "uninstall.stop", "uninstall.migrate_down", "uninstall.remove", "uninstall.commit", "registry.rename"]
+            .map { Case(operation: .uninstall, fault: $0) }
+
+    @Test(arguments: cases)
+    func aCrashAtAnyStepEndsFullyInTheOldOrTheNewState(_ testCase: Case) throws {
+        let host = try IntegrationHost()
+        defer { host.close() }
+        let migrations = PackageFactory.notesMigrations
+        #expect(try host.upload(try host.packages.fixture(id: "notes", version: "1.0.0", migrations: Array(migrations.prefix(1)))).status == 201)
+        #expect(try host.upload(try host.packages.fixture(id: "notes", version: "1.1.0", migrations: Array(migrations.prefix(2)))).status == 201)
+        if testCase.operation != .install {
+            #expect(try host.install("notes", version: "1.0.0").status == 201)
+            #expect(try host.berth.anonymous.send("POST", "/api/v1/notes/items", body: Array("kept".utf8)).status == 201)
+        }
+
+        host.berth.stop()
+        host.berth.environment["BERTH_FAULT_AT"] = testCase.fault
+        try host.berth.start()
+        let reply: HTTPTestClient.Reply?
+        switch testCase.operation {
+        case .install: reply = try? host.install("notes", version: "1.0.0")
+        case .upgrade: reply = try? host.berth.admin.sendJSON("POST", "/api/v1/addons/notes/upgrade", ["version": "1.1.0"])
+        case .uninstall: reply = try? host.uninstall("notes")
+        }
+        #expect(host.berth.waitForExit(), "the fault at \(testCase.fault) did not fire; reply: \(reply?.text ?? "none")")
+
+        host.berth.environment["BERTH_FAULT_AT"] = nil
+        try host.berth.start()
+        let state = try HomeState.read(host)
+        switch testCase.operation {
+        case .install:
+            #expect(state == .absent, "\(state)")
+        case .upgrade:
+            #expect(state == .installed(version: "1.0.0", ledger: ["0001_items"], items: "kept"), "\(state)")
+        case .uninstall:
+            #expect(state == .absent, "\(state)")
+        }
+        #expect(try HomeState.leftovers(host) == [])
+    }
+}
+
+/// What a home holds of the `notes` fixture, read through the API and the files.
+enum HomeState: Equatable, CustomStringConvertible {
+    case absent
+    case installed(version: String, ledger: [String], items: String)
+    case inconsistent(String)
+
+    var description: String {
+        switch self {
+        case .absent: "absent"
+        case .installed(let version, let ledger, let items): "installed \(version), ledger \(ledger), items \(items)"
+        case .inconsistent(let why): "inconsistent: \(why)"
+        }
+    }
+
+    static func read(_ host: IntegrationHost) throws -> HomeState {
+        let info = try host.berth.admin.send("GET", "/api/v1/addons/notes")
+        let database = host.home + "/.berth/data/notes.sqlite"
+        let route = try host.berth.anonymous.send("GET", "/api/v1/notes/version")
+        if info.status == 404 {
+            if FileManager.default.fileExists(atPath: database) { return .inconsistent("not installed but \(database) exists") }
+            if route.status != 404 { return .inconsistent("not installed but its route answers \(route.status)") }
+            return .absent
+        }
+        guard info.json["loaded"] as? Bool == true else { return .inconsistent("installed but not loaded: \(info.text)") }
+        let items = try host.berth.anonymous.send("GET", "/api/v1/notes/items").text
+        return .installed(version: route.text, ledger: info.json["migrations"] as? [String] ?? [], items: items)
+    }
+
+    /// Debris of interrupted operations: journal, staging, install folders other than the registry's.
+    static func leftovers(_ host: IntegrationHost) throws -> [String] {
+        var found: [String] = []
+        let state = host.home + "/.berth"
+        if FileManager.default.fileExists(atPath: state + "/journal.json") { found.append("journal.json") }
+        found += ((try? FileManager.default.contentsOfDirectory(atPath: state + "/staging")) ?? []).map { "staging/\($0)" }
+        let registry = (try? String(contentsOfFile: host.home + "/addon_registry.json", encoding: .utf8)) ?? ""
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: state + "/addons/notes")) ?? [] where !registry.contains(folder) {
+            found.append("addons/notes/\(folder)")
+        }
+        return found
+    }
+}
