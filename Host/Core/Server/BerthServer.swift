@@ -31,7 +31,7 @@ public enum BerthServer {
         if let threads = settings.threads { configuration.threads = threads }
         let server = HTTPServer(configuration: configuration, routes: RoutingTable())
         let events = HostEventBus()
-        let backend = SQLiteBackend(folder: home.dataDirectory)
+        let backend = try DataBackendFactory.make(settings: settings, home: home)
         let manager = try AddonManager(home: home, backend: backend, trustStore: trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
         let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: token), maxPackageBytes: settings.maxPackageBytes)
         try server.updateRoutes { try admin.register(in: &$0) }
