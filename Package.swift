@@ -53,7 +53,7 @@ let package = Package(
             name: "berth", dependencies: ["BerthCore"], path: "Host/berth", swiftSettings: swift6,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all"])]
         ),
-        .executableTarget(name: "addonctl", dependencies: ["BerthPackages"], path: "tools/addonctl", swiftSettings: swift6),
+        .executableTarget(name: "addonctl", dependencies: ["BerthPackages", "BerthStorage"], path: "tools/addonctl", swiftSettings: swift6),
 
         // Tests. BerthTestSupport finds the built products, runs the real `berth` binary and builds
         // signed packages; the integration tests drive the binary over HTTP.

@@ -7,6 +7,14 @@ struct FixtureManifestAddon: Addon {
     let id: String
     let version: String
 
+    /// Waits `startDelayMilliseconds` (configuration) before starting: a slow start for tests of
+    /// concurrent admin requests.
+    func start(_ context: AddonContext) async throws {
+        if let delay = context.configuration.integer("startDelayMilliseconds") {
+            try await Task.sleep(for: .milliseconds(delay))
+        }
+    }
+
     func routes(_ routes: inout Routes, context: AddonContext) {
         let version = version
         routes.get("/version") { _, _ in .text(version) }

@@ -19,6 +19,7 @@ enum PackCommand {
         let descriptor = try LibraryDescriptor.read(library)
         var entries: [(archivePath: String, sourcePath: String)] = [("lib/lib\(source.product).so", library)]
         let migrations = try MigrationFiles.collect(in: folder + "/migrations")
+        try MigrationCheck.run(migrations.entries, folder: folder)
         entries += migrations.files
         entries += try assets(in: folder + "/assets")
 
