@@ -12,7 +12,7 @@ func addon(_ name: String, path: String) -> [Target] {
     [.target(name: name, dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: path, swiftSettings: swift6)]
 }
 
-let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon"]
+let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon"]
 
 let package = Package(
     name: "Berth",
@@ -32,16 +32,18 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Host/C/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CArchive", path: "Host/C/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Host/C/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Host/C/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Host/C/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Host layers.
         .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
         .target(name: "BerthStorage", dependencies: ["CSQLite", "CPostgres", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
         .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
+        .target(name: "BerthNetwork", dependencies: ["CCurl", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Network", swiftSettings: swift6),
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
-            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", .product(name: "PluginAPI", package: "PluginAPI")],
+            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", "BerthNetwork", .product(name: "PluginAPI", package: "PluginAPI")],
             path: "Host/Core",
             swiftSettings: swift6
         ),

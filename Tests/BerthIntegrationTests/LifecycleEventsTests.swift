@@ -32,7 +32,7 @@ struct LifecycleEventsTests {
         #expect(seen["berth.addon.uninstalled"] == 1)
     }
 
-    @Test func aConcurrentMutationIsRefusedWith409NamingTheRunningOne() async throws {
+    @Test func aConcurrentMutationIsRefusedWith409NamingTheRunningOne() throws {
         let host = try IntegrationHost()
         defer { host.close() }
         let slow = try host.packages.fixture(id: "slowpoke", version: "1.0.0") { manifest in
@@ -52,13 +52,13 @@ struct LifecycleEventsTests {
         thread.start()
         // The journal exists while a mutation runs; the slow start keeps it running for 1.5 s.
         for _ in 0 ..< 500 where !FileManager.default.fileExists(atPath: host.home + "/.berth/journal.json") {
-            try await Task.sleep(for: .milliseconds(10))
+            usleep(10_000)
         }
         let second = try host.install("notes")
         #expect(second.status == 409)
         #expect(second.errorCode == "operation_in_progress")
         #expect(second.errorMessage?.contains("install slowpoke") == true)
-        while firstStatus.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        while firstStatus.withLock({ $0 }) == nil { usleep(20_000) }
         #expect(firstStatus.withLock { $0 } == 201)
         #expect(try host.install("notes").status == 201)
     }

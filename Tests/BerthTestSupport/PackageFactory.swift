@@ -33,23 +33,26 @@ public struct PackageFactory: Sendable {
     }
 
     /// A package of the library of `product`, with `change` applied to its manifest before signing
-    /// and `extraFiles` (archive path → contents) added.
+    /// and `extraFiles` (archive path → contents) added. `migrations` are shipped once per dialect
+    /// of `dialects`, the same SQL in each.
     public func make(
         id: String, version: String = "1.0.0", product: String, library: String? = nil, mountPrefix: String,
-        migrations: [(id: String, up: String, down: String)] = [], signWith signer: SigningKey? = nil,
+        migrations: [(id: String, up: String, down: String)] = [], dialects: [String] = ["sqlite"], signWith signer: SigningKey? = nil,
         change: (inout Manifest) -> Void = { _ in }
     ) throws -> String {
         let work = folder + "/make-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         var files: [(archivePath: String, sourcePath: String)] = [("lib/lib\(product).so", library ?? BuiltProducts.library(product))]
         var entries: [MigrationEntry] = []
-        for migration in migrations {
-            for (suffix, sql) in [("up", migration.up), ("down", migration.down)] {
-                let path = work + "/\(migration.id).\(suffix).sql"
-                try Data(sql.utf8).write(to: URL(fileURLWithPath: path))
-                files.append(("migrations/sqlite/\(migration.id).\(suffix).sql", path))
+        for dialect in dialects {
+            for migration in migrations {
+                for (suffix, sql) in [("up", migration.up), ("down", migration.down)] {
+                    let path = work + "/\(dialect)-\(migration.id).\(suffix).sql"
+                    try Data(sql.utf8).write(to: URL(fileURLWithPath: path))
+                    files.append(("migrations/\(dialect)/\(migration.id).\(suffix).sql", path))
+                }
+                entries.append(MigrationEntry(id: migration.id, dialect: dialect, up: "migrations/\(dialect)/\(migration.id).up.sql", down: "migrations/\(dialect)/\(migration.id).down.sql"))
             }
-            entries.append(MigrationEntry(id: migration.id, dialect: "sqlite", up: "migrations/sqlite/\(migration.id).up.sql", down: "migrations/sqlite/\(migration.id).down.sql"))
         }
         var manifest = try Self.manifest(id: id, version: version, product: product, mountPrefix: mountPrefix)
         manifest.migrations = entries
@@ -59,13 +62,15 @@ public struct PackageFactory: Sendable {
         return output
     }
 
-    /// A package of the manifest-driven fixture addon: any id and version, with `migrations`
-    /// (id, up, down) and the given dependencies.
+    /// A package of the manifest-driven fixture addon (or of another `product` that reads its id
+    /// and version from the installed manifest): any id and version, with `migrations` (id, up,
+    /// down) for each of `dialects` and the given dependencies.
     public func fixture(
         id: String, version: String, mountPrefix: String? = nil, migrations: [(id: String, up: String, down: String)] = [],
+        dialects: [String] = ["sqlite"], product: String = "FixtureManifestAddon",
         dependencies: [String: String] = [:], change: (inout Manifest) -> Void = { _ in }
     ) throws -> String {
-        try make(id: id, version: version, product: "FixtureManifestAddon", mountPrefix: mountPrefix ?? "/api/v1/\(id)", migrations: migrations) { manifest in
+        try make(id: id, version: version, product: product, mountPrefix: mountPrefix ?? "/api/v1/\(id)", migrations: migrations, dialects: dialects) { manifest in
             manifest.dependencies = dependencies
             change(&manifest)
         }

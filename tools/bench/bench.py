@@ -951,6 +951,11 @@ def render_markdown(report):
         f"of the run, a batch of 10 lifecycle cycles during which others used more than {s['noise_limit_percent']} % of the "
         f"server CPU. Repeated: {s['repeated_runs']}; failures in repeated runs still count. "
         f"Bench wall time: {report['wall_seconds'] / 60:.1f} min (build excluded).")
+    if report.get("noisy_kept_runs"):
+        add("")
+        add(f"**Warning:** {report['noisy_kept_runs']} of the kept wrk runs had a run-queue delay above "
+            f"{s['delay_limit_percent']:g} % (the repeat budget ran out): other processes competed with the bench, "
+            f"so these requests/s are low and their ratios unreliable. Rerun on a quiet machine.")
     add("")
 
     add("## Targets")
@@ -1279,6 +1284,11 @@ def main():
     report["settings"]["noise_retry_budget_seconds"] = settings.retry_budget
     report["settings"]["repeated_runs"] = settings.repeated_runs
     report["targets"] = build_targets(report, settings)
+    kept = [run for figure in report["request_path"]["targets"].values() for run in figure["runs"]]
+    kept += [run for run in report["hot_swap"]["quiet"]["runs"]]
+    for entry in report["scale"]["levels"]:
+        kept += entry["health_runs"] + (entry["route_runs"] or [])
+    report["noisy_kept_runs"] = sum(1 for run in kept if run_delay(run) > settings.delay_limit)
 
     os.makedirs(settings.results, exist_ok=True)
     stem = f"{datetime.datetime.now(datetime.timezone.utc).date().isoformat()}-{socket.gethostname().split('.')[0]}"

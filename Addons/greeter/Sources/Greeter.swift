@@ -13,7 +13,7 @@ struct Greeter: Addon {
             let name = request.parameters["name"] ?? ""
             guard !name.isEmpty, name.count <= 64 else { throw HTTPError.badRequest("name must have 1 to 64 characters") }
             let rows = try await context.database.query(
-                "INSERT INTO greetings (name, count) VALUES ($1, 1) ON CONFLICT(name) DO UPDATE SET count = count + 1 RETURNING count",
+                "INSERT INTO greetings (name, count) VALUES ($1, 1) ON CONFLICT(name) DO UPDATE SET count = greetings.count + 1 RETURNING count",
                 [.text(name)]
             )
             let greeting = context.configuration.string("greeting") ?? "Hello"

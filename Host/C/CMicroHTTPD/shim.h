@@ -43,4 +43,18 @@ static inline struct MHD_Daemon *berth_mhd_start(unsigned int flags,
                             MHD_OPTION_END);
 }
 
+/* MHD_get_connection_info and MHD_get_daemon_info are variadic too. */
+
+/// The socket of `connection`, or -1.
+static inline int berth_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : (int)info->connect_fd;
+}
+
+/// The connections `daemon` has open now, over all its threads.
+static inline unsigned int berth_mhd_connection_count(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info == NULL ? 0 : info->num_connections;
+}
+
 #endif

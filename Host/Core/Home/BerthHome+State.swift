@@ -5,6 +5,8 @@ extension BerthHome {
     var lockFile: String { stateDirectory + "/lock" }
     /// Records of addons uninstalled with their data kept, `<id>.json`.
     var keptDataDirectory: String { stateDirectory + "/kept" }
+    /// The scratch folder of addon `id` (granted with the `filesystem` permission).
+    func scratchDirectory(for id: String) -> String { stateDirectory + "/scratch/\(id)" }
     /// Every lifecycle transition, one JSON object per line.
     var auditLogFile: String { stateDirectory + "/audit.log" }
 }

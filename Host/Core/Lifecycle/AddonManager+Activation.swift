@@ -47,9 +47,7 @@ extension AddonManager {
         registry[id] = entry
         try save()
         await unmount(id)
-        if let addon = running[id] {
-            await addon.library.addon.stop(addon.context)
-        }
+        if let addon = running[id] { await stop(addon) }
         events.cancelAll(owner: id)
         await publishLifecycle("deactivated", id: id, version: entry.version)
         return summary(of: entry)

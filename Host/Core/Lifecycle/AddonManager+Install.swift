@@ -70,10 +70,7 @@ extension AddonManager {
             try advance(&record, to: "load")
             let library = try loadLibrary(libraryPath, manifest: manifest)
             clock.lap("load")
-            let addon = RunningAddon(
-                id: manifest.id, version: manifest.version, library: library, data: data, permissions: manifest.permissions,
-                settings: ConfigurationCell(values: settings, sensitiveKeys: manifest.sensitiveKeys), events: events
-            )
+            let addon = try makeRunningAddon(manifest, library: library, data: data, configuration: settings)
             try advance(&record, to: "start")
             try await start(addon, undo: &undo)
             clock.lap("start")
@@ -151,9 +148,9 @@ extension AddonManager {
         guard VersionRange.contains(manifest.pluginAPI, HostABI.current.pluginAPIVersion) else {
             throw BerthError.unprocessable("plugin_api_mismatch", "package \(manifest.id) \(manifest.version) needs PluginAPI \(manifest.pluginAPI); this host provides \(HostABI.current.pluginAPIVersion)")
         }
-        let unknown = manifest.permissions.filter { !Permission.known.contains($0) }
+        let unknown = Permission.unknown(in: manifest.permissions)
         guard unknown.isEmpty else {
-            throw BerthError.unprocessable("unknown_permission", "package \(manifest.id) requests unknown permissions: \(unknown.joined(separator: ", ")); known: \(Permission.known.sorted().joined(separator: ", "))")
+            throw BerthError.unprocessable("unknown_permission", "package \(manifest.id) requests unknown permissions: \(unknown.joined(separator: ", ")); known forms: \(Permission.forms)")
         }
         if !manifest.migrations.isEmpty, !manifest.migrations.contains(where: { $0.dialect == backend.dialect }) {
             let dialects = Set(manifest.migrations.map(\.dialect)).sorted().joined(separator: ", ")
@@ -222,12 +219,12 @@ extension AddonManager {
         do {
             try await addon.library.addon.start(addon.context)
         } catch {
-            events.cancelAll(owner: addon.id)
+            events.cancelAll(instance: addon.instance)
             throw BerthError.unprocessable("start_failed", "addon \(addon.id) failed to start: \(error)", cause: error)
         }
         undo.push("start") { [events] in
             await addon.library.addon.stop(addon.context)
-            events.cancelAll(owner: addon.id)
+            events.cancelAll(instance: addon.instance)
         }
     }
 

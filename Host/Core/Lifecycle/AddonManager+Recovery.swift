@@ -56,6 +56,7 @@ extension AddonManager {
             if let installPath { revertMigrations(of: record.id, since: [], using: installPath) }
             forgetKeptData(record.id)
             _ = try backend.dropNamespace(record.id)
+            try FileSystem.remove(home.scratchDirectory(for: record.id))
         } else if let version = record.fromVersion {
             try rememberKeptData(record.id, version: version)
         }

@@ -49,17 +49,13 @@ extension AddonManager {
         } catch {
             throw BerthError.internalError("database_unavailable", "cannot open \(entry.database): \(error)", cause: error)
         }
-        return RunningAddon(
-            id: entry.id, version: entry.version, library: library, data: data, permissions: entry.permissions,
-            settings: ConfigurationCell(values: entry.configuration, sensitiveKeys: manifest.sensitiveKeys), events: events
-        )
+        return try makeRunningAddon(manifest, library: library, data: data, configuration: entry.configuration)
     }
 
     /// Stops every running addon, for a clean shutdown.
     public func shutDown() async {
-        for (id, addon) in running {
-            await addon.library.addon.stop(addon.context)
-            events.cancelAll(owner: id)
+        for addon in running.values {
+            await stop(addon)
             addon.data.close()
         }
     }

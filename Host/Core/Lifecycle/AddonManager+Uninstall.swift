@@ -48,10 +48,10 @@ extension AddonManager {
         clock.lap("unmount")
         try advance(&record, to: "stop")
         let addon = running[id]
-        if let addon {
-            await addon.library.addon.stop(addon.context)
-        }
-        let subscriptions = events.cancelAll(owner: id)
+        var subscriptions = 0
+        if let addon { subscriptions = await stop(addon) }
+        services.withdrawAll(provider: id)
+        subscriptions += events.cancelAll(owner: id)
         clock.lap("stop")
 
         var leftovers: [String] = []
@@ -77,6 +77,7 @@ extension AddonManager {
         running[id] = nil
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
+        if !keepData { try? FileSystem.remove(home.scratchDirectory(for: id)) }
         try? FileSystem.remove(installPath)
         removeEmptyParent(of: installPath)
         try advance(&record, to: "commit")
@@ -130,7 +131,12 @@ extension AddonManager {
         var residue: [String] = []
         if registry[id] != nil { residue.append("registry entry \(id) in \(home.relative(home.registryFile))") }
         if let onDisk = try? registryStore.load(), onDisk[id] != nil { residue.append("registry entry \(id) on disk") }
-        if !keptData { residue += backend.residue(of: id) }
+        if !keptData {
+            residue += backend.residue(of: id)
+            if FileSystem.exists(home.scratchDirectory(for: id)) { residue.append("scratch folder \(home.relative(home.scratchDirectory(for: id)))") }
+        }
+        let offers = services.names(of: id)
+        if !offers.isEmpty { residue.append("services still offered by \(id): \(offers.joined(separator: ", "))") }
         for path in [installPath, home.addonsDirectory + "/\(id)"] where FileSystem.exists(path) {
             residue.append("file \(home.relative(path))")
         }

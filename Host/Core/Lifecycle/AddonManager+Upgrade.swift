@@ -67,19 +67,23 @@ extension AddonManager {
             let runner = MigrationRunner(database: data)
             record.baselineMigrations = try runner.appliedIDs()
             try advance(&record, to: "migrate")
-            let changed = try migrate(runner, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
+            let changed: [String]
+            do {
+                changed = try migrate(runner, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
+            } catch let error as MigrationError {
+                throw BerthError.unprocessable(error.code, error.message, cause: error)
+            }
             clock.lap("migrate")
 
             try advance(&record, to: "load")
             let library = try loadLibrary(installPath + "/" + target.library, manifest: target)
-            let addon = RunningAddon(
-                id: id, version: target.version, library: library, data: data, permissions: target.permissions,
-                settings: ConfigurationCell(values: settings, sensitiveKeys: target.sensitiveKeys), events: events
-            )
+            let addon = try makeRunningAddon(target, library: library, data: data, configuration: settings)
             clock.lap("load")
             var routes: [String] = []
             if entry.state == .active {
                 try advance(&record, to: "start")
+                // The new version offers its own services; the old one's go now, not when it stops.
+                services.withdrawAll(provider: id)
                 try await start(addon, undo: &undo)
                 try advance(&record, to: "swap")
                 routes = try mount(addon, prefix: target.mountPrefix, replacing: true)
@@ -137,11 +141,15 @@ extension AddonManager {
                          baseline: [String], undo: inout UndoStack) throws -> [String] {
         let targetIDs = Set(migrations.map(\.id))
         let leaving = try loadMigrations(oldManifest, installPath: oldInstallPath).filter { baseline.contains($0.id) && !targetIDs.contains($0.id) }
-        let reverted = try runner.revertAll(leaving)
-        undo.push("revert") { _ = try? runner.applyAll(leaving) }
-        let pending = migrations.filter { !baseline.contains($0.id) }
-        let applied = try runner.applyAll(pending)
-        undo.push("apply") { _ = try? runner.revertAll(pending) }
-        return applied.map { "+" + $0 } + reverted.map { "-" + $0 }
+        do {
+            let reverted = try runner.revertAll(leaving)
+            undo.push("revert") { _ = try? runner.applyAll(leaving) }
+            let pending = migrations.filter { !baseline.contains($0.id) }
+            let applied = try runner.applyAll(pending)
+            undo.push("apply") { _ = try? runner.revertAll(pending) }
+            return applied.map { "+" + $0 } + reverted.map { "-" + $0 }
+        } catch let error as MigrationError {
+            throw BerthError.unprocessable(error.code, error.message, cause: error)
+        }
     }
 }

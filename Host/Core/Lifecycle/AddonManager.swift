@@ -22,6 +22,7 @@ public actor AddonManager {
     let journal: OperationJournal
     let lock: MutationLock
     let auditLog: AuditLog
+    let services = HostServiceRegistry()
     let logger: Logger
 
     /// Installed addons as recorded in `addon_registry.json`.
@@ -67,7 +68,8 @@ public actor AddonManager {
             permissions: entry.permissions, migrations: entry.appliedMigrations,
             configuration: ConfigurationSchema.redact(entry.configuration, sensitiveKeys: sensitive),
             signer: entry.signer, installedAt: entry.installedAt,
-            inFlightRequests: running?.gate.count ?? 0, failure: failures[entry.id]
+            inFlightRequests: running?.gate.count ?? 0, failure: failures[entry.id],
+            quarantined: entry.quarantine
         )
     }
 
@@ -129,6 +131,29 @@ public actor AddonManager {
             release()
         }
         return try await body()
+    }
+
+    /// A loaded addon with the services its permissions grant.
+    func makeRunningAddon(_ manifest: Manifest, library: AddonLibrary, data: any AddonDataHandle, configuration: [String: JSONValue]) throws -> RunningAddon {
+        var scratch: String?
+        if manifest.permissions.contains(Permission.filesystem) {
+            scratch = home.scratchDirectory(for: manifest.id)
+            try FileManager.default.createDirectory(atPath: scratch!, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        return RunningAddon(
+            id: manifest.id, version: manifest.version, library: library, data: data, permissions: manifest.permissions,
+            settings: ConfigurationCell(values: configuration, sensitiveKeys: manifest.sensitiveKeys), events: events,
+            services: services, scratchDirectory: scratch
+        )
+    }
+
+    /// Stops a loaded addon and ends its event subscriptions and service offers.
+    /// - Returns: how many subscriptions ended.
+    @discardableResult
+    func stop(_ addon: RunningAddon) async -> Int {
+        await addon.library.addon.stop(addon.context)
+        services.withdrawAll(provider: addon.id)
+        return events.cancelAll(owner: addon.id)
     }
 
     /// The audit log of addon `id`, oldest first.

@@ -1,13 +1,37 @@
 import PluginAPI
 
 /// The permissions a manifest may request; the context hands out only the services granted.
+///
+/// `database`, `events` and `filesystem` (a scratch folder) stand alone; `network:<host>` or
+/// `network:<host>:<port>` grant outgoing HTTP to that host; `service:<addon>.<name>` (or
+/// `service:<addon>.*`) grants calling another addon's service.
 enum Permission {
     static let database = "database"
     static let events = "events"
-    static let network = "network"
     static let filesystem = "filesystem"
 
-    static let known: Set<String> = [database, events, network, filesystem]
+    static let plain: Set<String> = [database, events, filesystem]
+
+    /// The requested permissions this host does not understand.
+    static func unknown(in permissions: [String]) -> [String] {
+        permissions.filter { !isKnown($0) }
+    }
+
+    static func isKnown(_ permission: String) -> Bool {
+        if plain.contains(permission) { return true }
+        if permission.hasPrefix("network:") {
+            let host = permission.dropFirst("network:".count)
+            return !host.isEmpty && !host.contains("/")
+        }
+        if permission.hasPrefix("service:") {
+            let parts = permission.dropFirst("service:".count).split(separator: ".", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts.allSatisfy { !$0.isEmpty }
+        }
+        return false
+    }
+
+    /// How the manifest may spell permissions, for messages.
+    static let forms = "database, events, filesystem, network:<host>[:<port>], service:<addon>.<name>"
 }
 
 /// The database of an addon that did not ask for the `database` permission.
@@ -24,7 +48,7 @@ struct DeniedDatabase: AddonDatabase {
 }
 
 /// The events bus of an addon that did not ask for the `events` permission: publishing and
-/// subscribing do nothing and are logged once by the host at install.
+/// subscribing do nothing.
 struct DeniedEvents: EventBus {
     let addonID: String
     func publish(_ name: String, payload: JSONValue) async {}

@@ -55,4 +55,6 @@ struct AddonSummary: Encodable, Sendable {
     let installedAt: String
     let inFlightRequests: Int
     let failure: String?
+    /// Why the addon was deactivated after repeated crashes, if it was.
+    let quarantined: Quarantine?
 }

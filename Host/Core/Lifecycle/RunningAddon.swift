@@ -1,4 +1,5 @@
 import BerthLoader
+import BerthNetwork
 import BerthStorage
 import PluginAPI
 import Synchronization
@@ -16,7 +17,7 @@ final class RunningAddon: Sendable {
     let instance: UInt64
 
     init(id: String, version: String, library: AddonLibrary, data: any AddonDataHandle, permissions: [String],
-         settings: ConfigurationCell, events: HostEventBus) {
+         settings: ConfigurationCell, events: HostEventBus, services: HostServiceRegistry, scratchDirectory: String?) {
         self.id = id
         self.version = version
         self.library = library
@@ -31,7 +32,10 @@ final class RunningAddon: Sendable {
         self.context = AddonContext(
             addonID: id, database: database,
             logger: Logger(label: id, handler: HostLogHandler(secrets: { settings.secretValues })),
-            events: bus, configuration: { settings.configuration }
+            events: bus, http: RestrictedHTTPClient(addonID: id, permissions: permissions),
+            services: services.view(for: id, permissions: permissions),
+            scratchDirectory: permissions.contains(Permission.filesystem) ? scratchDirectory : nil,
+            configuration: { settings.configuration }
         )
     }
 }

@@ -39,6 +39,8 @@ public struct RegistryEntry: Codable, Sendable, Hashable {
     public var packageSHA256: String
     /// When it was installed (ISO 8601).
     public var installedAt: String
+    /// Set when the supervisor took the addon out of service after repeated crashes.
+    public var quarantine: Quarantine? = nil
 }
 
 /// The whole registry file.

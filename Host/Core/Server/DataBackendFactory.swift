@@ -1,8 +1,19 @@
 import BerthStorage
 
-/// Chooses where addons keep their data from `BERTH_DATABASE_URL`.
+/// Chooses where addons keep their data from `BERTH_DATABASE_URL`: SQLite files in the home when
+/// it is unset, a schema and a role per addon in PostgreSQL for `postgres://…`.
 enum DataBackendFactory {
     static func make(settings: HostSettings, home: BerthHome) throws -> any AddonDataBackend {
-        SQLiteBackend(folder: home.dataDirectory)
+        switch settings.databaseKind {
+        case .postgres:
+            guard let url = settings.databaseURL else { return SQLiteBackend(folder: home.dataDirectory) }
+            do {
+                return try PostgresBackend(url: url, poolSize: settings.databasePoolSize)
+            } catch {
+                throw BerthError(status: 500, code: "database_unavailable", message: "BERTH_DATABASE_URL: \(error)", cause: error)
+            }
+        case .sqlite, nil:
+            return SQLiteBackend(folder: home.dataDirectory)
+        }
     }
 }

@@ -6,8 +6,22 @@ public struct HostSettings: Sendable {
     public var host: String
     /// `BERTH_PORT`: the port (default 8080).
     public var port: Int
-    /// `BERTH_DATABASE_URL`: unset for SQLite in the home.
+    /// `BERTH_DATABASE_URL`: unset (or `sqlite:`) for SQLite in the home, `postgres://…` or
+    /// `postgresql://…` for PostgreSQL.
     public var databaseURL: String?
+    /// `BERTH_DATABASE_POOL_SIZE`: PostgreSQL connections per addon for its queries (default 4).
+    public var databasePoolSize: Int
+    /// `BERTH_CLUSTER`: `1` to share the installed set with every host on the same PostgreSQL
+    /// database (default off).
+    public var cluster: Bool
+    /// `BERTH_NODE_ID`: this host's name in the cluster (default: generated once and kept in the home).
+    public var nodeID: String?
+    /// `BERTH_NODE_URL`: where other hosts and operators reach this one (default
+    /// `http://BERTH_HOST:port`).
+    public var nodeURL: String?
+    /// `BERTH_CLUSTER_RECONCILE_SECONDS`: how often a node reconciles without being notified
+    /// (default 5).
+    public var reconcileInterval: Int
     /// `BERTH_ADMIN_TOKEN`: unset to generate one at first start.
     public var adminToken: String?
     /// `BERTH_TRUSTED_KEYS`: extra public key files, comma-separated.
@@ -27,8 +41,47 @@ public struct HostSettings: Sendable {
         trustedKeyFiles = (environment["BERTH_TRUSTED_KEYS"] ?? "").split(separator: ",").map { String($0).trimmingWhitespace }.filter { !$0.isEmpty }
         threads = environment["BERTH_THREADS"] == nil ? nil : try Self.integer(environment, "BERTH_THREADS", default: 1, range: 1 ... 1024)
         maxPackageBytes = try Self.integer(environment, "BERTH_MAX_PACKAGE_BYTES", default: 256 << 20, range: 1024 ... (4 << 30))
-        if let url = databaseURL, !url.hasPrefix("sqlite:") {
-            throw BerthError(status: 500, code: "unsupported_database", message: "BERTH_DATABASE_URL=\(url.prefix(40)): this build serves SQLite only (leave the variable unset); PostgreSQL support is not built yet")
+        databasePoolSize = try Self.integer(environment, "BERTH_DATABASE_POOL_SIZE", default: 4, range: 1 ... 64)
+        reconcileInterval = try Self.integer(environment, "BERTH_CLUSTER_RECONCILE_SECONDS", default: 5, range: 1 ... 3600)
+        nodeID = environment["BERTH_NODE_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        nodeURL = environment["BERTH_NODE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        switch environment["BERTH_CLUSTER"]?.lowercased() ?? "" {
+        case "", "0", "false", "no", "off": cluster = false
+        case "1", "true", "yes", "on": cluster = true
+        case let other: throw BerthError(status: 500, code: "invalid_setting", message: "BERTH_CLUSTER=\(other) must be 1 or 0")
+        }
+        if let url = databaseURL, databaseKind == nil {
+            let scheme = url.prefix { $0 != ":" }
+            throw BerthError(status: 500, code: "unsupported_database", message: "BERTH_DATABASE_URL has scheme '\(scheme.prefix(20))': use postgres://user:password@host:port/database for PostgreSQL, or leave it unset for SQLite in the home")
+        }
+        if let nodeID, !Self.isValidNodeID(nodeID) {
+            throw BerthError(status: 500, code: "invalid_setting", message: "BERTH_NODE_ID=\(nodeID.prefix(80)) must be 1–64 characters of a–z, A–Z, 0–9, '.', '_', ':' and '-'")
+        }
+        if cluster, databaseKind != .postgres {
+            throw BerthError(status: 500, code: "cluster_needs_postgres", message: "BERTH_CLUSTER=1 needs BERTH_DATABASE_URL=postgres://…: the nodes of a cluster share their installed set through PostgreSQL")
+        }
+    }
+
+    /// The databases Berth keeps addon data in.
+    public enum DatabaseKind: String, Sendable {
+        /// One SQLite file per addon in the home.
+        case sqlite
+        /// One schema and role per addon in a PostgreSQL database.
+        case postgres
+    }
+
+    /// The database `BERTH_DATABASE_URL` selects, or nil for a URL of an unknown scheme.
+    public var databaseKind: DatabaseKind? {
+        guard let url = databaseURL else { return .sqlite }
+        if url.hasPrefix("sqlite:") { return .sqlite }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return .postgres }
+        return nil
+    }
+
+    private static func isValidNodeID(_ id: String) -> Bool {
+        (1 ... 64).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a") ... UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A") ... UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains(byte) || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-")].contains(byte)
         }
     }
 

@@ -7,6 +7,11 @@ struct MHDConnection {
     /// The connection handle.
     let pointer: OpaquePointer
 
+    /// The connection's socket, or -1.
+    var socket: Int32 {
+        berth_mhd_connection_fd(pointer)
+    }
+
     /// The request header fields, in order.
     func headers() -> HTTPHeaders {
         HTTPHeaders(values(of: .HEADER_KIND))

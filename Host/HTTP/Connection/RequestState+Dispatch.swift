@@ -20,11 +20,22 @@ extension RequestState {
         let run = HandlerRun(connection: connection.pointer, context: context)
         self.run = run
         let handler = endpoint.handler
+        guard let observer = context.configuration.handlerObserver else {
+            Task.immediate {
+                let response = await handler(request, upload)
+                if let upload { BodySpool.remove(upload) }
+                run.complete(with: response)
+            }
+            return collect(run, on: connection, context: context)
+        }
+        let ticket = observer.handlerWillStart(owner: endpoint.owner, socket: connection.socket)
         Task.immediate {
             let response = await handler(request, upload)
             if let upload { BodySpool.remove(upload) }
+            observer.handlerDidFinish(ticket)
             run.complete(with: response)
         }
+        observer.handlerLeftThread(ticket)
         return collect(run, on: connection, context: context)
     }
 

@@ -35,6 +35,9 @@ public struct ServerConfiguration: Sendable {
     /// inherited from a supervisor. The caller keeps it: the server does not close it when it stops.
     public var listenSocket: Int32?
 
+    /// Told when each handler starts and finishes; nil (the default) costs nothing per request.
+    public var handlerObserver: (any HandlerObserver)?
+
     /// Creates a configuration; every parameter has a development default.
     public init(
         host: String = "127.0.0.1",

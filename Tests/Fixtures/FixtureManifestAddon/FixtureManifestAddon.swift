@@ -13,6 +13,8 @@ struct FixtureManifestAddon: Addon {
         if let delay = context.configuration.integer("startDelayMilliseconds") {
             try await Task.sleep(for: .milliseconds(delay))
         }
+        let id = id
+        await context.services.provide("echo") { argument in .object(["from": .string(id), "echo": argument]) }
     }
 
     func routes(_ routes: inout Routes, context: AddonContext) {
@@ -21,6 +23,27 @@ struct FixtureManifestAddon: Addon {
         routes.get("/items") { _, context in
             let rows = try await context.database.query("SELECT name FROM items ORDER BY name")
             return .text(rows.compactMap { $0["name"]?.text }.joined(separator: ","))
+        }
+        routes.get("/fetch") { request, context in
+            do {
+                let response = try await context.http.send(OutgoingRequest(url: request.queryValue("url") ?? ""))
+                return .text("\(response.status) \(String(decoding: response.body, as: UTF8.self))")
+            } catch {
+                return .text("refused: \(error)", status: 502)
+            }
+        }
+        routes.post("/scratch") { request, context in
+            guard let folder = context.scratchDirectory else { return .text("refused: no scratch directory", status: 502) }
+            try Data(request.body).write(to: URL(fileURLWithPath: folder + "/note.txt"))
+            return .text(folder, status: 201)
+        }
+        routes.get("/call") { request, context in
+            do {
+                let answer = try await context.services.call(request.queryValue("provider") ?? "", request.queryValue("name") ?? "", .string("ping"))
+                return .text("\(answer)")
+            } catch {
+                return .text("refused: \(error)", status: 502)
+            }
         }
         routes.post("/items") { request, context in
             try await context.database.execute("INSERT INTO items (name) VALUES ($1)", [.text(request.bodyText)])

@@ -1,0 +1,4 @@
+CREATE TABLE greetings (
+    name TEXT PRIMARY KEY,
+    count BIGINT NOT NULL DEFAULT 0
+);

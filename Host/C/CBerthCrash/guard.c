@@ -1,0 +1,390 @@
+#define _GNU_SOURCE
+#include "CBerthCrash.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { SLOT_FREE = 0, SLOT_ACTIVE = 1, SLOT_EXPIRED = 2, SLOT_CRASHED = 3 };
+
+#define TABLE_MAGIC 0x42525448u /* "BRTH" */
+#define ALTSTACK_SIZE (64 * 1024)
+
+struct slot {
+    _Atomic uint32_t state;
+    uint32_t is_host;
+    int32_t fd;
+    uint32_t reserved;
+    int64_t started_ns;
+    int64_t deadline_ns;
+    int64_t expired_ns;
+    char owner[BERTH_GUARD_OWNER_CAPACITY];
+};
+
+struct header {
+    uint32_t magic;
+    uint32_t slot_count;
+    _Atomic int32_t high_water; /* one past the highest slot ever used: scans stop there */
+    _Atomic uint32_t crashed;
+    char crash_owner[BERTH_GUARD_OWNER_CAPACITY];
+    char padding[128 - 16 - BERTH_GUARD_OWNER_CAPACITY];
+};
+
+static struct header *table;
+static struct slot *slots;
+static int report_fd = -1;
+
+/* Initial-exec TLS: the executable's block is allocated with the thread, so the signal handler
+   reads it without calling into the dynamic loader. */
+static __thread int current_ticket __attribute__((tls_model("initial-exec"))) = -1;
+static __thread int altstack_ready __attribute__((tls_model("initial-exec")));
+
+static size_t table_size(uint32_t count) {
+    return sizeof(struct header) + (size_t)count * sizeof(struct slot);
+}
+
+int64_t berth_guard_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+int berth_guard_table_create(uint32_t count) {
+    int fd = memfd_create("berth-worker-slots", MFD_CLOEXEC);
+    if (fd < 0) return -1;
+    if (ftruncate(fd, (off_t)table_size(count)) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    struct header first = { .magic = TABLE_MAGIC, .slot_count = count };
+    if (pwrite(fd, &first, sizeof first, 0) != (ssize_t)sizeof first) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+static void *map_table(int fd, int prot) {
+    struct header peek;
+    if (pread(fd, &peek, sizeof peek, 0) != (ssize_t)sizeof peek) return MAP_FAILED;
+    if (peek.magic != TABLE_MAGIC) {
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
+    return mmap(NULL, table_size(peek.slot_count), prot, MAP_SHARED, fd, 0);
+}
+
+int berth_guard_attach(int fd) {
+    void *memory = map_table(fd, PROT_READ | PROT_WRITE);
+    if (memory == MAP_FAILED) return -1;
+    table = memory;
+    slots = (struct slot *)(table + 1);
+    return 0;
+}
+
+/* ---- Async-signal-safe text building. ---- */
+
+static size_t append(char *buffer, size_t at, size_t capacity, const char *text) {
+    while (*text && at + 1 < capacity) buffer[at++] = *text++;
+    buffer[at] = 0;
+    return at;
+}
+
+static size_t append_number(char *buffer, size_t at, size_t capacity, unsigned long value) {
+    char digits[24];
+    int count = 0;
+    do {
+        digits[count++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value > 0);
+    while (count > 0 && at + 1 < capacity) buffer[at++] = digits[--count];
+    buffer[at] = 0;
+    return at;
+}
+
+/* Owners are addon ids (a–z, 0–9, _), but the table is shared memory: keep the copy safe for JSON. */
+static void copy_owner(char *target, const char *source) {
+    size_t i = 0;
+    for (; source[i] && i + 1 < BERTH_GUARD_OWNER_CAPACITY; i++) {
+        char c = source[i];
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+        target[i] = plain ? c : '_';
+    }
+    target[i] = 0;
+}
+
+static void copy_out(char *target, size_t capacity, const char *source) {
+    if (target == NULL || capacity == 0) return;
+    size_t i = 0;
+    for (; source[i] && i + 1 < capacity; i++) target[i] = source[i];
+    target[i] = 0;
+}
+
+/* Writes a complete HTTP response with a JSON error body, then shuts the socket so the client sees
+   the end of it whatever the server does with the connection afterwards. */
+static void answer(int fd, const char *status_line, const char *code, const char *message_start, const char *owner, const char *message_end) {
+    char body[512];
+    size_t length = 0;
+    length = append(body, length, sizeof body, "{\"error\":{\"code\":\"");
+    length = append(body, length, sizeof body, code);
+    length = append(body, length, sizeof body, "\",\"message\":\"");
+    length = append(body, length, sizeof body, message_start);
+    length = append(body, length, sizeof body, owner);
+    length = append(body, length, sizeof body, message_end);
+    length = append(body, length, sizeof body, "\",\"addon\":\"");
+    length = append(body, length, sizeof body, owner);
+    length = append(body, length, sizeof body, "\"}}");
+
+    char response[1024];
+    size_t at = 0;
+    at = append(response, at, sizeof response, status_line);
+    at = append(response, at, sizeof response, "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ");
+    at = append_number(response, at, sizeof response, length);
+    at = append(response, at, sizeof response, "\r\n\r\n");
+    at = append(response, at, sizeof response, body);
+
+    size_t sent = 0;
+    int attempts = 0;
+    while (sent < at && attempts++ < 100) {
+        ssize_t count = send(fd, response + sent, at - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (count > 0) {
+            sent += (size_t)count;
+        } else if (count < 0 && (errno == EAGAIN || errno == EINTR)) {
+            struct timespec pause_for = { 0, 1000000 };
+            nanosleep(&pause_for, NULL);
+        } else {
+            break;
+        }
+    }
+    shutdown(fd, SHUT_RDWR);
+}
+
+static void report(const char *owner) {
+    if (report_fd < 0) return;
+    char line[160];
+    size_t at = 0;
+    at = append(line, at, sizeof line, "crash ");
+    at = append_number(line, at, sizeof line, (unsigned long)getpid());
+    at = append(line, at, sizeof line, " ");
+    at = append(line, at, sizeof line, owner[0] ? owner : "-");
+    at = append(line, at, sizeof line, "\n");
+    /* Shorter than PIPE_BUF: one atomic write, never interleaved with other workers' lines. */
+    ssize_t ignored = write(report_fd, line, at);
+    (void)ignored;
+}
+
+static void say(const char *owner, int signal_number) {
+    char line[200];
+    size_t at = 0;
+    at = append(line, at, sizeof line, "berth worker ");
+    at = append_number(line, at, sizeof line, (unsigned long)getpid());
+    at = append(line, at, sizeof line, ": fatal signal ");
+    at = append_number(line, at, sizeof line, (unsigned long)signal_number);
+    at = append(line, at, sizeof line, owner[0] ? " in a handler of " : " outside any addon handler");
+    at = append(line, at, sizeof line, owner);
+    at = append(line, at, sizeof line, "\n");
+    ssize_t ignored = write(2, line, at);
+    (void)ignored;
+}
+
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT };
+
+static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
+    (void)info;
+    (void)context;
+    int ticket = current_ticket;
+    if (table != NULL && ticket >= 0) {
+        struct slot *slot = &slots[ticket];
+        uint32_t expected = SLOT_ACTIVE;
+        if (!slot->is_host && atomic_compare_exchange_strong(&slot->state, &expected, SLOT_CRASHED)) {
+            /* An addon's handler crashed on this thread: answer its request, tell the supervisor,
+               and park the thread. The supervisor starts a replacement at once and drains this
+               worker: its other requests finish, then it exits. */
+            copy_owner(table->crash_owner, slot->owner);
+            atomic_store(&table->crashed, 1);
+            say(slot->owner, signal_number);
+            answer(slot->fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slot->owner,
+                   " crashed while handling this request; its worker is being replaced");
+            report(slot->owner);
+            for (;;) pause();
+        }
+    }
+
+    /* Not an addon's handler on this thread (host code, or an addon's code resumed on another
+       thread): the process cannot be trusted to go on. Blame the addon if it is the only one with
+       handlers running, answer its requests, and die with the original signal. */
+    char owner[BERTH_GUARD_OWNER_CAPACITY] = "";
+    if (table != NULL) {
+        int high = atomic_load(&table->high_water);
+        for (int i = 0; i < high; i++) {
+            if (atomic_load(&slots[i].state) != SLOT_ACTIVE || slots[i].is_host) continue;
+            if (owner[0] == 0) {
+                copy_owner(owner, slots[i].owner);
+            } else if (strcmp(owner, slots[i].owner) != 0) {
+                owner[0] = 0;
+                break;
+            }
+        }
+        if (owner[0]) {
+            copy_owner(table->crash_owner, owner);
+            for (int i = 0; i < high; i++) {
+                uint32_t expected = SLOT_ACTIVE;
+                if (!slots[i].is_host && strcmp(owner, slots[i].owner) == 0 && atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CRASHED)) {
+                    answer(slots[i].fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", owner,
+                           " crashed while handling this request; its worker is being replaced");
+                }
+            }
+        }
+        atomic_store(&table->crashed, 1);
+    }
+    say(owner, signal_number);
+    report(owner);
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    sigaction(signal_number, &fallback, NULL);
+    /* Pending until this handler returns; a fault re-executes the faulting instruction anyway. */
+    raise(signal_number);
+}
+
+int berth_guard_install(int fd) {
+    report_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fatal_signal;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        if (sigaction(fatal_signals[i], &action, NULL) != 0) return -1;
+    }
+    return 0;
+}
+
+/* A stack overflow in a handler must still reach the signal handler: give each thread that runs
+   handlers an alternate signal stack, once. */
+static void ensure_altstack(void) {
+    if (altstack_ready) return;
+    altstack_ready = 1;
+    stack_t existing;
+    if (sigaltstack(NULL, &existing) == 0 && !(existing.ss_flags & SS_DISABLE)) return;
+    void *memory = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) return;
+    stack_t stack = { .ss_sp = memory, .ss_flags = 0, .ss_size = ALTSTACK_SIZE };
+    sigaltstack(&stack, NULL);
+}
+
+int berth_guard_begin(const char *owner, int fd, int is_host, int64_t timeout_ns) {
+    if (table == NULL || fd < 0 || (uint32_t)fd >= table->slot_count) return -1;
+    struct slot *slot = &slots[fd];
+    /* A socket's slot is free whenever a new request arrives on it: its previous handler finished,
+       or its connection is still held (expired, crashed) and cannot carry a new request. */
+    if (atomic_load_explicit(&slot->state, memory_order_acquire) != SLOT_FREE) return -1;
+    ensure_altstack();
+    copy_owner(slot->owner, owner);
+    slot->fd = fd;
+    slot->is_host = is_host ? 1 : 0;
+    int64_t now = timeout_ns > 0 ? berth_guard_now() : 0;
+    slot->started_ns = now;
+    slot->deadline_ns = timeout_ns > 0 ? now + timeout_ns : 0;
+    slot->expired_ns = 0;
+    atomic_store_explicit(&slot->state, SLOT_ACTIVE, memory_order_release);
+    int high = atomic_load_explicit(&table->high_water, memory_order_relaxed);
+    while (fd + 1 > high && !atomic_compare_exchange_weak(&table->high_water, &high, fd + 1)) {}
+    current_ticket = fd;
+    return fd;
+}
+
+void berth_guard_left_thread(int ticket) {
+    if (current_ticket == ticket) current_ticket = -1;
+}
+
+int berth_guard_finish(int ticket) {
+    if (table == NULL || ticket < 0) return 0;
+    if (current_ticket == ticket) current_ticket = -1;
+    struct slot *slot = &slots[ticket];
+    uint32_t expected = SLOT_ACTIVE;
+    if (atomic_compare_exchange_strong(&slot->state, &expected, SLOT_FREE)) return 0;
+    /* Expired: the 504 went out already. Free the slot for the socket's next life. */
+    if (expected == SLOT_EXPIRED) atomic_store(&slot->state, SLOT_FREE);
+    return 1;
+}
+
+int berth_guard_expire(char *owner, size_t capacity) {
+    if (table == NULL) return 0;
+    int64_t now = berth_guard_now();
+    int high = atomic_load(&table->high_water);
+    int count = 0;
+    for (int i = 0; i < high; i++) {
+        struct slot *slot = &slots[i];
+        if (atomic_load_explicit(&slot->state, memory_order_acquire) != SLOT_ACTIVE) continue;
+        if (slot->deadline_ns == 0 || now < slot->deadline_ns) continue;
+        uint32_t expected = SLOT_ACTIVE;
+        if (!atomic_compare_exchange_strong(&slot->state, &expected, SLOT_EXPIRED)) continue;
+        slot->expired_ns = now;
+        char seconds[32];
+        snprintf(seconds, sizeof seconds, " did not answer within %lld ms", (long long)((slot->deadline_ns - slot->started_ns) / 1000000));
+        answer(slot->fd, "HTTP/1.1 504 Gateway Timeout", "handler_timeout", "addon ", slot->owner, seconds);
+        if (count++ == 0) copy_out(owner, capacity, slot->owner);
+    }
+    return count;
+}
+
+int berth_guard_stuck(int64_t grace_ns, char *owner, size_t capacity) {
+    if (table == NULL) return 0;
+    int64_t now = berth_guard_now();
+    int high = atomic_load(&table->high_water);
+    int count = 0;
+    for (int i = 0; i < high; i++) {
+        struct slot *slot = &slots[i];
+        uint32_t state = atomic_load_explicit(&slot->state, memory_order_acquire);
+        int stuck = state == SLOT_CRASHED || (state == SLOT_EXPIRED && now - slot->expired_ns >= grace_ns);
+        if (!stuck) continue;
+        if (count++ == 0) copy_out(owner, capacity, slot->owner);
+    }
+    return count;
+}
+
+int berth_guard_crashed(void) {
+    return table != NULL && atomic_load(&table->crashed) != 0;
+}
+
+int berth_guard_inspect(int fd, char *owner, size_t capacity) {
+    void *memory = map_table(fd, PROT_READ);
+    if (memory == MAP_FAILED) return -1;
+    struct header *dead = memory;
+    struct slot *dead_slots = (struct slot *)(dead + 1);
+    char found[BERTH_GUARD_OWNER_CAPACITY] = "";
+    int result = 0;
+    if (atomic_load(&dead->crashed) && dead->crash_owner[0]) {
+        copy_owner(found, dead->crash_owner);
+        result = 1;
+    } else {
+        int high = atomic_load(&dead->high_water);
+        if (high > (int)dead->slot_count) high = (int)dead->slot_count;
+        for (int i = 0; i < high; i++) {
+            uint32_t state = atomic_load(&dead_slots[i].state);
+            if ((state != SLOT_ACTIVE && state != SLOT_CRASHED) || dead_slots[i].is_host) continue;
+            if (found[0] == 0) {
+                copy_owner(found, dead_slots[i].owner);
+                result = 1;
+            } else if (strcmp(found, dead_slots[i].owner) != 0) {
+                result = 0;
+                break;
+            }
+        }
+    }
+    if (result) copy_out(owner, capacity, found);
+    munmap(memory, table_size(dead->slot_count));
+    return result;
+}

@@ -1,0 +1,166 @@
+import BerthStorage
+import Foundation
+import PluginAPI
+
+/// This host as one node of a cluster (`BERTH_CLUSTER=1`): hosts that share one PostgreSQL
+/// database converge on the installed set recorded in it (see ``ClusterStore``).
+///
+/// - An admin install, upgrade or uninstall through any node goes through ``install(_:)``,
+///   ``upgrade(_:_:)`` and ``uninstall(_:options:)``: the node does the change locally under the
+///   addon's cluster lock (migrations included), then records it in the desired set, which
+///   notifies every node.
+/// - Each node reconciles its own files and registry with the desired set when notified (a
+///   dedicated `LISTEN` connection), every `BERTH_CLUSTER_RECONCILE_SECONDS` in case a notification
+///   was missed, and at start, before it serves: a node that was down catches up.
+/// - Only one cluster change runs at a time on a node; the addon's advisory lock orders them
+///   across nodes.
+///
+/// Every node keeps its own home: the registry and the installed files are its local cache of the
+/// desired set; the addon's data is shared, in the addon's schema.
+actor ClusterNode {
+    /// This node's name.
+    nonisolated let nodeID: String
+    let store: ClusterStore
+    let lock: ClusterLock
+    let manager: AddonManager
+    let backend: any AddonDataBackend
+    let home: BerthHome
+    let logger: Logger
+    let databaseURL: String
+    /// How often the node reconciles and beats without being notified.
+    let interval: Duration
+    /// A node whose heartbeat is older than this is considered gone.
+    var aliveWithin: Duration { interval * 3 + .seconds(2) }
+    /// How long an uninstall waits for the other nodes to unmount before removing the data.
+    let detachTimeout: Duration = .seconds(5)
+
+    /// Wakes the reconcile loop; extra wake-ups while it runs collapse into one more pass.
+    nonisolated let wakeups: AsyncStream<Void>.Continuation
+    private let wakeupStream: AsyncStream<Void>
+    private var listener: PostgresListener?
+    private var loops: [Task<Void, Never>] = []
+
+    /// Whether a cluster change runs now, and who waits for it to finish.
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Desired addons this node failed to install, so they are retried only when their row changes
+    /// or after ``retryAfter``.
+    var installFailures: [String: InstallFailure] = [:]
+    let retryAfter: Duration = .seconds(60)
+    /// The last generation this node fully converged on.
+    var convergedGeneration: Int64 = 0
+
+    struct InstallFailure: Sendable {
+        let version: String
+        let generation: Int64
+        let message: String
+        let at: ContinuousClock.Instant
+    }
+
+    /// Prepares the node; nothing reaches the database until ``start(advertising:)``.
+    init(settings: HostSettings, home: BerthHome, manager: AddonManager, backend: any AddonDataBackend, logger: Logger) throws {
+        guard let url = settings.databaseURL, settings.databaseKind == .postgres else {
+            throw BerthError.internalError("cluster_needs_postgres", "cluster mode needs BERTH_DATABASE_URL=postgres://…")
+        }
+        nodeID = try NodeIdentity.resolve(settings: settings, home: home)
+        databaseURL = url
+        store = ClusterStore(url: url)
+        lock = ClusterLock(url: url)
+        self.manager = manager
+        self.backend = backend
+        self.home = home
+        self.logger = logger
+        interval = .seconds(settings.reconcileInterval)
+        (wakeupStream, wakeups) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Joins the cluster: creates the shared schema if needed, registers the node, starts listening,
+    /// and converges on the desired set before returning, so the node serves it from its first request.
+    func start(advertising url: String) async throws {
+        do {
+            try await store.prepare()
+            try await store.register(node: nodeID, url: url)
+        } catch {
+            throw BerthError.internalError("cluster_unavailable", "cannot join the cluster in \(LibPQRedaction.redacted(databaseURL)): \(error)", cause: error)
+        }
+        let wakeups = wakeups
+        let logger = logger
+        let listener = PostgresListener(url: databaseURL, channel: ClusterStore.channel) { event in
+            switch event {
+            case .listening, .notification: wakeups.yield()
+            case .failed(let reason): logger.warning("cluster notifications interrupted", metadata: ["error": reason])
+            }
+        }
+        listener.start()
+        self.listener = listener
+        await reconcile()
+        logger.info("joined the cluster", metadata: ["node": nodeID, "generation": "\(convergedGeneration)"])
+        let stream = wakeupStream
+        loops.append(Task { [weak self] in
+            for await _ in stream {
+                guard let self else { return }
+                await self.reconcile()
+            }
+        })
+        let interval = interval
+        loops.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                await self.beat()
+            }
+        })
+    }
+
+    /// Leaves the cluster: stops listening and reconciling, and records the stop.
+    func stop() async {
+        loops.forEach { $0.cancel() }
+        wakeups.finish()
+        listener?.stop()
+        try? await store.markStopped(node: nodeID)
+        store.close()
+        lock.close()
+    }
+
+    /// The desired set and every node's report.
+    func overview() async throws -> ClusterReport {
+        async let generation = store.generation()
+        async let desired = store.desired()
+        async let nodes = store.nodes(aliveWithin: aliveWithin)
+        return ClusterReport(node: nodeID, generation: try await generation, desired: try await desired.values.sorted { $0.id < $1.id }, nodes: try await nodes)
+    }
+
+    /// Records the heartbeat and wakes the reconcile loop, in case a notification was missed.
+    private func beat() async {
+        do {
+            try await store.heartbeat(node: nodeID)
+        } catch {
+            logger.warning("cluster heartbeat failed", metadata: ["error": "\(error)"])
+        }
+        wakeups.yield()
+    }
+
+    /// Runs `body` when no other cluster change runs on this node.
+    func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
+        while busy {
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}
+
+/// Passwords are kept out of messages.
+enum LibPQRedaction {
+    static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let credentials = url[scheme.upperBound ..< at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}

@@ -1,0 +1,58 @@
+import PluginAPI
+import Synchronization
+
+/// Services addons offer each other, by provider and name. An addon's offers end when it stops.
+public final class HostServiceRegistry: Sendable {
+    typealias Handler = @Sendable (JSONValue) async throws -> JSONValue
+
+    private let services = Mutex<[String: [String: Handler]]>([:])
+
+    /// Creates an empty registry.
+    public init() {}
+
+    func provide(_ provider: String, _ name: String, _ handler: @escaping Handler) {
+        services.withLock { $0[provider, default: [:]][name] = handler }
+    }
+
+    func handler(_ provider: String, _ name: String) -> Handler? {
+        services.withLock { $0[provider]?[name] }
+    }
+
+    /// Withdraws every service of `provider`.
+    /// - Returns: how many were withdrawn.
+    @discardableResult
+    public func withdrawAll(provider: String) -> Int {
+        services.withLock { $0.removeValue(forKey: provider)?.count ?? 0 }
+    }
+
+    /// The names `provider` offers.
+    public func names(of provider: String) -> [String] {
+        services.withLock { ($0[provider] ?? [:]).keys.sorted() }
+    }
+
+    /// The registry as one addon sees it: it may offer services, and call those its manifest grants.
+    func view(for addonID: String, permissions: [String]) -> any ServiceRegistry {
+        AddonServiceView(addonID: addonID, granted: Set(permissions.filter { $0.hasPrefix("service:") }.map { String($0.dropFirst("service:".count)) }), registry: self)
+    }
+}
+
+/// One addon's view of the service registry.
+struct AddonServiceView: ServiceRegistry {
+    let addonID: String
+    let granted: Set<String>
+    let registry: HostServiceRegistry
+
+    func provide(_ name: String, _ handler: @escaping @Sendable (JSONValue) async throws -> JSONValue) async {
+        registry.provide(addonID, name, handler)
+    }
+
+    func call(_ provider: String, _ name: String, _ argument: JSONValue) async throws -> JSONValue {
+        guard granted.contains("\(provider).\(name)") || granted.contains("\(provider).*") else {
+            throw HTTPError(status: 500, code: "permission_denied", message: "addon \(addonID) was not granted the service \(provider).\(name): add 'service:\(provider).\(name)' to the manifest's permissions")
+        }
+        guard let handler = registry.handler(provider, name) else {
+            throw HTTPError(status: 503, code: "service_unavailable", message: "no addon \(provider) offering \(name) is running")
+        }
+        return try await handler(argument)
+    }
+}
