@@ -41,7 +41,7 @@ struct Catalog: Sendable {
         let verified: VerifiedPackage
         do {
             verified = try verifier.verify(archive: path, stagingDirectory: staging)
-        } catch let error as PackageError {
+        } catch {
             throw BerthError(status: error.httpStatus, code: error.code, message: error.message, cause: error)
         }
         try? FileSystem.remove(staging)

@@ -15,7 +15,7 @@ public struct BerthHome: Sendable {
         }
         // The mutation lock's file exists from the start, so taking the lock changes nothing on disk.
         if !FileManager.default.fileExists(atPath: lockFile) {
-            FileManager.default.createFile(atPath: lockFile, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: lockFile, contents: nil, attributes: [.posixPermissions: 0o600])
         }
     }
 

@@ -69,8 +69,7 @@ enum PackCommand {
         var files: [(String, String)] = []
         while let relative = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isDirectory)
-            if !isDirectory.boolValue { files.append(("assets/" + relative, folder + "/" + relative)) }
+            if FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(("assets/" + relative, folder + "/" + relative)) }
         }
         return files.sorted { $0.0 < $1.0 }
     }

@@ -24,7 +24,7 @@ enum VerifyCommand {
             let package = try PackageVerifier(trustStore: trustStore).verify(archive: archive, stagingDirectory: staging)
             let manifest = package.manifest
             print("\(archive): ok — \(manifest.id) \(manifest.version), signed by \(package.signerKeyID), \(manifest.files.count) files verified, sha256 \(package.archiveSHA256)")
-        } catch let error as PackageError {
+        } catch {
             throw CLIError("\(archive): \(error.code): \(error.message)")
         }
     }
