@@ -12,7 +12,7 @@ func addon(_ name: String, path: String) -> [Target] {
     [.target(name: name, dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: path, swiftSettings: swift6)]
 }
 
-let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon"]
+let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon"]
 
 let package = Package(
     name: "Berth",
@@ -47,12 +47,16 @@ let package = Package(
             path: "Host/Core",
             swiftSettings: swift6
         ),
+        // Supervisor and worker processes (`berth serve --workers N`); the crash guard is C because
+        // its signal handler must be async-signal-safe.
+        .target(name: "CBerthCrash", path: "Host/C/CBerthCrash"),
+        .target(name: "BerthSupervisor", dependencies: ["BerthCore", "BerthHTTP", "CBerthCrash", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Supervisor", swiftSettings: swift6),
         // The host binary is stripped like any packaged binary. Its symbol table would otherwise list
         // local helpers the compiler emits into every client of PluginAPI (outlined copies,
         // witness-table caches, emit-into-client functions): not a copy of PluginAPI, whose one copy
         // is libPluginAPI.so (proved at run time by the integration tests), but they read as one.
         .executableTarget(
-            name: "berth", dependencies: ["BerthCore"], path: "Host/berth", swiftSettings: swift6,
+            name: "berth", dependencies: ["BerthCore", "BerthSupervisor"], path: "Host/berth", swiftSettings: swift6,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all"])]
         ),
         .executableTarget(name: "addonctl", dependencies: ["BerthPackages", "BerthStorage"], path: "tools/addonctl", swiftSettings: swift6),

@@ -14,6 +14,8 @@ struct FullLifecycleTests {
         #expect(uploaded.status == 201, "\(uploaded.text)")
         let installed = try host.install("ai_chatbot")
         #expect(installed.status == 201, "\(installed.text)")
+        let listed = try host.berth.admin.send("GET", "/api/v1/marketplace/packages").json["packages"] as? [[String: Any]] ?? []
+        #expect(listed.map { $0["state"] as? String } == ["installed"])
         #expect(installed.json["migrations"] as? [String] == ["0001_create_sessions", "0002_create_messages"])
 
         let client = host.berth.anonymous
@@ -37,6 +39,8 @@ struct FullLifecycleTests {
         #expect((uninstalled.json["removed"] as? [String: Any])?["migrationsReverted"] as? [String] == ["0002_create_messages", "0001_create_sessions"])
 
         #expect(try client.send("GET", "/api/v1/chat/sessions").status == 404)
+        let catalog = try host.berth.admin.send("GET", "/api/v1/marketplace/packages").json["packages"] as? [[String: Any]] ?? []
+        #expect(catalog.map { $0["state"] as? String } == ["validated"])
         #expect(!FileManager.default.fileExists(atPath: database))
         #expect(!FileManager.default.fileExists(atPath: host.home + "/.berth/addons/ai_chatbot"))
         let registry = try String(contentsOfFile: host.home + "/addon_registry.json", encoding: .utf8)

@@ -10,6 +10,9 @@ public final class BerthProcess: @unchecked Sendable {
     public let token: String
     /// Extra environment for the process; changes apply at the next start.
     public var environment: [String: String]
+    /// `berth serve --workers`: 0 (the default) serves in one process; N runs a supervisor and N
+    /// workers, and ``pid`` is the supervisor's.
+    public var workers: Int
     /// The port it listens on.
     public private(set) var port: Int = 0
     private var process: Process?
@@ -17,10 +20,11 @@ public final class BerthProcess: @unchecked Sendable {
     public let logFile: String
 
     /// Prepares a host for `home`; nothing runs until ``start()``.
-    public init(home: String, token: String = "test-token-\(UUID().uuidString.prefix(8))", environment: [String: String] = [:]) {
+    public init(home: String, token: String = "test-token-\(UUID().uuidString.prefix(8))", environment: [String: String] = [:], workers: Int = 0) {
         self.home = home
         self.token = token
         self.environment = environment
+        self.workers = workers
         self.logFile = home + ".log"
     }
 
@@ -35,7 +39,7 @@ public final class BerthProcess: @unchecked Sendable {
         if port == 0 { port = try Self.freePort() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.berth)
-        process.arguments = ["serve"]
+        process.arguments = ["serve", "--workers", String(workers)]
         var environment = ProcessInfo.processInfo.environment
         environment["BERTH_HOME"] = home
         environment["BERTH_PORT"] = String(port)

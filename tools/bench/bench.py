@@ -19,7 +19,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 
@@ -62,12 +61,17 @@ class Settings:
         levels = os.environ.get("BENCH_SCALE_LEVELS", "1,10" if quick else "1,10,50,100")
         self.levels = sorted({int(level) for level in levels.split(",") if level.strip()})
         self.base_port = env_int("BENCH_BASE_PORT", 18600)
-        # A run during which other processes used more than noise_limit % of all CPUs is repeated,
-        # within a budget of retry_seconds_left seconds of extra load for the whole bench.
+        # Noise: a wrk run whose server or wrk threads waited for a CPU longer than delay_limit % of
+        # the run, or a lifecycle batch during which others used more than noise_limit % of the server
+        # CPU, is repeated, within retry_seconds_left seconds of extra load for the whole bench.
         self.noise_limit = env_int("BENCH_NOISE_LIMIT", 10)
         self.delay_limit = float(os.environ.get("BENCH_DELAY_LIMIT", "3"))
-        self.retry_seconds_left = env_int("BENCH_NOISE_RETRY_SECONDS", 30 if quick else 150)
+        self.retry_seconds_left = env_int("BENCH_NOISE_RETRY_SECONDS", 30 if quick else 120)
         self.retry_budget = self.retry_seconds_left
+        # Seconds the bench may spend idle, waiting for other processes to calm down before a repeat.
+        self.wait_seconds_left = env_int("BENCH_NOISE_WAIT_SECONDS", 60 if quick else 240)
+        self.wait_budget = self.wait_seconds_left
+        self.waited_seconds = 0.0
         self.repeated_runs = 0
         cpus = sorted(os.sched_getaffinity(0))
         if len(cpus) >= 2:
@@ -209,6 +213,16 @@ def noise(result):
     """The interference that decides whether a run is repeated: the busier side."""
     return max(result.get("foreign_server_cpu_percent", result["foreign_cpu_percent"]),
                result.get("foreign_load_cpu_percent", result["foreign_cpu_percent"]))
+
+
+def pause_for_quiet(settings):
+    """Before repeating a noisy run: waits (idle) for a quiet moment, within the bench's waiting budget,
+    since repeating at once while a neighbour's build runs is noisy again."""
+    if settings.wait_seconds_left <= 0:
+        return
+    quiet = wait_for_quiet(min(60, settings.wait_seconds_left), settings.noise_limit)
+    settings.wait_seconds_left -= quiet["waited_seconds"]
+    settings.waited_seconds += quiet["waited_seconds"]
 
 
 def wait_for_quiet(limit_seconds, threshold_percent=15.0):
@@ -571,6 +585,7 @@ def figure_request_path(settings, targets):
             settings.repeated_runs += len(targets)
             discarded.append(results)
             log(f"round {round_number + 1} repeated: a run-queue delay reached {noisiest:.1f} % of a run")
+            pause_for_quiet(settings)
             continue
         for name, result in results.items():
             runs[name].append(result)
@@ -601,6 +616,7 @@ def retry_noisy(settings, measure, label):
         settings.repeated_runs += 1
         discarded.append(result)
         log(f"{label}: run repeated, run-queue delay {run_delay(result):.1f} % of the run")
+        pause_for_quiet(settings)
 
 
 def paired_ratio(runs, numerator, denominator):
@@ -642,6 +658,7 @@ def figure_lifecycle(settings, server):
             settings.repeated_runs += 1
             discarded.append({"interference": interference, "install": batch_installs, "uninstall": batch_uninstalls})
             log(f"lifecycle batch repeated: other processes used {batch_noise:.0f} % of the server CPU or delayed the driver")
+            pause_for_quiet(settings)
             continue
         installs += batch_installs
         uninstalls += batch_uninstalls
@@ -799,6 +816,7 @@ def figure_scale(settings):
                 settings.repeated_runs += len(plan)
                 discarded.append([{"addons": count, "kind": kind, **result} for count, kind, result in results])
                 log(f"scale round {round_number + 1} repeated: a run-queue delay reached {noisiest:.1f} % of a run")
+                pause_for_quiet(settings)
                 continue
             for count, kind, result in results:
                 entries[count][f"{kind}_runs"].append(result)
@@ -949,7 +967,8 @@ def render_markdown(report):
     add(f"- Noisy runs are repeated, within a budget of {s['noise_retry_budget_seconds']} s of extra load: a wrk run whose server "
         f"or wrk threads waited for a CPU (run-queue delay, /proc/<pid>/task/*/schedstat) more than {s['delay_limit_percent']:g} % "
         f"of the run, a batch of 10 lifecycle cycles during which others used more than {s['noise_limit_percent']} % of the "
-        f"server CPU. Repeated: {s['repeated_runs']}; failures in repeated runs still count. "
+        f"server CPU; before a repeat the bench waits for a quiet moment (budget {s['noise_wait_budget_seconds']} s, "
+        f"waited {s['waited_for_quiet_seconds']:.0f} s). Repeated: {s['repeated_runs']}; failures in repeated runs still count. "
         f"Bench wall time: {report['wall_seconds'] / 60:.1f} min (build excluded).")
     if report.get("noisy_kept_runs"):
         add("")
@@ -1081,7 +1100,7 @@ def build_targets(report, settings):
     rp = report["request_path"]["ratios"]
     if rp.get("addon_over_ceiling"):
         value = rp["addon_over_ceiling"]["median"]
-        targets.append({"name": "Addon route vs C ceiling", "goal": "≥ 0.85×", "measured": f"{value:.2f}×", "met": verdict(value >= 0.85)})
+        targets.append({"name": "Addon route vs C ceiling", "goal": "≥ 0.85×", "measured": f"{value:.3f}×", "met": verdict(value >= 0.85)})
     if rp.get("addon_over_fastapi"):
         value = rp["addon_over_fastapi"]["median"]
         targets.append({"name": "Addon route vs FastAPI + uvicorn", "goal": "≥ 8×", "measured": f"{value:.1f}×", "met": verdict(value >= 8)})
@@ -1179,7 +1198,7 @@ def main():
 
     interference = {}
     report["interference"] = interference
-    quiet_limit = env_int("BENCH_QUIET_WAIT", 60)
+    quiet_limit = env_int("BENCH_QUIET_WAIT", 30)
     if quiet_limit > 0:
         interference["before"] = wait_for_quiet(quiet_limit, settings.noise_limit)
         log(f"other processes used {noise(interference['before']):.0f} % of a side's CPUs before the start "
@@ -1283,6 +1302,8 @@ def main():
     report["settings"]["delay_limit_percent"] = settings.delay_limit
     report["settings"]["noise_retry_budget_seconds"] = settings.retry_budget
     report["settings"]["repeated_runs"] = settings.repeated_runs
+    report["settings"]["noise_wait_budget_seconds"] = settings.wait_budget
+    report["settings"]["waited_for_quiet_seconds"] = settings.waited_seconds
     report["targets"] = build_targets(report, settings)
     kept = [run for figure in report["request_path"]["targets"].values() for run in figure["runs"]]
     kept += [run for run in report["hot_swap"]["quiet"]["runs"]]

@@ -198,6 +198,9 @@ static void say(const char *owner, int signal_number) {
 }
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT };
+#define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
+/* What was installed before (the Swift runtime's backtracer, if enabled): restored to die with. */
+static struct sigaction previous_actions[FATAL_COUNT];
 
 static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
     (void)info;
@@ -249,11 +252,9 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
     }
     say(owner, signal_number);
     report(owner);
-    struct sigaction fallback;
-    memset(&fallback, 0, sizeof fallback);
-    fallback.sa_handler = SIG_DFL;
-    sigemptyset(&fallback.sa_mask);
-    sigaction(signal_number, &fallback, NULL);
+    for (size_t i = 0; i < FATAL_COUNT; i++) {
+        if (fatal_signals[i] == signal_number) sigaction(signal_number, &previous_actions[i], NULL);
+    }
     /* Pending until this handler returns; a fault re-executes the faulting instruction anyway. */
     raise(signal_number);
 }
@@ -265,8 +266,8 @@ int berth_guard_install(int fd) {
     action.sa_sigaction = on_fatal_signal;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
-        if (sigaction(fatal_signals[i], &action, NULL) != 0) return -1;
+    for (size_t i = 0; i < FATAL_COUNT; i++) {
+        if (sigaction(fatal_signals[i], &action, &previous_actions[i]) != 0) return -1;
     }
     return 0;
 }

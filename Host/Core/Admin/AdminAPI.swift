@@ -8,6 +8,8 @@ struct AdminAPI: Sendable {
     let authenticator: AdminAuthenticator
     /// Largest package upload accepted, streamed to disk as it arrives.
     let maxPackageBytes: Int
+    /// In cluster mode, installs, upgrades and uninstalls go through this node to every node.
+    var cluster: ClusterNode? = nil
 
     static let owner = "berth"
 
@@ -21,6 +23,7 @@ struct AdminAPI: Sendable {
             let kept = try Self.keep(upload)
             defer { try? FileSystem.remove(kept) }
             let (package, created) = try await manager.addPackage(archiveAt: kept)
+            await cluster?.share(package)
             return JSONResponse.make(package, status: created ? 201 : 200)
         }
         try admin(.get, "/api/v1/marketplace/packages", in: &table) { _, _ in
@@ -28,18 +31,27 @@ struct AdminAPI: Sendable {
         }
         try admin(.post, "/api/v1/marketplace/install", in: &table) { request, _ in
             let body = try Self.decode(AddonManager.InstallRequest.self, from: request)
+            if let cluster { return JSONResponse.make(try await cluster.install(body), status: 201) }
             return JSONResponse.make(try await manager.install(body), status: 201)
         }
         try admin(.delete, "/api/v1/marketplace/uninstall/:id", in: &table) { request, _ in
             let options = AddonManager.UninstallOptions(keepData: try Self.flag("keep_data", in: request), cascade: try Self.flag("cascade", in: request))
+            if let cluster { return JSONResponse.make(try await cluster.uninstall(request.parameters["id"] ?? "", options: options)) }
             return JSONResponse.make(try await manager.uninstall(request.parameters["id"] ?? "", options: options))
         }
         try admin(.post, "/api/v1/addons/:id/upgrade", in: &table) { request, _ in
             let body = request.body.isEmpty ? AddonManager.UpgradeRequest(version: nil, force: nil) : try Self.decode(AddonManager.UpgradeRequest.self, from: request)
+            if let cluster { return JSONResponse.make(try await cluster.upgrade(request.parameters["id"] ?? "", body)) }
             return JSONResponse.make(try await manager.upgrade(request.parameters["id"] ?? "", body))
         }
         try admin(.get, "/api/v1/addons/:id/events", in: &table) { request, _ in
             JSONResponse.make(["events": await manager.history(of: request.parameters["id"] ?? "")])
+        }
+        try admin(.get, "/api/v1/cluster", in: &table) { [cluster] _, _ in
+            guard let cluster else {
+                throw BerthError.notFound("cluster_disabled", "this host is not part of a cluster: start it with BERTH_CLUSTER=1 and BERTH_DATABASE_URL=postgres://…")
+            }
+            return JSONResponse.make(try await cluster.overview())
         }
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)

@@ -82,7 +82,7 @@ actor ClusterNode {
             try await store.prepare()
             try await store.register(node: nodeID, url: url)
         } catch {
-            throw BerthError.internalError("cluster_unavailable", "cannot join the cluster in \(LibPQRedaction.redacted(databaseURL)): \(error)", cause: error)
+            throw BerthError.internalError("cluster_unavailable", "cannot join the cluster in \(PostgresURL.redacted(databaseURL)): \(error)", cause: error)
         }
         let wakeups = wakeups
         let logger = logger
@@ -94,6 +94,7 @@ actor ClusterNode {
         }
         listener.start()
         self.listener = listener
+        await exclusively { await shareAddonsInstalledBeforeJoining() }
         await reconcile()
         logger.info("joined the cluster", metadata: ["node": nodeID, "generation": "\(convergedGeneration)"])
         let stream = wakeupStream
@@ -107,17 +108,19 @@ actor ClusterNode {
         loops.append(Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                guard let self else { return }
+                guard !Task.isCancelled, let self else { return }
                 await self.beat()
             }
         })
     }
 
-    /// Leaves the cluster: stops listening and reconciling, and records the stop.
+    /// Leaves the cluster: stops listening and reconciling, lets a change in progress finish, and
+    /// records the stop.
     func stop() async {
         loops.forEach { $0.cancel() }
         wakeups.finish()
-        listener?.stop()
+        await listener?.stop()
+        await exclusively {}
         try? await store.markStopped(node: nodeID)
         store.close()
         lock.close()
@@ -135,9 +138,9 @@ actor ClusterNode {
     private func beat() async {
         do {
             try await store.heartbeat(node: nodeID)
-        } catch {
+        } catch where !(error is CancellationError) {
             logger.warning("cluster heartbeat failed", metadata: ["error": "\(error)"])
-        }
+        } catch {}
         wakeups.yield()
     }
 
@@ -152,15 +155,5 @@ actor ClusterNode {
             if !waiters.isEmpty { waiters.removeFirst().resume() }
         }
         return try await body()
-    }
-}
-
-/// Passwords are kept out of messages.
-enum LibPQRedaction {
-    static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let credentials = url[scheme.upperBound ..< at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
     }
 }

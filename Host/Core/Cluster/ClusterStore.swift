@@ -8,7 +8,9 @@ import PluginAPI
 /// - `packages(id, version, sha256, archive)`: the signed archives, so a node can install what it
 ///   never received an upload of;
 /// - `nodes(node_id, url, started_at, heartbeat_at, stopped_at, generation)`: who is out there;
-/// - `node_addons(node_id, id, version, state, error)`: what each node actually runs.
+/// - `node_addons(node_id, id, version, state, error)`: what each node actually runs;
+/// - `intents(id, node_id, operation, keep_data)`: changes started and not finished (see
+///   ``ClusterIntent``).
 ///
 /// Every change to `desired` takes a number from the `generation` sequence and sends
 /// `NOTIFY berth_desired` in the same transaction, so nodes wake only once it is visible. The
@@ -75,17 +77,20 @@ final class ClusterStore: Sendable {
                     generation = excluded.generation, changed_by = excluded.changed_by, changed_at = now()
                 RETURNING generation
                 """, [.text(id), .text(version), .text(state), .text(config), .text(node)]).first?["generation"]?.integer ?? 0
+            try connection.execute("DELETE FROM berth_cluster.intents WHERE id = $1", [.text(id)])
             try connection.execute("SELECT pg_notify($1, $2)", [.text(Self.channel), .text(id)])
             return generation
         }
     }
 
-    /// Removes `ids` from the desired set, notifying every node.
-    func withdraw(_ ids: [String]) async throws {
+    /// Removes `ids` from the desired set, recording the uninstall as `node`'s intent, and notifies
+    /// every node.
+    func withdraw(_ ids: [String], keepData: Bool, by node: String) async throws {
         try await transaction { connection in
             for id in ids {
                 try connection.execute("DELETE FROM berth_cluster.desired WHERE id = $1", [.text(id)])
                 try connection.execute("SELECT nextval('berth_cluster.generation')")
+                try Self.insertIntent(ClusterIntent(id: id, node: node, operation: .uninstall, keepData: keepData), on: connection)
                 try connection.execute("SELECT pg_notify($1, $2)", [.text(Self.channel), .text(id)])
             }
         }
@@ -97,6 +102,29 @@ final class ClusterStore: Sendable {
             guard let sha256 = try await packageDigest(id: row.id, version: row.version) else { continue }
             try await publish(row.id, version: row.version, state: row.state, configuration: row.configuration, sha256: sha256, package: nil, by: node)
         }
+    }
+
+    // MARK: - Intents
+
+    /// Records that `intent.node` starts `intent.operation` on `intent.id`.
+    func begin(_ intent: ClusterIntent) async throws {
+        try await pool.withConnection { try Self.insertIntent(intent, on: $0) }
+    }
+
+    /// Removes the intents of `ids`: their changes finished, or were undone.
+    func endIntents(_ ids: [String]) async throws {
+        try await pool.withConnection { connection in
+            for id in ids { try connection.execute("DELETE FROM berth_cluster.intents WHERE id = $1", [.text(id)]) }
+        }
+    }
+
+    /// Every intent recorded.
+    func intents() async throws -> [ClusterIntent] {
+        try await pool.withConnection { try $0.query("SELECT id, node_id, operation, keep_data FROM berth_cluster.intents ORDER BY id") }
+            .compactMap { row in
+                guard let id = row["id"]?.text, let node = row["node_id"]?.text, let operation = row["operation"]?.text.flatMap(ClusterIntent.Operation.init) else { return nil }
+                return ClusterIntent(id: id, node: node, operation: operation, keepData: row["keep_data"]?.integer == 1)
+            }
     }
 
     // MARK: - Packages
@@ -134,7 +162,7 @@ final class ClusterStore: Sendable {
 
     /// Records the node as started now (again, after a restart).
     func register(node: String, url: String) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.execute("""
                 INSERT INTO berth_cluster.nodes (node_id, url, started_at, heartbeat_at) VALUES ($1, $2, now(), now())
                 ON CONFLICT (node_id) DO UPDATE SET url = excluded.url, started_at = now(), heartbeat_at = now(), stopped_at = NULL
@@ -144,12 +172,12 @@ final class ClusterStore: Sendable {
 
     /// Records that the node is alive.
     func heartbeat(node: String) async throws {
-        try await pool.withConnection { try $0.execute("UPDATE berth_cluster.nodes SET heartbeat_at = now() WHERE node_id = $1", [.text(node)]) }
+        _ = try await pool.withConnection { try $0.execute("UPDATE berth_cluster.nodes SET heartbeat_at = now() WHERE node_id = $1", [.text(node)]) }
     }
 
     /// Records a clean stop; the node's last report stays visible.
     func markStopped(node: String) async throws {
-        try await pool.withConnection { try $0.execute("UPDATE berth_cluster.nodes SET stopped_at = now() WHERE node_id = $1", [.text(node)]) }
+        _ = try await pool.withConnection { try $0.execute("UPDATE berth_cluster.nodes SET stopped_at = now() WHERE node_id = $1", [.text(node)]) }
     }
 
     /// Replaces what the node reports running, and the generation it has converged on.
@@ -231,6 +259,13 @@ final class ClusterStore: Sendable {
         }
     }
 
+    private static func insertIntent(_ intent: ClusterIntent, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO berth_cluster.intents (id, node_id, operation, keep_data) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (id) DO UPDATE SET node_id = excluded.node_id, operation = excluded.operation, keep_data = excluded.keep_data, started_at = now()
+            """, [.text(intent.id), .text(intent.node), .text(intent.operation.rawValue), .text(intent.keepData ? "true" : "false")])
+    }
+
     private static func desiredAddon(_ row: SQLRow) throws -> DesiredAddon {
         let configuration = try JSONDecoder().decode([String: JSONValue].self, from: Data((row["config"]?.text ?? "{}").utf8))
         return DesiredAddon(
@@ -277,6 +312,13 @@ final class ClusterStore: Sendable {
             heartbeat_at timestamptz NOT NULL,
             stopped_at timestamptz,
             generation bigint NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS berth_cluster.intents (
+            id text PRIMARY KEY,
+            node_id text NOT NULL,
+            operation text NOT NULL,
+            keep_data boolean NOT NULL,
+            started_at timestamptz NOT NULL DEFAULT now()
         );
         CREATE TABLE IF NOT EXISTS berth_cluster.node_addons (
             node_id text NOT NULL REFERENCES berth_cluster.nodes ON DELETE CASCADE,

@@ -26,6 +26,7 @@ extension AddonManager {
             try mount(addon, prefix: entry.mountPrefix)
             undo.push("mount") { [self] in _ = await self.unmount(id) }
             entry.state = .active
+            entry.quarantine = nil
             registry[id] = entry
             try save()
         } catch {

@@ -1,6 +1,7 @@
 import BerthLoader
 import BerthPackages
 import BerthStorage
+import Dispatch
 import Foundation
 import PluginAPI
 
@@ -48,7 +49,7 @@ extension AddonManager {
             clock.lap("verify_and_stage")
             try advance(&record, to: "probe")
             let libraryPath = installPath + "/" + manifest.library
-            _ = try runProbe(library: libraryPath, manifest: manifest)
+            _ = try await runProbe(library: libraryPath, manifest: manifest)
             clock.lap("probe")
             let migrations = try loadMigrations(manifest, installPath: installPath)
             try checkReversible(migrations, of: manifest)
@@ -196,9 +197,16 @@ extension AddonManager {
         }
     }
 
-    func runProbe(library: String, manifest: Manifest) throws -> ProbeResult {
+    /// Loads the library in a child process first. The wait (up to the probe's timeout for an
+    /// entry that hangs) happens on a dispatch thread, never on a Swift concurrency one.
+    func runProbe(library: String, manifest: Manifest) async throws -> ProbeResult {
+        let probe = probe
         do {
-            return try probe.probe(library: library, id: manifest.id, version: manifest.version)
+            return try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try probe.probe(library: library, id: manifest.id, version: manifest.version) })
+                }
+            }
         } catch let error as LoaderError {
             throw BerthError.unprocessable(error.code, "addon \(manifest.id) \(manifest.version) was refused by the probe: \(error.message)", cause: error)
         }

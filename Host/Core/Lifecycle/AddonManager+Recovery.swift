@@ -6,8 +6,10 @@ extension AddonManager {
     /// Finishes or compensates the operation a crash interrupted, before anything is loaded:
     /// an install or upgrade that did not commit is undone (old state), a committed one is
     /// completed, and an uninstall always goes forward (new state).
-    func recover() throws {
-        defer { removeStaleStaging() }
+    /// With `removingScratch` false, staging and spool folders are left alone: workers serving the
+    /// home may be using them.
+    func recover(removingScratch: Bool = true) throws {
+        defer { if removingScratch { removeStaleStaging() } }
         guard let record = try journal.pending() else { return }
         logger.warning("recovering an interrupted operation", metadata: ["operation": record.operation.rawValue, "addon": record.id, "step": record.step])
         switch record.operation {

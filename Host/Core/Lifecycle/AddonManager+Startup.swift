@@ -6,9 +6,13 @@ extension AddonManager {
     /// Validates the archives waiting in the catalog's `incoming/` folder, then loads and mounts
     /// every installed addon. An addon whose files changed since install is not loaded; the reason
     /// is kept and shown by the admin API.
-    public func startUp() async throws {
-        try recover()
-        catalog.importIncoming { logger.info($0) }
+    /// - Parameter recovering: false in a worker process, which only loads what the registry lists:
+    ///   the supervisor recovers the home before the first generation of workers starts.
+    public func startUp(recovering: Bool = true) async throws {
+        if recovering {
+            try recover()
+            catalog.importIncoming { logger.info($0) }
+        }
         for entry in registry.values.sorted(by: { $0.id < $1.id }) {
             do {
                 let addon = try load(entry)

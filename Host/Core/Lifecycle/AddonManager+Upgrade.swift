@@ -57,7 +57,7 @@ extension AddonManager {
             try stage(package, to: installPath, undo: &undo)
             clock.lap("verify_and_stage")
             try advance(&record, to: "probe")
-            _ = try runProbe(library: installPath + "/" + target.library, manifest: target)
+            _ = try await runProbe(library: installPath + "/" + target.library, manifest: target)
             clock.lap("probe")
             let migrations = try loadMigrations(target, installPath: installPath)
             try checkReversible(migrations, of: target)

@@ -37,6 +37,8 @@ public actor AddonManager {
     var operationInProgress: String?
     /// How long unmounting waits for in-flight requests.
     let drainTimeout: Duration = .seconds(10)
+    /// Called after every successful mutation, with the lock released; see ``setChangeObserver(_:)``.
+    var changeObserver: (@Sendable () async -> Void)?
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
     static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/admin"]
@@ -84,9 +86,19 @@ public actor AddonManager {
         return summary(of: entry)
     }
 
+    /// A catalog package with its lifecycle state: `validated` (signature, manifest and files
+    /// checked at upload), or `installed` when this version is the installed one.
+    struct CatalogListing: Encodable, Sendable {
+        let state: String
+        let package: CatalogPackage
+    }
+
     /// The catalog's packages.
-    func catalogPackages() -> [CatalogPackage] {
-        catalog.all()
+    func catalogPackages() -> [CatalogListing] {
+        catalog.all().map { package in
+            let installed = registry[package.manifest.id]?.version == package.manifest.version
+            return CatalogListing(state: installed ? "installed" : "validated", package: package)
+        }
     }
 
     /// Verifies an uploaded archive and adds it to the catalog.
@@ -117,8 +129,16 @@ public actor AddonManager {
         await events.publish(Event(name: "berth.addon.\(name)", source: "berth", payload: .object(["id": .string(id), "version": .string(version)])))
     }
 
-    /// Runs one mutation with the home's lock held; a concurrent one is refused with 409.
+    /// Runs one mutation with the home's lock held; a concurrent one is refused with 409. Once it
+    /// succeeded and the lock is released, the change observer runs (in a worker: the roll of a new
+    /// generation of workers, so the answer goes out once the new installed set serves).
     func mutation<T: Sendable>(_ description: String, _ body: () async throws -> T) async throws -> T {
+        let result = try await locked(description, body)
+        if let changeObserver { await changeObserver() }
+        return result
+    }
+
+    private func locked<T: Sendable>(_ description: String, _ body: () async throws -> T) async throws -> T {
         if let running = operationInProgress {
             throw BerthError.conflict("operation_in_progress", "cannot \(description) while '\(running)' is running; retry when it finishes")
         }
@@ -130,6 +150,9 @@ public actor AddonManager {
             operationInProgress = nil
             release()
         }
+        // Another process serving this home (a worker, the supervisor) may have changed the
+        // registry since this one read it; under the lock the file is the truth.
+        registry = try registryStore.load()
         return try await body()
     }
 

@@ -9,44 +9,84 @@ import PluginAPI
 /// `berth serve`: the home, the admin API, the installed addons, and the HTTP server, until SIGINT
 /// or SIGTERM.
 public enum BerthServer {
-    /// Serves until a termination signal, then drains and returns.
+    /// Serves in this one process until a termination signal, then drains and returns
+    /// (`berth serve --workers 0`).
     /// - Parameter executable: this binary's path, run again in `probe` mode for new addons.
     public static func serve(settings: HostSettings, executable: String) async throws {
         // Signals are caught from the first moment, so a SIGTERM during start-up is not lost.
         let termination = TerminationSignals()
+        let host = try await start(settings: settings, executable: executable, options: ServeOptions())
+        FileHandle.standardOutput.write(Data(host.banner.utf8))
+
+        let signal = await termination.next()
+        host.logger.info("stopping", metadata: ["signal": String(cString: strsignal(signal))])
+        host.server.stop()
+        await host.cluster?.stop()
+        await host.manager.shutDown()
+    }
+
+    /// Opens the home, loads and mounts the installed addons and starts the HTTP server; the caller
+    /// decides when to stop. A worker process runs the host this way, on the supervisor's socket.
+    public static func start(settings: HostSettings, executable: String, options: ServeOptions) async throws -> RunningHost {
         let logger = Logger(label: "berth", handler: HostLogHandler())
-        let home = try BerthHome(root: settings.home)
-        let (token, generated) = try AdminToken.resolve(settings: settings, home: home)
-        let trustStore: TrustStore
-        do {
-            trustStore = try TrustStore(directory: home.trustedKeysDirectory, extraFiles: settings.trustedKeyFiles)
-        } catch {
-            throw BerthError(status: 500, code: "invalid_trusted_key", message: "\(error)", cause: error)
-        }
+        let parts = try HomeParts(settings: settings)
+        let home = parts.home
 
         var configuration = ServerConfiguration()
         configuration.host = settings.host
         configuration.port = settings.port
         configuration.spoolDirectory = home.spoolDirectory
-        if let threads = settings.threads { configuration.threads = threads }
+        if let threads = options.threads ?? settings.threads { configuration.threads = threads }
+        configuration.listenSocket = options.listenSocket
+        configuration.handlerObserver = options.handlerObserver
         let server = HTTPServer(configuration: configuration, routes: RoutingTable())
         let events = HostEventBus()
         let backend = try DataBackendFactory.make(settings: settings, home: home)
-        let manager = try AddonManager(home: home, backend: backend, trustStore: trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
-        let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: token), maxPackageBytes: settings.maxPackageBytes)
+        let manager = try AddonManager(home: home, backend: backend, trustStore: parts.trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
+        if let observer = options.changeObserver { await manager.setChangeObserver(observer) }
+        let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
+        let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster)
         try server.updateRoutes { try admin.register(in: &$0) }
-        try await manager.startUp()
+        try await manager.startUp(recovering: options.recovering)
+        // A cluster node converges on the cluster's installed set before it serves.
+        try await cluster?.start(advertising: settings.nodeURL ?? "http://\(settings.host):\(settings.port)")
         try server.start()
 
-        var banner = "berth serving on http://\(settings.host):\(server.port) (home \(home.root), \(trustStore.keys.count) trusted keys)\n"
-        if generated {
-            banner += "admin token (stored with mode 0600 in \(home.relative(home.adminTokenFile))): \(token)\n"
-        }
-        FileHandle.standardOutput.write(Data(banner.utf8))
-
-        let signal = await termination.next()
-        logger.info("stopping", metadata: ["signal": String(cString: strsignal(signal))])
-        server.stop()
-        await manager.shutDown()
+        var banner = "berth serving on http://\(settings.host):\(server.port) (home \(home.root), \(parts.trustStore.keys.count) trusted keys)\n"
+        if let notice = parts.tokenNotice { banner += notice }
+        return RunningHost(server: server, manager: manager, logger: logger, banner: banner, cluster: cluster)
     }
+}
+
+/// How ``BerthServer/start(settings:executable:options:)`` runs the host; the defaults are those of
+/// the single-process host.
+public struct ServeOptions: Sendable {
+    /// A listening socket inherited from the supervisor, instead of binding `BERTH_HOST:BERTH_PORT`.
+    public var listenSocket: Int32?
+    /// Told when each handler starts and finishes (a worker's crash guard).
+    public var handlerObserver: (any HandlerObserver)?
+    /// Whether start-up recovers interrupted operations and imports incoming archives; a worker
+    /// leaves that to the supervisor, which does it before any worker runs.
+    public var recovering = true
+    /// HTTP threads, overriding `BERTH_THREADS`.
+    public var threads: Int?
+    /// Called after every successful mutation, once the home's lock is released.
+    public var changeObserver: (@Sendable () async -> Void)?
+
+    /// The single-process defaults.
+    public init() {}
+}
+
+/// A host started by ``BerthServer/start(settings:executable:options:)``.
+public struct RunningHost: Sendable {
+    /// The HTTP server.
+    public let server: HTTPServer
+    /// The addons.
+    public let manager: AddonManager
+    /// The host's logger.
+    public let logger: Logger
+    /// What to print once serving: the address, and the admin token if it was generated now.
+    public let banner: String
+    /// This host as a cluster node (`BERTH_CLUSTER=1`); stop it before the manager.
+    let cluster: ClusterNode?
 }

@@ -1,12 +1,18 @@
 /// Watches every handler the server runs, e.g. to answer a request whose handler crashed or hangs
 /// by writing to its socket directly.
 ///
-/// The three calls bracket one handler: ``handlerWillStart(owner:socket:)`` on the libmicrohttpd
-/// thread right before the handler starts there, ``handlerLeftThread(_:)`` on that thread once the
-/// handler returned or suspended (code running on that thread from then on is not the handler's),
-/// and ``handlerDidFinish(_:)`` on whatever thread the handler finished on, before its response is
+/// The three calls bracket one handler: ``handlerWillStart(owner:socket:)`` on the thread the
+/// handler is about to start on, ``handlerLeftThread(_:)`` on that thread once the handler returned
+/// or suspended (code running on that thread from then on is not the handler's), and
+/// ``handlerDidFinish(_:)`` on whatever thread the handler finished on, before its response is
 /// queued. They run on the request path: keep them to a few atomic operations.
 public protocol HandlerObserver: Sendable {
+    /// Whether `owner`'s handlers start on the global concurrent executor rather than on the
+    /// libmicrohttpd thread that read the request. Costs a hop per request, but a handler that
+    /// never returns its thread (it blocks, or crashed and its thread is parked) then holds no
+    /// polling thread, so the other connections that thread serves keep flowing.
+    func startsOffPollingThread(owner: String) -> Bool
+
     /// The handler of `owner` (``Endpoint/owner``) starts for the connection on `socket`.
     /// - Returns: a ticket for the two other calls.
     func handlerWillStart(owner: String, socket: Int32) -> Int32

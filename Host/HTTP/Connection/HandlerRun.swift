@@ -32,9 +32,19 @@ final class HandlerRun: Sendable {
     /// The server state that tracks suspended connections.
     let context: ServerContext
 
+    /// The handler and its arguments. Kept here rather than captured by the task's closure, which
+    /// then captures only the run: no closure context to allocate, and the request is built once in
+    /// place instead of being copied into one (a copy of each field, then a release of each).
+    let handler: EndpointHandler
+    let request: Request
+    let upload: UploadedFile?
+
     private let slot = Mutex<Response?>(nil)
 
-    init(connection: OpaquePointer, context: ServerContext) {
+    init(handler: @escaping EndpointHandler, request: Request, upload: UploadedFile?, connection: OpaquePointer, context: ServerContext) {
+        self.handler = handler
+        self.request = request
+        self.upload = upload
         self.connection = connection
         self.context = context
     }

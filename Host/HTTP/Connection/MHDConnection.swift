@@ -66,7 +66,11 @@ struct MHDConnection {
                 continue
             }
             if field.name.equalsIgnoringASCIICase("Connection") { hasConnectionField = true }
-            _ = MHD_add_response_header(handle, field.name, field.value)
+            // Explicit `withCString`: passing the strings directly converts each through a fresh
+            // `utf8CString` array, two allocations per field, where this borrows their storage.
+            _ = field.name.withCString { name in
+                field.value.withCString { value in MHD_add_response_header(handle, name, value) }
+            }
         }
         if closing && !hasConnectionField {
             _ = MHD_add_response_header(handle, "Connection", "close")
@@ -75,7 +79,12 @@ struct MHDConnection {
     }
 
     private func values(of kind: MHD_ValueKind) -> [(name: String, value: String)] {
+        // Counted first (a walk of libmicrohttpd's list without a callback) so that the array is
+        // allocated once at its final size rather than regrown at 1, 2, 4, 8… fields.
+        let count = Int(MHD_get_connection_values_n(pointer, kind, nil, nil))
+        guard count > 0 else { return [] }
         var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(count)
         withUnsafeMutablePointer(to: &fields) { pointer in
             _ = MHD_get_connection_values_n(self.pointer, kind, appendValue, pointer)
         }
@@ -101,7 +110,7 @@ private func appendValue(
 }
 
 private func lowered(_ byte: UInt8) -> UInt8 {
-    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
 }
 
 extension String {

@@ -6,37 +6,55 @@ extension RequestState {
     /// Starts the handler with `Task.immediate`, which runs it on this MHD thread up to its first
     /// suspension (a fraction of a microsecond, against several for a hop to the global executor).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
-        let request = Request(
-            method: method,
-            path: path,
-            query: connection.queryArguments(),
-            headers: connection.headers(),
-            body: body,
-            parameters: parameters
+        let run = HandlerRun(
+            handler: endpoint.handler,
+            request: Request(
+                method: method,
+                path: path,
+                query: connection.queryArguments(),
+                headers: connection.headers(),
+                body: body,
+                parameters: parameters
+            ),
+            upload: spool?.handOff(),
+            connection: connection.pointer,
+            context: context
         )
         body = []
-        let upload = spool?.handOff()
         spool = nil
-        let run = HandlerRun(connection: connection.pointer, context: context)
         self.run = run
-        let handler = endpoint.handler
         guard let observer = context.configuration.handlerObserver else {
             Task.immediate {
-                let response = await handler(request, upload)
-                if let upload { BodySpool.remove(upload) }
+                let response = await run.handler(run.request, run.upload)
+                if let upload = run.upload { BodySpool.remove(upload) }
                 run.complete(with: response)
             }
             return collect(run, on: connection, context: context)
         }
-        let ticket = observer.handlerWillStart(owner: endpoint.owner, socket: connection.socket)
+        let owner = endpoint.owner
+        let socket = connection.socket
+        let start: @Sendable () -> Void = {
+            Self.start(run, observed: observer, owner: owner, socket: socket)
+        }
+        if observer.startsOffPollingThread(owner: owner) {
+            Task { start() }
+        } else {
+            start()
+        }
+        return collect(run, on: connection, context: context)
+    }
+
+    /// Starts the handler with `Task.immediate` on the calling thread, bracketed by the observer's
+    /// calls: the part before its first suspension is exactly what runs between them.
+    private static func start(_ run: HandlerRun, observed observer: any HandlerObserver, owner: String, socket: Int32) {
+        let ticket = observer.handlerWillStart(owner: owner, socket: socket)
         Task.immediate {
-            let response = await handler(request, upload)
-            if let upload { BodySpool.remove(upload) }
+            let response = await run.handler(run.request, run.upload)
+            if let upload = run.upload { BodySpool.remove(upload) }
             observer.handlerDidFinish(ticket)
             run.complete(with: response)
         }
         observer.handlerLeftThread(ticket)
-        return collect(run, on: connection, context: context)
     }
 
     /// Queues the handler's response if it is ready, or suspends the connection until it is.

@@ -1,5 +1,8 @@
 import CMicroHTTPD
 import PluginAPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the server knows about one request, from its first access-handler call to its completion
 /// notice.
@@ -33,8 +36,17 @@ final class RequestState {
     var run: HandlerRun?
 
     init(method: UnsafePointer<CChar>, url: UnsafePointer<CChar>) {
-        self.method = HTTPMethod(rawValue: String(cString: method))
+        self.method = RequestState.method(named: method)
         self.path = String(cString: url)
+    }
+
+    /// The method named by `name`: a common one from a literal, sparing the length scan, UTF-8
+    /// validation and copy of `String(cString:)` on every request.
+    private static func method(named name: UnsafePointer<CChar>) -> HTTPMethod {
+        if strcmp(name, "GET") == 0 { return HTTPMethod(rawValue: "GET") }
+        if strcmp(name, "POST") == 0 { return HTTPMethod(rawValue: "POST") }
+        if strcmp(name, "HEAD") == 0 { return HTTPMethod(rawValue: "HEAD") }
+        return HTTPMethod(rawValue: String(cString: name))
     }
 
     /// The first call: route lookup and the checks that need no body. Answers at once only when the
@@ -57,8 +69,9 @@ final class RequestState {
                 }
             }
         }
-        if let refusal, connection.hasBody {
-            return connection.queue(refusal, closing: true)
+        // `refusal != nil` rather than `if let`: binding a resilient optional copies it, even nil.
+        if refusal != nil && connection.hasBody {
+            return connection.queue(refusal!, closing: true)
         }
         return .YES
     }
@@ -79,8 +92,8 @@ final class RequestState {
         if let run {
             return collect(run, on: connection, context: context)
         }
-        if let refusal {
-            return connection.queue(refusal, closing: context.draining.load(ordering: .relaxed))
+        if refusal != nil {
+            return connection.queue(refusal!, closing: context.draining.load(ordering: .relaxed))
         }
         guard let endpoint else {
             return connection.queue(ErrorResponse.notFound(method, path), closing: true)

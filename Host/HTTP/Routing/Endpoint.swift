@@ -5,7 +5,12 @@ import PluginAPI
 ///
 /// The second argument is the request body spooled to disk for ``BodyPolicy/spooled(limit:)``
 /// routes, or `nil` for buffered routes and requests without a body.
-public typealias EndpointHandler = @Sendable (Request, UploadedFile?) async -> Response
+///
+/// `nonisolated(nonsending)`: the handler runs in its caller's isolation, which for the server is
+/// the task it starts per request (nonisolated, so the same executor either way). A plain
+/// nonisolated async function would switch executors on entry and again on return instead, each
+/// switch a trip through the concurrency runtime on every request.
+public typealias EndpointHandler = nonisolated(nonsending) @Sendable (Request, UploadedFile?) async -> Response
 
 /// One registered route: what it answers, who registered it and how it reads the body.
 ///

@@ -8,6 +8,9 @@ final class RouteNode: Sendable {
     /// Children reached by an exact segment.
     let literals: [Substring: RouteNode]
 
+    /// The ASCII ones among ``literals`` again, searchable by bytes; what lookups use.
+    let literalIndex: LiteralIndex
+
     /// The child reached by any segment (a `:name` pattern segment), tried after the literals.
     let parameter: RouteNode?
 
@@ -38,7 +41,9 @@ final class RouteNode: Sendable {
         }
         self.endpoints = endpoints
         self.wildcards = wildcards
-        self.literals = literalGroups.mapValues { RouteNode(building: $0) }
+        let literals = literalGroups.mapValues { RouteNode(building: $0) }
+        self.literals = literals
+        self.literalIndex = LiteralIndex(literals)
         self.parameter = parameterGroup.isEmpty ? nil : RouteNode(building: parameterGroup)
     }
 

@@ -61,11 +61,16 @@ public struct RoutingTable: Sendable {
     /// A `HEAD` request without a `HEAD` route is answered by the `GET` route, whose body the server
     /// then leaves out.
     public func match(_ method: HTTPMethod, _ path: String) -> RouteMatch {
-        var captures: [Substring] = []
-        if let endpoint = root.find(method, in: path, from: path.startIndex, captures: &captures)
-            ?? (method == .head ? root.find(.get, in: path, from: path.startIndex, captures: &captures) : nil)
-        {
-            return .found(endpoint, parameters: RoutingTable.parameters(endpoint.compiled.parameterNames, captures))
+        var path = path
+        let found = path.withUTF8 { bytes -> (Endpoint, [String: String])? in
+            var captures: [Range<Int>] = []
+            guard let endpoint = root.find(method, in: bytes, from: 0, captures: &captures)
+                ?? (method == .head ? root.find(.get, in: bytes, from: 0, captures: &captures) : nil)
+            else { return nil }
+            return (endpoint, RoutingTable.parameters(endpoint.compiled.parameterNames, captures, in: bytes))
+        }
+        if let (endpoint, parameters) = found {
+            return .found(endpoint, parameters: parameters)
         }
         var allowed: Set<HTTPMethod> = []
         root.collectMethods(in: path, from: path.startIndex, into: &allowed)
@@ -74,10 +79,12 @@ public struct RoutingTable: Sendable {
         return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
     }
 
-    private static func parameters(_ names: [String], _ captures: [Substring]) -> [String: String] {
+    private static func parameters(_ names: [String], _ captures: [Range<Int>], in path: UnsafeBufferPointer<UInt8>) -> [String: String] {
         guard !names.isEmpty else { return [:] }
         var parameters: [String: String] = Dictionary(minimumCapacity: names.count)
-        for (name, value) in zip(names, captures) { parameters[name] = String(value) }
+        for (name, range) in zip(names, captures) {
+            parameters[name] = String(decoding: UnsafeBufferPointer(rebasing: path[range]), as: UTF8.self)
+        }
         return parameters
     }
 

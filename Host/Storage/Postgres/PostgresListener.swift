@@ -1,5 +1,4 @@
 import CPostgres
-import Dispatch
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -35,7 +34,8 @@ public final class PostgresListener: Sendable {
     private let onEvent: @Sendable (Event) -> Void
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    /// Whether the thread has ended, and who waits for it to end.
+    private let exit = Mutex<(ended: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// A listener on `channel` of the database at `url`; nothing happens until ``start()``.
     /// `onEvent` runs on the listener's thread and must return quickly.
@@ -55,16 +55,30 @@ public final class PostgresListener: Sendable {
     }
 
     /// Stops the thread and closes the connection; returns once the thread has ended (within
-    /// about a quarter of a second).
-    public func stop() {
-        guard !stopping.exchange(true, ordering: .relaxed), started.load(ordering: .relaxed) else { return }
-        _ = finished.wait(timeout: .now() + .seconds(5))
+    /// about a quarter of a second), suspending rather than blocking the caller's thread.
+    public func stop() async {
+        stopping.store(true, ordering: .relaxed)
+        guard started.load(ordering: .relaxed) else { return }
+        await withCheckedContinuation { continuation in
+            let ended = exit.withLock { state in
+                if !state.ended { state.waiters.append(continuation) }
+                return state.ended
+            }
+            if ended { continuation.resume() }
+        }
     }
 
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     private func run() {
-        defer { finished.signal() }
+        defer {
+            let waiters = exit.withLock { state in
+                state.ended = true
+                defer { state.waiters.removeAll() }
+                return state.waiters
+            }
+            waiters.forEach { $0.resume() }
+        }
         while !isStopping {
             do {
                 let handle = try LibPQ.connect(url)

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "CBerthSpawn.h"
+
 /*
  * The crash guard of a Berth worker process (layer 1 of the C interop: raw calls).
  *

@@ -16,13 +16,22 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     /// The first value of the field `name`, compared case-insensitively.
     public subscript(name: String) -> String? {
         get {
-            for field in fields where field.name.count == name.count && field.name.lowercased() == name.lowercased() {
-                return field.value
+            let asciiName = HTTPHeaders.isASCII(name)
+            for field in fields {
+                if asciiName, let equal = HTTPHeaders.equalIgnoringCase(field.name, ascii: name) {
+                    if equal { return field.value }
+                } else if field.name.count == name.count && field.name.lowercased() == name.lowercased() {
+                    return field.value
+                }
             }
             return nil
         }
         set {
-            fields.removeAll { $0.name.lowercased() == name.lowercased() }
+            let asciiName = HTTPHeaders.isASCII(name)
+            fields.removeAll { field in
+                if asciiName, let equal = HTTPHeaders.equalIgnoringCase(field.name, ascii: name) { return equal }
+                return field.name.lowercased() == name.lowercased()
+            }
             if let newValue { fields.append((name: name, value: newValue)) }
         }
     }
@@ -40,6 +49,23 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     /// Compares the fields in order, names case-sensitively.
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
         lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    /// `field.lowercased() == name.lowercased()` for an ASCII `name`, without the two allocations;
+    /// nil if `field` is not ASCII, where only `lowercased()` knows (U+212A KELVIN SIGN lowercases
+    /// to `k`). Header names are ASCII, so lookups take this path.
+    private static func equalIgnoringCase(_ field: String, ascii name: String) -> Bool? {
+        guard isASCII(field) else { return nil }
+        guard field.utf8.count == name.utf8.count else { return false }
+        return zip(field.utf8, name.utf8).allSatisfy { lowered($0) == lowered($1) }
+    }
+
+    private static func isASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    private static func lowered(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     /// Hashes the fields in order.

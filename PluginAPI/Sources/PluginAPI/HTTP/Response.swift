@@ -16,13 +16,18 @@ public struct Response: Sendable {
         self.body = body
     }
 
+    // Built once and shared (copy-on-write): a literal in `text` and `json` would allocate two
+    // arrays per response, the literal's elements and the fields made from them.
+    private static let plainTextHeaders: HTTPHeaders = ["Content-Type": "text/plain; charset=utf-8"]
+    private static let jsonHeaders: HTTPHeaders = ["Content-Type": "application/json"]
+
     /// A `text/plain` response.
     public static func text(_ text: String, status: Int = 200) -> Response {
-        Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(text.utf8))
+        Response(status: status, headers: Response.plainTextHeaders, body: Array(text.utf8))
     }
 
     /// An `application/json` response whose body is already-encoded JSON.
     public static func json(raw json: [UInt8], status: Int = 200) -> Response {
-        Response(status: status, headers: ["Content-Type": "application/json"], body: json)
+        Response(status: status, headers: Response.jsonHeaders, body: json)
     }
 }

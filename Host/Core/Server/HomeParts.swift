@@ -1,0 +1,24 @@
+import BerthPackages
+import Foundation
+
+/// What every process serving a home opens first: the home's folders, the admin token (generated
+/// once if unset) and the trust store.
+struct HomeParts: Sendable {
+    let home: BerthHome
+    let token: String
+    /// The line announcing a token generated just now, to be printed once.
+    let tokenNotice: String?
+    let trustStore: TrustStore
+
+    init(settings: HostSettings) throws {
+        home = try BerthHome(root: settings.home)
+        let (token, generated) = try AdminToken.resolve(settings: settings, home: home)
+        self.token = token
+        tokenNotice = generated ? "admin token (stored with mode 0600 in \(home.relative(home.adminTokenFile))): \(token)\n" : nil
+        do {
+            trustStore = try TrustStore(directory: home.trustedKeysDirectory, extraFiles: settings.trustedKeyFiles)
+        } catch {
+            throw BerthError(status: 500, code: "invalid_trusted_key", message: "\(error)", cause: error)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import BerthHTTP
+import CBerthCrash
+
+/// Layer 3 of the crash guard's C interop: the worker's ``HandlerObserver``.
+///
+/// Every handler is recorded in the shared slot table before it starts, with a deadline for
+/// addons' handlers. The C side answers a crashed handler's request with a 502 from its signal
+/// handler, and the ``WorkerWatchdog`` answers an expired one with a 504 (see `CBerthCrash.h`).
+public final class CrashGuard: HandlerObserver {
+    /// The owner of the host's own routes: never blamed on an addon, never timed out.
+    let hostOwner: String
+    private let timeoutNanoseconds: Int64
+    private let isolatesHandlers: Bool
+
+    /// Maps the slot table in `tableDescriptor` and installs the fatal-signal handlers, which report
+    /// crashes on `reportDescriptor`.
+    public init(tableDescriptor: Int32, reportDescriptor: Int32, handlerTimeout: Duration, isolatesHandlers: Bool = true, hostOwner: String = "berth") throws(SupervisorError) {
+        self.hostOwner = hostOwner
+        self.isolatesHandlers = isolatesHandlers
+        let (seconds, attoseconds) = handlerTimeout.components
+        timeoutNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        try SystemCall.check(.guardFailed, "cannot map the worker's slot table (descriptor \(tableDescriptor))") { berth_guard_attach(tableDescriptor) }
+        try SystemCall.check(.guardFailed, "cannot install the fatal-signal handlers") { berth_guard_install(reportDescriptor) }
+    }
+
+    /// Addons' handlers run off the polling threads unless isolation is off: a parked or blocked
+    /// handler thread must not stall the connections a polling thread serves. The host's own routes
+    /// stay inline.
+    public func startsOffPollingThread(owner: String) -> Bool {
+        isolatesHandlers && owner != hostOwner
+    }
+
+    public func handlerWillStart(owner: String, socket: Int32) -> Int32 {
+        let isHost = owner == hostOwner
+        return owner.withCString { berth_guard_begin($0, socket, isHost ? 1 : 0, isHost ? 0 : timeoutNanoseconds) }
+    }
+
+    public func handlerLeftThread(_ ticket: Int32) {
+        berth_guard_left_thread(ticket)
+    }
+
+    public func handlerDidFinish(_ ticket: Int32) {
+        _ = berth_guard_finish(ticket)
+    }
+
+    /// Answers 504 to the handlers past their deadline.
+    /// - Returns: how many expired now, and the first one's addon.
+    func expireOverdue() -> (count: Int, owner: String) {
+        withOwnerBuffer { berth_guard_expire($0, $1) }
+    }
+
+    /// Handlers that will not return: crashed, or expired at least `grace` ago and still running.
+    func stuck(grace: Duration) -> (count: Int, owner: String) {
+        let (seconds, attoseconds) = grace.components
+        return withOwnerBuffer { berth_guard_stuck(seconds * 1_000_000_000 + attoseconds / 1_000_000_000, $0, $1) }
+    }
+
+    /// Whether a handler of this worker crashed (its thread is parked; the worker must go).
+    var crashed: Bool {
+        berth_guard_crashed() != 0
+    }
+
+    private func withOwnerBuffer(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> (count: Int, owner: String) {
+        var buffer = [CChar](repeating: 0, count: Int(BERTH_GUARD_OWNER_CAPACITY))
+        let count = buffer.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
+        return (Int(count), String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+}

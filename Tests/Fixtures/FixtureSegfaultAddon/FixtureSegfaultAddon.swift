@@ -1,0 +1,25 @@
+import PluginAPI
+
+/// An addon with a route that dereferences a bad pointer: the worker running it takes SIGSEGV.
+/// The supervisor tests prove that only this route's requests fail, that each gets a 502 naming the
+/// addon, and that the addon is quarantined after repeated crashes.
+struct FixtureSegfaultAddon: Addon {
+    var id: String { "segfault_fixture" }
+    var version: String { "1.0.0" }
+
+    func routes(_ routes: inout Routes, context: AddonContext) {
+        routes.get("/ok") { _, _ in .text("ok") }
+        routes.get("/crash") { _, _ in
+            // An address in the never-mapped first page: a real SIGSEGV, not a Swift trap.
+            let pointer = UnsafeMutablePointer<Int>(bitPattern: 0x10)!
+            pointer.pointee = 42
+            return .text("unreachable")
+        }
+    }
+}
+
+@_cdecl("berth_addon_abi")
+public func berthAddonABI(_ field: Int32) -> UnsafePointer<CChar>? { AddonABI.describe(field) }
+
+@_cdecl("berth_addon_create")
+public func berthAddonCreate() -> UnsafeMutableRawPointer { AddonABI.export(FixtureSegfaultAddon()) }
