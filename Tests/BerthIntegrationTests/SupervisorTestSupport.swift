@@ -48,10 +48,24 @@ final class SupervisedHost: @unchecked Sendable {
 
     /// The supervisor and its children that map a file whose path contains `fragment`.
     func processesMapping(_ fragment: String) -> [Int32] {
-        ([berth.pid] + workerPIDs()).filter { pid in
-            guard let maps = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8) else { return false }
-            return maps.contains(fragment)
+        ([berth.pid] + workerPIDs()).filter { Self.procFile("/proc/\($0)/maps").contains(fragment) }
+    }
+
+    /// A `/proc` file read to its end. `String(contentsOfFile:)` stops after the first read (about
+    /// 4 KB), since the kernel reports these files' size as 0.
+    /// Plain read(2): the process may exit meanwhile (ESRCH), which FileHandle turns into a trap.
+    static func procFile(_ path: String) -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return "" }
+        defer { Glibc.close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += buffer[0 ..< count]
         }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The children of `parent`, from `/proc/*/stat`.
@@ -59,7 +73,8 @@ final class SupervisedHost: @unchecked Sendable {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         var children = Set<Int32>()
         for entry in entries {
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8) else { continue }
+            guard let pid = Int32(entry) else { continue }
+            let stat = procFile("/proc/\(entry)/stat")
             // "pid (comm) state ppid …": comm may hold spaces and parentheses, so parse after the last ')'.
             guard let close = stat.lastIndex(of: ")") else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")

@@ -98,6 +98,12 @@ public final class BerthProcess: @unchecked Sendable {
     /// The process id.
     public var pid: Int32 { process?.processIdentifier ?? 0 }
 
+    /// The exit status once the process ended (the signal's number if a signal ended it).
+    public var terminationStatus: Int32? {
+        guard let process, !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+
     /// The last lines the host wrote.
     public func tail(_ lines: Int = 15) -> String {
         let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""

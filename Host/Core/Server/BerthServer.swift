@@ -57,36 +57,3 @@ public enum BerthServer {
         return RunningHost(server: server, manager: manager, logger: logger, banner: banner, cluster: cluster)
     }
 }
-
-/// How ``BerthServer/start(settings:executable:options:)`` runs the host; the defaults are those of
-/// the single-process host.
-public struct ServeOptions: Sendable {
-    /// A listening socket inherited from the supervisor, instead of binding `BERTH_HOST:BERTH_PORT`.
-    public var listenSocket: Int32?
-    /// Told when each handler starts and finishes (a worker's crash guard).
-    public var handlerObserver: (any HandlerObserver)?
-    /// Whether start-up recovers interrupted operations and imports incoming archives; a worker
-    /// leaves that to the supervisor, which does it before any worker runs.
-    public var recovering = true
-    /// HTTP threads, overriding `BERTH_THREADS`.
-    public var threads: Int?
-    /// Called after every successful mutation, once the home's lock is released.
-    public var changeObserver: (@Sendable () async -> Void)?
-
-    /// The single-process defaults.
-    public init() {}
-}
-
-/// A host started by ``BerthServer/start(settings:executable:options:)``.
-public struct RunningHost: Sendable {
-    /// The HTTP server.
-    public let server: HTTPServer
-    /// The addons.
-    public let manager: AddonManager
-    /// The host's logger.
-    public let logger: Logger
-    /// What to print once serving: the address, and the admin token if it was generated now.
-    public let banner: String
-    /// This host as a cluster node (`BERTH_CLUSTER=1`); stop it before the manager.
-    let cluster: ClusterNode?
-}
