@@ -101,8 +101,9 @@ public enum WorkerCommand {
         if crashed { link.releaseWaiters() }
         let deadline = started + (crashed ? limits.crashDrainTimeout : limits.drainTimeout)
         // A connection accepted just before quiescing may not have sent its request yet: it is open
-        // but not active. Give such connections a moment before closing the idle ones.
-        let settle = started + .milliseconds(100)
+        // but not active. Give such connections a moment before closing the idle ones; on a loaded
+        // machine a client can take hundreds of milliseconds to send, so the moment is a second.
+        let settle = started + .seconds(1)
         while clock.now < deadline {
             let stuck = crashGuard.stuck(grace: .zero).count
             if host.server.activeRequestCount <= stuck, host.server.openConnectionCount <= stuck || clock.now >= settle { break }
