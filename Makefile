@@ -19,6 +19,7 @@ test: deps
 
 bench: deps
 	tools/bench/run.sh
+	tools/scripts/with-postgres.sh tools/bench/storage.py
 
 clean:
 	rm -rf .build

@@ -9,6 +9,10 @@ struct Greeter: Addon {
         routes.get("/hello") { _, context in
             .text("\(context.configuration.string("greeting") ?? "Hello")\(context.configuration.string("punctuation") ?? "!")")
         }
+        routes.get("/count/:name") { request, context in
+            let rows = try await context.database.query("SELECT count FROM greetings WHERE name = $1", [.text(request.parameters["name"] ?? "")])
+            return .json(raw: Array("{\"count\":\(rows.first?["count"]?.integer ?? 0)}".utf8))
+        }
         routes.get("/:name") { request, context in
             let name = request.parameters["name"] ?? ""
             guard !name.isEmpty, name.count <= 64 else { throw HTTPError.badRequest("name must have 1 to 64 characters") }
