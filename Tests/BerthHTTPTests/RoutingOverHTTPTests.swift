@@ -15,7 +15,20 @@ struct RoutingOverHTTPTests {
                 return .text("\(request.path) \(query) \(request.headers["X-Test"] ?? "-")")
             }
             try routes.add(.get, "/hello", owner: "test", handler: immediate("hello"))
+            try routes.add(.get, "/headers", owner: "test") { request, _ in
+                .text(request.headers.map { "\($0.name)=\($0.value)" }.joined(separator: "|"))
+            }
         }
+    }
+
+    @Test func everyRequestHeaderReachesTheHandlerInOrder() async throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let port = server.port
+        let sent = (1...20).map { ("X-Field-\($0)", String(repeating: "v", count: $0)) }
+        let response = try await onThread { try RawHTTPConnection(port: port).request("/headers", headers: sent) }
+        let expected = [("Host", "127.0.0.1")] + sent
+        #expect(response.text == expected.map { "\($0.0)=\($0.1)" }.joined(separator: "|"))
     }
 
     @Test func pathParametersReachTheHandler() async throws {

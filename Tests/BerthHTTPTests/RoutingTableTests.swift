@@ -90,6 +90,71 @@ struct RoutingTableTests {
         }
     }
 
+    @Test func manyLiteralSiblingsAreEachFoundAndNearMissesAreNot() throws {
+        let table = try table {
+            for number in 1...120 { try $0.add(.get, "/bench/a\(1000 + number)/hello", owner: "a\(number)", handler: immediate("")) }
+            try $0.add(.get, "/bench/a", owner: "short", handler: immediate(""))
+            try $0.add(.get, "/bench/a10011", owner: "long", handler: immediate(""))
+        }
+        func owner(_ path: String) -> String? {
+            if case .found(let endpoint, _) = table.match(.get, path) { return endpoint.owner }
+            return nil
+        }
+        for number in 1...120 { #expect(owner("/bench/a\(1000 + number)/hello") == "a\(number)") }
+        #expect(owner("/bench/a") == "short")
+        #expect(owner("/bench/a10011") == "long")
+        #expect(owner("/bench/a100") == nil)
+        #expect(owner("/bench/a1001x/hello") == nil)
+        #expect(owner("/bench/A1001/hello") == nil)
+        #expect(owner("//bench//a1001//hello/") == "a1")
+    }
+
+    @Test func nonASCIISegmentsMatchLikeStringsDo() throws {
+        // Swift compares strings by canonical equivalence: a decomposed é equals the precomposed
+        // one, and U+212A KELVIN SIGN equals K. Lookups by bytes must not change that.
+        let table = try table {
+            try $0.add(.get, "/caf\u{E9}/:item", owner: "precomposed", handler: immediate(""))
+            try $0.add(.get, "/\u{212A}elvin", owner: "kelvin", handler: immediate(""))
+            try $0.add(.get, "/ascii", owner: "ascii", handler: immediate(""))
+            try $0.add(.get, "/K/:unit", owner: "ascii-k", handler: immediate(""))
+        }
+        func owner(_ path: String) -> String? {
+            if case .found(let endpoint, _) = table.match(.get, path) { return endpoint.owner }
+            return nil
+        }
+        #expect(owner("/caf\u{E9}/1") == "precomposed")
+        #expect(owner("/cafe\u{301}/1") == "precomposed")
+        #expect(parameters(table.match(.get, "/cafe\u{301}/cr\u{E8}me")) == ["item": "cr\u{E8}me"])
+        #expect(owner("/Kelvin") == "kelvin")
+        #expect(owner("/\u{212A}elvin") == "kelvin")
+        #expect(owner("/ascii") == "ascii")
+        #expect(owner("/cafe") == nil)
+        #expect(owner("/\u{212A}/1") == "ascii-k")
+    }
+
+    @Test func aLiteralRouteIsFoundHoweverThePathIsWrittenAndHeadStillPrefersItsOwnRoute() throws {
+        let table = try table {
+            try $0.add(.get, "/a/b", owner: "literal", handler: immediate(""))
+            try $0.add(.get, "/a/:x", owner: "parameter", handler: immediate(""))
+            try $0.add(.head, "/a/:x", owner: "head", handler: immediate(""))
+            try $0.add(.get, "/", owner: "root", handler: immediate(""))
+        }
+        func owner(_ method: HTTPMethod, _ path: String) -> String? {
+            if case .found(let endpoint, _) = table.match(method, path) { return endpoint.owner }
+            return nil
+        }
+        for path in ["/a/b", "//a/b", "/a/b/", "/a//b"] { #expect(owner(.get, path) == "literal") }
+        #expect(owner(.get, "/a/c") == "parameter")
+        #expect(owner(.head, "/a/b") == "head")
+        #expect(owner(.get, "/") == "root")
+        #expect(owner(.head, "/") == "root")
+        guard case .methodNotAllowed(let allowed) = table.match(.post, "/a/b") else {
+            Issue.record("expected methodNotAllowed")
+            return
+        }
+        #expect(allowed == [.get, .head])
+    }
+
     @Test func removingAnOwnerRemovesOnlyItsRoutes() throws {
         var table = try table {
             try $0.add(.get, "/host/health", owner: "host", handler: immediate(""))

@@ -33,8 +33,8 @@ final class HandlerRun: Sendable {
     let context: ServerContext
 
     /// The handler and its arguments. Kept here rather than captured by the task's closure, which
-    /// then captures only the run: no closure context to allocate, and the request is built once in
-    /// place instead of being copied into one (a copy of each field, then a release of each).
+    /// then captures only the run: the request is built once, in place, instead of being copied into
+    /// the closure's context (a retain of each field, then a release of each for the original).
     let handler: EndpointHandler
     let request: Request
     let upload: UploadedFile?

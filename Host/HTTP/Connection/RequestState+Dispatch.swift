@@ -33,13 +33,12 @@ extension RequestState {
         }
         let owner = endpoint.owner
         let socket = connection.socket
-        let start: @Sendable () -> Void = {
-            Self.start(run, observed: observer, owner: owner, socket: socket)
-        }
         if observer.startsOffPollingThread(owner: owner) {
-            Task { start() }
+            Task { RequestState.start(run, observed: observer, owner: owner, socket: socket) }
         } else {
-            start()
+            // Called directly, not through a shared closure: that closure's context would be an
+            // allocation per request even when nothing escapes.
+            Self.start(run, observed: observer, owner: owner, socket: socket)
         }
         return collect(run, on: connection, context: context)
     }

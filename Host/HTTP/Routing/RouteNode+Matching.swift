@@ -89,7 +89,7 @@ extension RouteNode {
 
 extension [Endpoint] {
     /// The endpoint for `method`; a linear scan, because a path rarely has more than three methods.
-    fileprivate func first(answering method: HTTPMethod) -> Endpoint? {
+    func first(answering method: HTTPMethod) -> Endpoint? {
         for endpoint in self where endpoint.method == method { return endpoint }
         return nil
     }

@@ -23,6 +23,12 @@ struct RoutePattern: Sendable {
     /// would match the same paths, which is what makes a registration a conflict.
     let shape: String
 
+    /// For a pattern of literal segments only, the path it matches written plainly (`/a/b`, `/`
+    /// for none); nil when it has a parameter or a wildcard.
+    var literalPath: String? {
+        parameterNames.isEmpty ? shape : nil
+    }
+
     init(parsing source: String) throws(RoutingError) {
         var segments: [Segment] = []
         var names: [String] = []

@@ -12,6 +12,13 @@ public struct RoutingTable: Sendable {
 
     private var root: RouteNode = .empty
 
+    /// The endpoints whose pattern has only literal segments, keyed by the path they match written
+    /// plainly (`/a/b`). Most requests are for such routes, and one hash of the whole path finds
+    /// them, where the trie looks each segment up in turn. The trie finds the same endpoint for
+    /// these paths, since it prefers a literal segment at every level; everything else (parameters,
+    /// wildcards, `//` or a trailing `/` in the path, HEAD answered by GET) is left to it.
+    private var literalPaths: [String: [Endpoint]] = [:]
+
     /// Creates an empty table.
     public init() {}
 
@@ -61,6 +68,9 @@ public struct RoutingTable: Sendable {
     /// A `HEAD` request without a `HEAD` route is answered by the `GET` route, whose body the server
     /// then leaves out.
     public func match(_ method: HTTPMethod, _ path: String) -> RouteMatch {
+        if let endpoint = literalPaths[path]?.first(answering: method) {
+            return .found(endpoint, parameters: [:])
+        }
         var path = path
         let found = path.withUTF8 { bytes -> (Endpoint, [String: String])? in
             var captures: [Range<Int>] = []
@@ -90,5 +100,9 @@ public struct RoutingTable: Sendable {
 
     private mutating func rebuild() {
         root = RouteNode(building: endpoints.map { ($0.compiled.segments[...], $0) })
+        literalPaths = [:]
+        for endpoint in endpoints {
+            if let path = endpoint.compiled.literalPath { literalPaths[path, default: []].append(endpoint) }
+        }
     }
 }
