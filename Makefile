@@ -20,6 +20,7 @@ test: deps
 bench: deps
 	tools/bench/run.sh
 	tools/scripts/with-postgres.sh tools/bench/storage.py
+	BENCH_SKIP_BUILD=1 tools/bench/workers-report.sh
 
 clean:
 	rm -rf .build

@@ -65,4 +65,15 @@ struct PermissionsTests {
         let gone = try client.send("GET", "/api/v1/beta/call?provider=alpha&name=echo")
         #expect(gone.text.contains("service_unavailable"), "\(gone.text)")
     }
+
+    @Test func anAddonWithoutTheEventsPermissionIsToldWhyItsSubscriptionWasRefused() throws {
+        let host = try IntegrationHost()
+        defer { host.close() }
+        let archive = try host.packages.make(id: "ai_chatbot", product: "AIChatbot", mountPrefix: "/api/v1/chat", migrations: [
+            ("0001_create_sessions", "CREATE TABLE chat_sessions (id INTEGER PRIMARY KEY, title TEXT NOT NULL, created_at TEXT);", "DROP TABLE chat_sessions;"),
+        ]) { $0.permissions = ["database"] }
+        _ = try host.uploadAndInstall(archive, id: "ai_chatbot")
+        let log = (try? String(contentsOfFile: host.berth.logFile, encoding: .utf8)) ?? ""
+        #expect(log.contains("subscription to berth.addon.* refused: addon ai_chatbot was not granted the 'events' permission"), "\(host.berth.tail())")
+    }
 }

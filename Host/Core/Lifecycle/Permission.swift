@@ -48,11 +48,18 @@ struct DeniedDatabase: AddonDatabase {
 }
 
 /// The events bus of an addon that did not ask for the `events` permission: publishing and
-/// subscribing do nothing.
+/// subscribing do nothing (the protocol cannot throw) and each attempt is logged as an error that
+/// names the missing permission.
 struct DeniedEvents: EventBus {
     let addonID: String
-    func publish(_ name: String, payload: JSONValue) async {}
+    let logger: Logger
+
+    func publish(_ name: String, payload: JSONValue) async {
+        logger.error("event \(name) not published: addon \(addonID) was not granted the 'events' permission")
+    }
+
     func subscribe(_ name: String, _ handler: @escaping @Sendable (Event) async -> Void) async -> Subscription {
-        Subscription {}
+        logger.error("subscription to \(name) refused: addon \(addonID) was not granted the 'events' permission")
+        return Subscription {}
     }
 }

@@ -28,10 +28,11 @@ final class RunningAddon: Sendable {
         let database: any AddonDatabase = permissions.contains(Permission.database)
             ? data.database
             : DeniedDatabase(addonID: id)
-        let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id, instance: instance) : DeniedEvents(addonID: id)
+        let logger = Logger(label: id, handler: HostLogHandler(secrets: { settings.secretValues }))
+        let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id, instance: instance) : DeniedEvents(addonID: id, logger: logger)
         self.context = AddonContext(
             addonID: id, database: database,
-            logger: Logger(label: id, handler: HostLogHandler(secrets: { settings.secretValues })),
+            logger: logger,
             events: bus, http: RestrictedHTTPClient(addonID: id, permissions: permissions),
             services: services.view(for: id, permissions: permissions),
             scratchDirectory: permissions.contains(Permission.filesystem) ? scratchDirectory : nil,
