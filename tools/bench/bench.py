@@ -83,6 +83,8 @@ class Settings:
             self.pinned = False
         self.server_threads = env_int("BENCH_SERVER_THREADS", len(self.server_cpus))
         self.wrk_threads = max(1, len(self.load_cpus))
+        self.berth_workers = env_int("BENCH_BERTH_WORKERS", 0)
+        self.berth_serve_options, self.berth_mode = [], "one process"
 
     def cpu_list(self, cpus):
         return ",".join(str(cpu) for cpu in cpus)
@@ -132,6 +134,44 @@ def latency_summary(values):
 
 
 # ---------------------------------------------------------------------------------------------
+# Process trees (a Berth supervisor has worker children; a host has short-lived probe children)
+
+
+def process_tree(pid):
+    """pid and its live descendants, from the parent pids in /proc/*/stat."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending += children.get(current, [])
+    return tree
+
+
+def rss_kib_of_tree(pid):
+    """Sum of VmRSS over pid and its live descendants (KiB)."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
 # CPU used by other processes (the machine is shared: the report says how much it was)
 
 
@@ -164,12 +204,13 @@ def own_ticks():
     server = REAPED_SERVER_TICKS[0]
     for each in LIVE_SERVERS:
         if each.process is not None and each.process.returncode is None:
-            try:
-                with open(f"/proc/{each.process.pid}/stat") as stat:
-                    parts = stat.read().rsplit(")", 1)[1].split()
-                server += sum(int(value) for value in parts[11:15])  # utime stime cutime cstime
-            except (OSError, IndexError, ValueError):
-                pass
+            for member in process_tree(each.process.pid):
+                try:
+                    with open(f"/proc/{member}/stat") as stat:
+                        parts = stat.read().rsplit(")", 1)[1].split()
+                    server += sum(int(value) for value in parts[11:15])  # utime stime cutime cstime
+                except (OSError, IndexError, ValueError):
+                    pass
     load = -REAPED_SERVER_TICKS[0]
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
@@ -278,19 +319,23 @@ def parse_wrk(output):
     return result
 
 
-def run_queue_wait_ns(pid):
-    """Nanoseconds the threads of pid spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat)."""
+def run_queue_wait_ns(pid, tree=False):
+    """Nanoseconds the threads of pid (and of its descendants with tree) spent runnable but waiting
+    for a CPU (/proc/<pid>/task/*/schedstat)."""
     total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
+    if not os.path.isdir(f"/proc/{pid}/task"):
         return None
-    for task in tasks:
+    for member in (process_tree(pid) if tree else [pid]):
         try:
-            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
-                total += int(stat.read().split()[1])
-        except (OSError, IndexError, ValueError):
-            pass
+            tasks = os.listdir(f"/proc/{member}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{member}/task/{task}/schedstat") as stat:
+                    total += int(stat.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
     return total
 
 
@@ -301,7 +346,7 @@ def wrk(settings, url, server, duration=None):
     duration = duration or settings.duration
     command = ["wrk", f"-t{settings.wrk_threads}", f"-c{settings.connections}", f"-d{duration}s", "--latency", url]
     meter = CpuMeter()
-    server_wait = run_queue_wait_ns(server.process.pid)
+    server_wait = run_queue_wait_ns(server.process.pid, tree=True)
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wrk_wait = 0
@@ -314,7 +359,7 @@ def wrk(settings, url, server, duration=None):
             if time.monotonic() - started > duration + 60:
                 process.kill()
     elapsed_ns = (time.monotonic() - started) * 1e9
-    server_wait_after = run_queue_wait_ns(server.process.pid)
+    server_wait_after = run_queue_wait_ns(server.process.pid, tree=True)
     if process.returncode != 0:
         raise RuntimeError(f"wrk failed on {url}: {stderr.strip()}")
     result = parse_wrk(stdout)
@@ -454,11 +499,8 @@ class Server:
         REAPED_SERVER_TICKS[0] += (usage.ru_utime + usage.ru_stime) * CLOCK_TICKS
 
     def rss_kib(self):
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return None
+        """VmRSS of the server, summed over its processes (a supervisor and its workers)."""
+        return rss_kib_of_tree(self.process.pid)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -474,7 +516,19 @@ def berth_server(settings, name, home, port):
         "BERTH_THREADS": str(settings.server_threads),
     }
     os.makedirs(home, exist_ok=True)
-    return Server(settings, name, [os.path.join(settings.bin, "berth"), "serve"], port, HEALTH_ROUTE, env=env)
+    return Server(settings, name, [os.path.join(settings.bin, "berth"), "serve"] + settings.berth_serve_options, port,
+                  HEALTH_ROUTE, env=env)
+
+
+def berth_serve_options(settings):
+    """`--workers N` when this berth has a supervisor mode (its usage mentions --workers), else nothing."""
+    usage = subprocess.run([os.path.join(settings.bin, "berth")], capture_output=True, text=True)
+    if "--workers" not in usage.stdout + usage.stderr:
+        return [], "one process (this berth has no supervisor mode)"
+    workers = settings.berth_workers
+    if workers == 0:
+        return ["--workers", "0"], "one process (`berth serve --workers 0`)"
+    return ["--workers", str(workers)], f"supervisor + {workers} worker process(es) (`berth serve --workers {workers}`)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,6 +556,26 @@ def prepare_packages(settings, bench_count):
     for folder, product in (("greeter", "Greeter"), ("ai_chatbot", "AIChatbot")):
         run([addonctl, "pack", os.path.join(settings.repo, "Addons", folder), "--key", key,
              "--library", os.path.join(settings.bin, f"lib{product}.so"), "--out", packages + "/"])
+    upgrade_migrations = [
+        ("0001_create_items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n", "DROP TABLE items;\n"),
+        ("0002_create_tags", "CREATE TABLE tags (item_id INTEGER NOT NULL, tag TEXT NOT NULL);\n", "DROP TABLE tags;\n"),
+        ("0003_index_tags", "CREATE INDEX tags_by_tag ON tags (tag);\n", "DROP INDEX tags_by_tag;\n"),
+    ]
+    for version, migrations in (("1.0.0", upgrade_migrations[:2]), ("1.1.0", upgrade_migrations)):
+        folder = os.path.join(sources, f"{UPGRADE_ADDON}-{version}")
+        os.makedirs(os.path.join(folder, "migrations", "sqlite"))
+        with open(os.path.join(folder, "addon.json"), "w") as manifest:
+            json.dump({
+                "id": UPGRADE_ADDON, "version": version, "name": "Bench upgrade addon",
+                "description": "Generated by the bench: one GET /hello route and a few tables.",
+                "product": "BenchAddon", "mountPrefix": "/api/v1/bench/upgrade", "permissions": ["database"],
+                "configSchema": {"type": "object", "properties": {}},
+            }, manifest)
+        for name, up, down in migrations:
+            for suffix, sql in ((".up.sql", up), (".down.sql", down)):
+                with open(os.path.join(folder, "migrations", "sqlite", name + suffix), "w") as handle:
+                    handle.write(sql)
+        run([addonctl, "pack", folder, "--key", key, "--library", settings.bench_addon, "--out", packages + "/"])
     for number in range(1, bench_count + 1):
         addon_id = bench_id(number)
         folder = os.path.join(sources, addon_id)
@@ -525,20 +599,20 @@ def bench_prefix(number):
     return f"/api/v1/bench/a{number:04d}"
 
 
-def package_path(settings, addon_id):
-    return os.path.join(settings.work, "packages", f"{addon_id}-1.0.0.berth")
+def package_path(settings, addon_id, version="1.0.0"):
+    return os.path.join(settings.work, "packages", f"{addon_id}-{version}.berth")
 
 
-def upload(server, settings, addon_id):
-    with open(package_path(settings, addon_id), "rb") as archive:
+def upload(server, settings, addon_id, version="1.0.0"):
+    with open(package_path(settings, addon_id, version), "rb") as archive:
         status, body, _ = request(server.port, "POST", "/api/v1/marketplace/packages", archive.read(), token=ADMIN_TOKEN)
     if status not in (200, 201):
         raise RuntimeError(f"upload of {addon_id} answered {status}: {body}")
 
 
-def install(server, addon_id):
+def install(server, addon_id, version="1.0.0"):
     status, body, elapsed = request(server.port, "POST", "/api/v1/marketplace/install",
-                                    {"id": addon_id, "version": "1.0.0"}, token=ADMIN_TOKEN)
+                                    {"id": addon_id, "version": version}, token=ADMIN_TOKEN)
     if status != 201:
         raise RuntimeError(f"install of {addon_id} answered {status}: {body}")
     return body, elapsed
@@ -551,6 +625,13 @@ def uninstall(server, addon_id):
     if body.get("residue"):
         raise RuntimeError(f"uninstall of {addon_id} left residue: {body['residue']}")
     return body, elapsed
+
+
+def upgrade(server, addon_id, body):
+    status, answer, elapsed = request(server.port, "POST", f"/api/v1/addons/{addon_id}/upgrade", body, token=ADMIN_TOKEN)
+    if status != 200:
+        raise RuntimeError(f"upgrade of {addon_id} to {body.get('version')} answered {status}: {answer}")
+    return answer, elapsed
 
 
 def expect_hello(server, path):
@@ -628,25 +709,21 @@ def paired_ratio(runs, numerator, denominator):
     return summarize(ratios)
 
 
-def figure_lifecycle(settings, server):
-    """Figure 3: install and uninstall of ai_chatbot (2 migrations), client and server timings."""
-    upload(server, settings, "ai_chatbot")
-    for _ in range(settings.warmup_cycles):
-        install(server, "ai_chatbot")
-        uninstall(server, "ai_chatbot")
-    installs, uninstalls, discarded = [], [], []
-    batch_size = 10
-    while len(installs) < settings.cycles:
-        # Batches of cycles; a batch during which other processes were busy is repeated (within the budget).
+def measure_cycles(settings, cycle, count, label):
+    """Runs cycle() count times, in batches of 10; a batch during which others used the server CPU or
+    delayed the driver is repeated (within the budget). cycle() returns {operation: (report, client ms)}.
+    Returns ({operation: [samples]}, discarded batches)."""
+    kept, discarded = {}, []
+    done = 0
+    while done < count:
         meter = CpuMeter()
         driver_wait = run_queue_wait_ns(os.getpid())
         batch_started = time.monotonic()
-        batch_installs, batch_uninstalls = [], []
-        for _ in range(min(batch_size, settings.cycles - len(installs))):
-            installed, install_ms = install(server, "ai_chatbot")
-            removed, uninstall_ms = uninstall(server, "ai_chatbot")
-            batch_installs.append({"client_ms": install_ms, "server": installed.get("timingsMilliseconds", {})})
-            batch_uninstalls.append({"client_ms": uninstall_ms, "server": removed.get("timingsMilliseconds", {})})
+        batch = {}
+        size = min(10, count - done)
+        for _ in range(size):
+            for operation, (report, client_ms) in cycle().items():
+                batch.setdefault(operation, []).append({"client_ms": client_ms, "server": report.get("timingsMilliseconds", {})})
         interference = meter.read()
         spent = time.monotonic() - batch_started
         interference["driver_run_queue_delay_percent"] = round((run_queue_wait_ns(os.getpid()) - driver_wait) / (spent * 1e9) * 100, 1)
@@ -656,48 +733,86 @@ def figure_lifecycle(settings, server):
         if batch_noise > settings.noise_limit and settings.retry_seconds_left >= spent:
             settings.retry_seconds_left -= spent
             settings.repeated_runs += 1
-            discarded.append({"interference": interference, "install": batch_installs, "uninstall": batch_uninstalls})
-            log(f"lifecycle batch repeated: other processes used {batch_noise:.0f} % of the server CPU or delayed the driver")
+            discarded.append({"interference": interference, **batch})
+            log(f"{label} batch repeated: other processes used {batch_noise:.0f} % of the server CPU or delayed the driver")
             pause_for_quiet(settings)
             continue
-        installs += batch_installs
-        uninstalls += batch_uninstalls
+        for operation, samples in batch.items():
+            kept.setdefault(operation, []).extend(samples)
+        done += size
+    return kept, discarded
+
+
+def describe_operation(samples):
+    """Client and server latency of one operation's samples, its server-side step medians and the probe's share."""
     steps = {}
-    for sample in installs:
+    for sample in samples:
         for step, value in sample["server"].items():
             steps.setdefault(step, []).append(value)
-    uninstall_steps = {}
-    for sample in uninstalls:
-        for step, value in sample["server"].items():
-            uninstall_steps.setdefault(step, []).append(value)
-    probe_share = [s["server"]["probe"] / s["server"]["total"] for s in installs
-                   if s["server"].get("total") and "probe" in s["server"]]
-    probe_load_share = [(s["server"]["probe"] + s["server"].get("load", 0.0)) / s["server"]["total"] for s in installs
-                        if s["server"].get("total") and "probe" in s["server"]]
-    status, body, _ = request(server.port, "POST", "/api/v1/marketplace/upgrade",
-                              {"id": "ai_chatbot", "version": "1.0.0"}, token=ADMIN_TOKEN)
-    no_route = status == 404 and isinstance(body, dict) and body.get("error", {}).get("code") == "not_found"
-    upgrade = {
-        "measured": False,
-        "note": "not implemented yet" if no_route else "endpoint answers but this bench does not measure it yet",
-        "probe_answer": {"status": status, "body": body},
-    }
+    with_probe = [sample["server"] for sample in samples if sample["server"].get("total") and "probe" in sample["server"]]
     return {
+        "client_ms": latency_summary([sample["client_ms"] for sample in samples]),
+        "server_ms": latency_summary([sample["server"]["total"] for sample in samples if "total" in sample["server"]]),
+        "steps_median_ms": {step: statistics.median(values) for step, values in steps.items()},
+        "probe_share": summarize([timings["probe"] / timings["total"] for timings in with_probe]),
+        "probe_and_load_share": summarize([(timings["probe"] + timings.get("load", 0.0)) / timings["total"] for timings in with_probe]),
+        "samples": samples,
+    }
+
+
+UPGRADE_ADDON = "bench_upgrade"
+
+
+def figure_lifecycle(settings, server):
+    """Figure 3: install and uninstall of ai_chatbot (2 migrations); upgrade of bench_upgrade from
+    1.0.0 (2 migrations) to 1.1.0 (a third), and the forced downgrade back, where the host has upgrades."""
+    upload(server, settings, "ai_chatbot")
+    for _ in range(settings.warmup_cycles):
+        install(server, "ai_chatbot")
+        uninstall(server, "ai_chatbot")
+
+    def install_cycle():
+        installed = install(server, "ai_chatbot")
+        removed = uninstall(server, "ai_chatbot")
+        return {"install": installed, "uninstall": removed}
+
+    kept, discarded = measure_cycles(settings, install_cycle, settings.cycles, "lifecycle")
+    figure = {
         "addon": "ai_chatbot 1.0.0 (2 migrations, signed)",
         "cycles": settings.cycles,
         "warmup_cycles": settings.warmup_cycles,
-        "install_client_ms": latency_summary([s["client_ms"] for s in installs]),
-        "install_server_ms": latency_summary([s["server"].get("total") for s in installs if "total" in s["server"]]),
-        "install_steps_median_ms": {step: statistics.median(values) for step, values in steps.items()},
-        "probe_share": summarize(probe_share),
-        "probe_and_load_share": summarize(probe_load_share),
-        "uninstall_client_ms": latency_summary([s["client_ms"] for s in uninstalls]),
-        "uninstall_server_ms": latency_summary([s["server"].get("total") for s in uninstalls if "total" in s["server"]]),
-        "uninstall_steps_median_ms": {step: statistics.median(values) for step, values in uninstall_steps.items()},
-        "upgrade": upgrade,
-        "samples": {"install": installs, "uninstall": uninstalls},
+        "install": describe_operation(kept["install"]),
+        "uninstall": describe_operation(kept["uninstall"]),
         "discarded_noisy_batches": discarded,
     }
+
+    # Upgrade: only if the host has the endpoint (a missing route answers 404 not_found).
+    status, body, _ = request(server.port, "POST", f"/api/v1/addons/{UPGRADE_ADDON}/upgrade", {"version": "1.1.0"}, token=ADMIN_TOKEN)
+    no_route = status == 404 and isinstance(body, dict) and body.get("error", {}).get("code") == "not_found"
+    if no_route:
+        figure["upgrade"] = {"measured": False, "note": "not implemented yet", "probe_answer": {"status": status, "body": body}}
+        return figure
+    upload(server, settings, UPGRADE_ADDON, "1.0.0")
+    upload(server, settings, UPGRADE_ADDON, "1.1.0")
+    install(server, UPGRADE_ADDON, "1.0.0")
+
+    def upgrade_cycle():
+        upgraded = upgrade(server, UPGRADE_ADDON, {"version": "1.1.0"})
+        downgraded = upgrade(server, UPGRADE_ADDON, {"version": "1.0.0", "force": True})
+        return {"upgrade": upgraded, "downgrade": downgraded}
+
+    for _ in range(settings.warmup_cycles):
+        upgrade_cycle()
+    kept, discarded = measure_cycles(settings, upgrade_cycle, settings.cycles, "upgrade")
+    uninstall(server, UPGRADE_ADDON)
+    figure["upgrade"] = {
+        "measured": True,
+        "addon": f"{UPGRADE_ADDON} 1.0.0 (2 migrations) → 1.1.0 (3 migrations), signed",
+        "upgrade": describe_operation(kept["upgrade"]),
+        "downgrade": describe_operation(kept["downgrade"]),
+        "discarded_noisy_batches": discarded,
+    }
+    return figure
 
 
 def figure_hot_swap(settings, server):
@@ -947,6 +1062,7 @@ def render_markdown(report):
             f"Server threads: {s['server_threads']} (Berth `BERTH_THREADS`, the C server's pool, uvicorn workers).")
     else:
         add("- Pinning: **not possible** (one CPU available): servers and wrk share it.")
+    add(f"- Berth process model: {s.get('berth_mode', 'one process')}; RSS and run-queue delays are summed over its processes.")
     add(f"- Load: wrk, {s['wrk_threads']} thread, {s['connections']} keep-alive connections on loopback, "
         f"{s['duration']} s per run; request path {s['runs']} interleaved rounds; figures are median (min–max) over runs.")
     inter = report["interference"]
@@ -1018,30 +1134,38 @@ def render_markdown(report):
     add("")
 
     lc = report["lifecycle"]
-    add(f"## 3. Lifecycle latency ({lc['addon']}, {lc['cycles']} cycles after {lc['warmup_cycles']} warm-up)")
+    up = lc["upgrade"]
+    add(f"## 3. Lifecycle latency ({lc['cycles']} cycles of each after {lc['warmup_cycles']} warm-up)")
     add("")
-    add("| Operation | Median | p95 | Min–max | Server-side median |")
-    add("|---|---|---|---|---|")
-    for key, label in (("install", "install"), ("uninstall", "uninstall")):
-        client = lc[f"{key}_client_ms"]
-        server = lc[f"{key}_server_ms"]
+    add("| Operation | Median | p95 | Min–max | Server-side median | Probe share (probe + `dlopen`) |")
+    add("|---|---|---|---|---|---|")
+    rows = [("install", f"install ai_chatbot 1.0.0 (2 migrations)", lc["install"]),
+            ("uninstall", "uninstall ai_chatbot (2 down-migrations)", lc["uninstall"])]
+    if up.get("measured"):
+        rows += [("upgrade", f"upgrade {UPGRADE_ADDON} 1.0.0 → 1.1.0 (+1 migration)", up["upgrade"]),
+                 ("downgrade", f"downgrade {UPGRADE_ADDON} 1.1.0 → 1.0.0 (`force`, 1 down-migration)", up["downgrade"])]
+    for _, label, operation in rows:
+        client, server = operation["client_ms"], operation["server_ms"]
+        share = "–"
+        if operation.get("probe_share"):
+            share = f"{operation['probe_share']['median'] * 100:.0f} % ({operation['probe_and_load_share']['median'] * 100:.0f} %)"
         add(f"| {label} | {fmt_ms(client['median'], 1)} | {fmt_ms(client['p95'], 1)} | {fmt_ms(client['min'], 1)}–{fmt_ms(client['max'], 1)} | "
-            f"{fmt_ms(server['median'], 1) if server else '–'} |")
-    add(f"| upgrade | {lc['upgrade']['note']} | | | |")
+            f"{fmt_ms(server['median'], 1) if server else '–'} | {share} |")
+    if not up.get("measured"):
+        add(f"| upgrade | {up['note']} | | | | |")
     add("")
-    steps = lc["install_steps_median_ms"]
-    order = ["check", "verify_and_stage", "probe", "migrate", "load", "start", "mount", "commit", "total"]
-    names = [step for step in order if step in steps and step != "total"] + [step for step in steps if step not in order] + ["total"]
-    add("Install steps, server-side median: " + ", ".join(f"{step} {steps[step]:.2f} ms" for step in names) + ".")
-    if lc["probe_share"]:
-        add(f"Probe (child process) share of install: {lc['probe_share']['median'] * 100:.0f} % "
-            f"(min–max {lc['probe_share']['min'] * 100:.0f}–{lc['probe_share']['max'] * 100:.0f} %); "
-            f"probe + in-process `dlopen` (load): {lc['probe_and_load_share']['median'] * 100:.0f} %.")
-    usteps = lc["uninstall_steps_median_ms"]
-    if usteps:
-        unames = [step for step in usteps if step != "total"] + (["total"] if "total" in usteps else [])
-        add("Uninstall steps, server-side median: " + ", ".join(f"{step} {usteps[step]:.2f} ms" for step in unames) + ".")
-    add("Client-side times include the HTTP round trip on loopback.")
+    order = ["check", "verify_and_stage", "probe", "check_migrations", "migrate", "load", "start", "start_and_swap", "mount",
+             "swap", "commit", "retire_old"]
+    for key, label, operation in rows:
+        steps = operation["steps_median_ms"]
+        names = [step for step in order if step in steps] + sorted(step for step in steps if step not in order and step != "total")
+        if "total" in steps:
+            names.append("total")
+        if steps:
+            add(f"- {key.capitalize()} steps, server-side median: " + ", ".join(f"{step} {steps[step]:.2f} ms" for step in names) + ".")
+    add("")
+    add("Client-side times include the HTTP round trip on loopback. The probe is the host's child process that loads a "
+        "new library before the host does; `dlopen` is the in-process load step.")
     add("")
 
     sc = report["scale"]
@@ -1107,11 +1231,15 @@ def build_targets(report, settings):
     else:
         targets.append({"name": "Addon route vs FastAPI + uvicorn", "goal": "≥ 8×", "measured": "unavailable", "met": "–"})
     lc = report["lifecycle"]
-    value = lc["install_client_ms"]["median"]
+    value = lc["install"]["client_ms"]["median"]
     targets.append({"name": "Install median (client)", "goal": "≤ 100 ms", "measured": f"{value:.1f} ms", "met": verdict(value <= 100)})
-    value = lc["uninstall_client_ms"]["median"]
+    value = lc["uninstall"]["client_ms"]["median"]
     targets.append({"name": "Uninstall median (client)", "goal": "≤ 50 ms", "measured": f"{value:.1f} ms", "met": verdict(value <= 50)})
-    targets.append({"name": "Upgrade median", "goal": "–", "measured": lc["upgrade"]["note"], "met": "–"})
+    if lc["upgrade"].get("measured"):
+        value = lc["upgrade"]["upgrade"]["client_ms"]["median"]
+        targets.append({"name": "Upgrade median (client)", "goal": "– (no target in issue 6)", "measured": f"{value:.1f} ms", "met": "–"})
+    else:
+        targets.append({"name": "Upgrade median", "goal": "–", "measured": lc["upgrade"]["note"], "met": "–"})
     levels = report["scale"]["levels"]
     most = max(levels, key=lambda entry: entry["addons"])
     value = most["startup_ms"]["median"]
@@ -1176,6 +1304,7 @@ def main():
     before = load_average()
     os.sched_setaffinity(0, settings.load_cpus)  # the driver and wrk stay off the server CPUs
     CPU_SETS["server"], CPU_SETS["load"] = set(settings.server_cpus), set(settings.load_cpus)
+    settings.berth_serve_options, settings.berth_mode = berth_serve_options(settings)
     log(f"servers on CPUs {settings.server_cpus}, load on {settings.load_cpus}, {settings.server_threads} server threads, "
         f"{settings.duration} s runs")
 
@@ -1193,6 +1322,7 @@ def main():
             "runs": settings.runs, "scale_runs": settings.scale_runs, "startups": settings.startups,
             "swap_runs": settings.swap_runs, "cycles": settings.cycles, "levels": settings.levels,
             "quick": settings.quick, "bench_addon_built_by": settings.bench_addon_origin,
+            "berth_mode": settings.berth_mode, "berth_serve_options": settings.berth_serve_options,
         },
     }
 
@@ -1270,8 +1400,11 @@ def main():
         report["lifecycle"] = figure_lifecycle(settings, berth)
         interference["lifecycle"] = meter.read()
         lc = report["lifecycle"]
-        log(f"install median {lc['install_client_ms']['median']:.1f} ms (p95 {lc['install_client_ms']['p95']:.1f}), "
-            f"uninstall median {lc['uninstall_client_ms']['median']:.1f} ms (p95 {lc['uninstall_client_ms']['p95']:.1f})")
+        text = ", ".join(f"{name} median {operation['client_ms']['median']:.1f} ms (p95 {operation['client_ms']['p95']:.1f})"
+                         for name, operation in (("install", lc["install"]), ("uninstall", lc["uninstall"]),
+                                                 ("upgrade", lc["upgrade"].get("upgrade")),
+                                                 ("downgrade", lc["upgrade"].get("downgrade"))) if operation)
+        log(text)
 
         log("figure 5: hot swap")
         meter = CpuMeter()
