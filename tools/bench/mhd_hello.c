@@ -55,7 +55,9 @@ int main(int argc, char **argv) {
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, 1024u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        /* The same per-connection pool as Berth's default (ServerConfiguration): libmicrohttpd clears
+           the pool for every request, so a larger pool here would make the ceiling slower. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_END);
     if (daemon == NULL) {
         fprintf(stderr, "mhd_hello: cannot start on port %u\n", port);
