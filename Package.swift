@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "addonctl", targets: ["addonctl"]),
         .library(name: "AIChatbot", type: .dynamic, targets: ["AIChatbot"]),
         .library(name: "Greeter", type: .dynamic, targets: ["Greeter"]),
+        .library(name: "BenchAddon", type: .dynamic, targets: ["BenchAddon"]),
     ] + fixtureAddons.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "PluginAPI"),
@@ -73,5 +74,6 @@ let package = Package(
     ]
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")
+        + addon("BenchAddon", path: "tools/bench/BenchAddon")
         + fixtureAddons.flatMap { addon($0, path: "Tests/Fixtures/\($0)") }
 )
