@@ -8,9 +8,12 @@ import PackageDescription
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 /// An example or test addon: a dynamic library that links PluginAPI dynamically.
-func addon(_ name: String, path: String) -> [Target] {
-    [.target(name: name, dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: path, swiftSettings: swift6)]
+func addon(_ name: String, path: String, extra: [Target.Dependency] = []) -> [Target] {
+    [.target(name: name, dependencies: [.product(name: "PluginAPI", package: "PluginAPI")] + extra, path: path, swiftSettings: swift6)]
 }
+
+/// Fixtures whose identity comes from their installed manifest (linked statically into each).
+let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon"]
 
 let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon"]
 
@@ -75,5 +78,6 @@ let package = Package(
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")
         + addon("BenchAddon", path: "tools/bench/BenchAddon")
-        + fixtureAddons.flatMap { addon($0, path: "Tests/Fixtures/\($0)") }
+        + fixtureAddons.flatMap { addon($0, path: "Tests/Fixtures/\($0)", extra: manifestDrivenFixtures.contains($0) ? ["FixtureIdentity"] : []) }
+        + [.target(name: "FixtureIdentity", path: "Tests/Fixtures/FixtureIdentity", swiftSettings: swift6)]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import FixtureIdentity
 import PluginAPI
 
 /// A hostile addon for isolation tests: `POST <prefix>/sql` runs the request body as SQL through
@@ -54,30 +55,11 @@ struct FixtureSQLAddon: Addon {
         .json(raw: Array(try JSONSerialization.data(withJSONObject: object)), status: status)
     }
 
-    /// Reads id and version from `<install folder>/manifest.json`; the library is `<install folder>/lib/…`.
+    /// Reads id and version from the manifest installed beside the library.
     static func fromInstalledManifest() -> FixtureSQLAddon {
-        guard let path = libraryPath() else { fatalError("cannot locate the fixture library") }
-        let manifest = URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("manifest.json")
-        guard let data = try? Data(contentsOf: manifest),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let id = object["id"] as? String, let version = object["version"] as? String
-        else { fatalError("no readable manifest.json at \(manifest.path)") }
-        return FixtureSQLAddon(id: id, version: version)
+        let identity = installedIdentity()
+        return FixtureSQLAddon(id: identity.id, version: identity.version)
     }
-}
-
-/// The file this library was mapped from: the mapping of `/proc/self/maps` that holds its header.
-private func libraryPath() -> String? {
-    let address = UInt(bitPattern: #dsohandle)
-    guard let maps = FileHandle(forReadingAtPath: "/proc/self/maps")?.readDataToEndOfFile() else { return nil }
-    for line in String(decoding: maps, as: UTF8.self).split(separator: "\n") {
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        let bounds = fields.first?.split(separator: "-").compactMap { UInt($0, radix: 16) } ?? []
-        if bounds.count == 2, bounds[0] <= address, address < bounds[1], fields.count >= 6 {
-            return String(fields[5])
-        }
-    }
-    return nil
 }
 
 @_cdecl("berth_addon_abi")
