@@ -46,7 +46,7 @@ struct CrashRecoveryTests {
 
         host.berth.environment["BERTH_FAULT_AT"] = nil
         try host.berth.start()
-        let state = try HomeState.read(host)
+        let state = try HomeState.read(host) { HomeState.sqliteTraces(host) }
         switch testCase.operation {
         case .install:
             #expect(state == .absent, "\(state)")
@@ -59,7 +59,7 @@ struct CrashRecoveryTests {
     }
 }
 
-/// What a home holds of the `notes` fixture, read through the API and the files.
+/// What a home holds of one fixture addon, read through the API, the files and the backend.
 enum HomeState: Equatable, CustomStringConvertible {
     case absent
     case installed(version: String, ledger: [String], items: String)
@@ -73,18 +73,33 @@ enum HomeState: Equatable, CustomStringConvertible {
         }
     }
 
-    static func read(_ host: IntegrationHost) throws -> HomeState {
-        let info = try host.berth.admin.send("GET", "/api/v1/addons/notes")
-        let database = host.home + "/.berth/data/notes.sqlite"
-        let route = try host.berth.anonymous.send("GET", "/api/v1/notes/version")
+    /// Reads the state of addon `id`. `traces` lists what the backend still holds of it; `ledger`
+    /// reads its applied migrations from the backend itself (nil: trust the registry's record).
+    static func read(
+        _ host: IntegrationHost, id: String = "notes",
+        traces: () throws -> [String], ledger: (() throws -> [String])? = nil
+    ) throws -> HomeState {
+        let info = try host.berth.admin.send("GET", "/api/v1/addons/\(id)")
+        let route = try host.berth.anonymous.send("GET", "/api/v1/\(id)/version")
         if info.status == 404 {
-            if FileManager.default.fileExists(atPath: database) { return .inconsistent("not installed but \(database) exists") }
+            let left = try traces()
+            if !left.isEmpty { return .inconsistent("not installed but the backend holds \(left)") }
             if route.status != 404 { return .inconsistent("not installed but its route answers \(route.status)") }
+            if FileManager.default.fileExists(atPath: host.home + "/.berth/addons/\(id)") { return .inconsistent("not installed but its files remain") }
             return .absent
         }
         guard info.json["loaded"] as? Bool == true else { return .inconsistent("installed but not loaded: \(info.text)") }
-        let items = try host.berth.anonymous.send("GET", "/api/v1/notes/items").text
-        return .installed(version: route.text, ledger: info.json["migrations"] as? [String] ?? [], items: items)
+        let recorded = info.json["migrations"] as? [String] ?? []
+        let applied = try ledger?() ?? recorded
+        guard applied == recorded else { return .inconsistent("the registry records \(recorded) but the ledger holds \(applied)") }
+        let items = try host.berth.anonymous.send("GET", "/api/v1/\(id)/items").text
+        return .installed(version: route.text, ledger: applied, items: items)
+    }
+
+    /// What SQLite still holds of `notes`: its database file.
+    static func sqliteTraces(_ host: IntegrationHost) -> [String] {
+        let database = host.home + "/.berth/data/notes.sqlite"
+        return FileManager.default.fileExists(atPath: database) ? [database] : []
     }
 
     /// Debris of interrupted operations: journal, staging, install folders other than the registry's.

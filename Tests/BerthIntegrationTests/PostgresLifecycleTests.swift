@@ -185,7 +185,7 @@ struct PostgresLifecycleTests {
 
             host.berth.environment["BERTH_FAULT_AT"] = nil
             try host.berth.start()
-            let state = try PostgresHomeState.read(host, database: database, id: id)
+            let state = try HomeState.read(host, id: id, traces: { try database.traces(of: id) }, ledger: { try database.ledger(of: id) })
             switch testCase.operation {
             case .install, .uninstall:
                 #expect(state == .absent, "\(state)")
@@ -195,37 +195,5 @@ struct PostgresLifecycleTests {
             #expect(!FileManager.default.fileExists(atPath: host.home + "/.berth/journal.json"))
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: host.home + "/.berth/staging")) ?? []) == [])
         }
-    }
-}
-
-/// What a host and its database hold of one fixture addon, read through the API and the catalogs.
-enum PostgresHomeState: Equatable, CustomStringConvertible {
-    case absent
-    case installed(version: String, ledger: [String], items: String)
-    case inconsistent(String)
-
-    var description: String {
-        switch self {
-        case .absent: "absent"
-        case .installed(let version, let ledger, let items): "installed \(version), ledger \(ledger), items \(items)"
-        case .inconsistent(let why): "inconsistent: \(why)"
-        }
-    }
-
-    static func read(_ host: IntegrationHost, database: PostgresTestDatabase, id: String) throws -> PostgresHomeState {
-        let info = try host.berth.admin.send("GET", "/api/v1/addons/\(id)")
-        let route = try host.berth.anonymous.send("GET", "/api/v1/\(id)/version")
-        let traces = try database.traces(of: id)
-        if info.status == 404 {
-            if !traces.isEmpty { return .inconsistent("not installed but the catalogs hold \(traces)") }
-            if route.status != 404 { return .inconsistent("not installed but its route answers \(route.status)") }
-            if FileManager.default.fileExists(atPath: host.home + "/.berth/addons/\(id)") { return .inconsistent("not installed but its files remain") }
-            return .absent
-        }
-        guard info.json["loaded"] as? Bool == true else { return .inconsistent("installed but not loaded: \(info.text)") }
-        let ledger = try database.ledger(of: id)
-        guard ledger == info.json["migrations"] as? [String] ?? [] else { return .inconsistent("the registry records \(info.json["migrations"] ?? "nothing") but the ledger holds \(ledger)") }
-        let items = try host.berth.anonymous.send("GET", "/api/v1/\(id)/items").text
-        return .installed(version: route.text, ledger: ledger, items: items)
     }
 }
