@@ -5,8 +5,9 @@ extension AddonManager {
     /// explaining each one: the requirement, what is installed, and what the catalog offers.
     func checkDependencies(of manifest: Manifest) throws {
         var problems: [String] = []
+        let catalogued = manifest.dependencies.isEmpty ? [] : catalog.all()
         for (dependency, range) in manifest.dependencies.sorted(by: { $0.key < $1.key }) {
-            let candidates = catalog.all().filter { $0.manifest.id == dependency }.map(\.manifest.version)
+            let candidates = catalogued.filter { $0.manifest.id == dependency }.map(\.manifest.version)
             let matching = candidates.filter { VersionRange.contains(range, $0) }
             let offer = candidates.isEmpty
                 ? "the catalog has no version of \(dependency)"
