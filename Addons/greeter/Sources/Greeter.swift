@@ -7,7 +7,8 @@ struct Greeter: Addon {
 
     func routes(_ routes: inout Routes, context: AddonContext) {
         routes.get("/hello") { _, context in
-            .text("\(context.configuration.string("greeting") ?? "Hello")\(context.configuration.string("punctuation") ?? "!")")
+            let configuration = context.configuration
+            return .text("\(configuration.string("greeting") ?? "Hello")\(configuration.string("punctuation") ?? "!")")
         }
         routes.get("/count/:name") { request, context in
             let rows = try await context.database.query("SELECT count FROM greetings WHERE name = $1", [.text(request.parameters["name"] ?? "")])

@@ -15,9 +15,9 @@ struct AdminAPI: Sendable {
 
     /// Adds the host's routes to `table`.
     func register(in table: inout RoutingTable) throws {
-        try table.add(.get, "/health", owner: Self.owner) { _, _ in
+        try table.add(.get, "/health", owner: Self.owner, immediate: { _ in
             .json(raw: Array("{\"status\":\"ok\"}".utf8))
-        }
+        })
         try admin(.post, "/api/v1/marketplace/packages", in: &table, body: .spooled(limit: maxPackageBytes)) { _, upload in
             guard let upload, upload.size > 0 else { throw BerthError.badRequest("send the package archive as the request body") }
             let kept = try Self.keep(upload)

@@ -20,17 +20,26 @@ extension AddonManager {
                 if replacing { table.removeAll(owner: addon.id) }
                 for route in routes.all {
                     let pattern = Self.join(prefix, route.path)
-                    let handler = route.handler
-                    try table.add(route.method, pattern, owner: addon.id) { request, _ in
-                        gate.enter()
-                        defer { gate.leave() }
-                        do {
-                            return try await handler(request, context)
-                        } catch let error as HTTPError {
-                            return JSONResponse.error(status: error.status, code: error.code, message: error.message)
-                        } catch {
-                            logger.error("handler failed", metadata: ["addon": context.addonID, "path": request.path, "error": "\(error)"])
-                            return JSONResponse.error(status: 500, code: "addon_error", message: "addon \(context.addonID) failed to handle the request")
+                    if let immediate = route.immediateHandler {
+                        try table.add(route.method, pattern, owner: addon.id, immediate: { request in
+                            gate.enter()
+                            defer { gate.leave() }
+                            do {
+                                return try immediate(request, context)
+                            } catch {
+                                return Self.response(for: error, from: request, context: context, logger: logger)
+                            }
+                        })
+                    } else {
+                        let handler = route.handler
+                        try table.add(route.method, pattern, owner: addon.id) { request, _ in
+                            gate.enter()
+                            defer { gate.leave() }
+                            do {
+                                return try await handler(request, context)
+                            } catch {
+                                return Self.response(for: error, from: request, context: context, logger: logger)
+                            }
                         }
                     }
                     patterns.append("\(route.method.rawValue) \(pattern)")
@@ -41,6 +50,16 @@ extension AddonManager {
         }
         mounted[addon.id] = patterns
         return patterns
+    }
+
+    /// The answer to a request whose handler threw: an ``HTTPError`` as the addon shaped it, anything
+    /// else as a 500 that names the addon (the error itself goes to the log, not to the client).
+    static func response(for error: any Error, from request: Request, context: AddonContext, logger: Logger) -> Response {
+        if let error = error as? HTTPError {
+            return JSONResponse.error(status: error.status, code: error.code, message: error.message)
+        }
+        logger.error("handler failed", metadata: ["addon": context.addonID, "path": request.path, "error": "\(error)"])
+        return JSONResponse.error(status: 500, code: "addon_error", message: "addon \(context.addonID) failed to handle the request")
     }
 
     /// Removes the addon's routes in one atomic swap, then waits for its in-flight requests.

@@ -6,21 +6,18 @@ extension RequestState {
     /// Starts the handler with `Task.immediate`, which runs it on this MHD thread up to its first
     /// suspension (a fraction of a microsecond, against several for a hop to the global executor).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
+        if let immediate = endpoint.immediate, spool == nil {
+            if let response = answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
+                return connection.queue(response, closing: context.draining.load(ordering: .relaxed))
+            }
+        }
         let run = HandlerRun(
             handler: endpoint.handler,
-            request: Request(
-                method: method,
-                path: path,
-                query: connection.queryArguments(),
-                headers: connection.headers(),
-                body: body,
-                parameters: parameters
-            ),
+            request: takeRequest(on: connection),
             upload: spool?.handOff(),
             connection: connection.pointer,
             context: context
         )
-        body = []
         spool = nil
         self.run = run
         guard let observer = context.configuration.handlerObserver else {
@@ -41,6 +38,40 @@ extension RequestState {
             Self.start(run, observed: observer, owner: owner, socket: socket)
         }
         return collect(run, on: connection, context: context)
+    }
+
+    /// Calls a synchronous handler right here, bracketed by the observer's calls when there is an
+    /// observer; `nil` when the observer wants the handler off this thread, which takes a task.
+    private func answerImmediately(
+        _ immediate: ImmediateEndpointHandler,
+        owner: String,
+        on connection: MHDConnection,
+        context: ServerContext
+    ) -> Response? {
+        guard let observer = context.configuration.handlerObserver else {
+            return immediate(takeRequest(on: connection))
+        }
+        if observer.startsOffPollingThread(owner: owner) { return nil }
+        let request = takeRequest(on: connection)
+        let ticket = observer.handlerWillStart(owner: owner, socket: connection.socket)
+        let response = immediate(request)
+        observer.handlerDidFinish(ticket)
+        observer.handlerLeftThread(ticket)
+        return response
+    }
+
+    /// The request the handler sees; the body moves into it.
+    private func takeRequest(on connection: MHDConnection) -> Request {
+        let request = Request(
+            method: method,
+            path: path,
+            query: connection.queryArguments(),
+            headers: connection.headers(),
+            body: body,
+            parameters: parameters
+        )
+        body = []
+        return request
     }
 
     /// Starts the handler with `Task.immediate` on the calling thread, bracketed by the observer's

@@ -12,6 +12,10 @@ import PluginAPI
 /// switch a trip through the concurrency runtime on every request.
 public typealias EndpointHandler = nonisolated(nonsending) @Sendable (Request, UploadedFile?) async -> Response
 
+/// Answers one request without awaiting anything, so the server calls it directly on the polling
+/// thread that read the request: no task, no suspension bookkeeping. Only for buffered routes.
+public typealias ImmediateEndpointHandler = @Sendable (Request) -> Response
+
 /// One registered route: what it answers, who registered it and how it reads the body.
 ///
 /// A class rather than a struct because a request passes it along several times between lookup and
@@ -33,15 +37,21 @@ public final class Endpoint: Sendable {
     /// The handler.
     public let handler: EndpointHandler
 
+    /// The same handler as a synchronous function, when it was registered as one; ``handler`` then
+    /// calls it, for the paths that need a task anyway (a handler observer that starts handlers off
+    /// the polling thread).
+    public let immediate: ImmediateEndpointHandler?
+
     /// The parsed pattern; kept so that rebuilding the routing trie never re-parses strings.
     let compiled: RoutePattern
 
-    init(method: HTTPMethod, compiled: RoutePattern, owner: String, body: BodyPolicy, handler: @escaping EndpointHandler) {
+    init(method: HTTPMethod, compiled: RoutePattern, owner: String, body: BodyPolicy, handler: @escaping EndpointHandler, immediate: ImmediateEndpointHandler? = nil) {
         self.method = method
         self.pattern = compiled.source
         self.owner = owner
         self.body = body
         self.handler = handler
+        self.immediate = immediate
         self.compiled = compiled
     }
 }

@@ -40,14 +40,27 @@ public struct RoutingTable: Sendable {
         handler: @escaping EndpointHandler
     ) throws(RoutingError) {
         let compiled = try RoutePattern(parsing: pattern)
-        if let holder = endpoints.first(where: { $0.method == method && $0.compiled.shape == compiled.shape }) {
-            throw RoutingError(
-                code: .conflict,
-                message: "\(method) \(pattern) conflicts with \(holder.method) \(holder.pattern), registered by '\(holder.owner)'.",
-                holder: holder.owner
-            )
-        }
+        try checkConflict(method, pattern, compiled)
         endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler))
+        rebuild()
+    }
+
+    /// Registers the synchronous `handler` for `method` on `pattern`, with a buffered body of at most
+    /// `bodyLimit` bytes; see ``add(_:_:owner:body:handler:)`` for patterns and conflicts.
+    public mutating func add(
+        _ method: HTTPMethod,
+        _ pattern: String,
+        owner: String,
+        bodyLimit: Int = 1 << 20,
+        immediate handler: @escaping ImmediateEndpointHandler
+    ) throws(RoutingError) {
+        let compiled = try RoutePattern(parsing: pattern)
+        try checkConflict(method, pattern, compiled)
+        let endpoint = Endpoint(
+            method: method, compiled: compiled, owner: owner, body: .buffered(limit: bodyLimit),
+            handler: { request, _ in handler(request) }, immediate: handler
+        )
+        endpoints.append(endpoint)
         rebuild()
     }
 
@@ -96,6 +109,16 @@ public struct RoutingTable: Sendable {
             parameters[name] = String(decoding: UnsafeBufferPointer(rebasing: path[range]), as: UTF8.self)
         }
         return parameters
+    }
+
+    private func checkConflict(_ method: HTTPMethod, _ pattern: String, _ compiled: RoutePattern) throws(RoutingError) {
+        if let holder = endpoints.first(where: { $0.method == method && $0.compiled.shape == compiled.shape }) {
+            throw RoutingError(
+                code: .conflict,
+                message: "\(method) \(pattern) conflicts with \(holder.method) \(holder.pattern), registered by '\(holder.owner)'.",
+                holder: holder.owner
+            )
+        }
     }
 
     private mutating func rebuild() {

@@ -21,6 +21,9 @@ struct FixtureManifestAddon: Addon {
     func routes(_ routes: inout Routes, context: AddonContext) {
         let version = version
         routes.get("/version") { _, _ in .text(version) }
+        // Synchronous handlers that throw: the host answers for them as it does for async ones.
+        routes.get("/teapot") { _, _ in throw HTTPError(status: 418, code: "teapot", message: "short and stout") }
+        routes.get("/broken") { _, _ in throw CocoaError(.fileNoSuchFile) }
         routes.get("/items") { _, context in
             let rows = try await context.database.query("SELECT name FROM items ORDER BY name")
             return .text(rows.compactMap { $0["name"]?.text }.joined(separator: ","))
