@@ -52,7 +52,7 @@ class Settings:
         self.quick = quick
         self.duration = env_int("BENCH_DURATION", 2 if quick else 5)
         self.runs = env_int("BENCH_RUNS", 2 if quick else 5)
-        self.scale_runs = env_int("BENCH_SCALE_RUNS", 2 if quick else 3)
+        self.scale_runs = env_int("BENCH_SCALE_RUNS", 2 if quick else 4)
         self.startups = env_int("BENCH_STARTUPS", 2 if quick else 3)
         self.swap_runs = env_int("BENCH_SWAP_RUNS", 1 if quick else 3)
         self.cycles = env_int("BENCH_CYCLES", 20 if quick else 30)
@@ -920,7 +920,11 @@ def figure_scale(settings):
         round_number = 0
         while round_number < settings.scale_runs:
             results = []
-            for count, kind, path in plan:
+            # Every other round runs the plan backwards, so a drift of the machine's speed during a
+            # round (it reaches ±15 % here) favours the late hosts in one round and the early ones in
+            # the next instead of always the same ones.
+            order = plan if round_number % 2 == 0 else list(reversed(plan))
+            for count, kind, path in order:
                 results.append((count, kind, wrk(settings, hosts[count].url(path), hosts[count])))
             noisiest = max(run_delay(result) for _, _, result in results)
             summary = ", ".join(f"{count}:{kind} {result['requests_per_second']:.0f}" for count, kind, result in results)
@@ -1174,7 +1178,7 @@ def render_markdown(report):
     add(f"Generated addons `bench_0001…` (one library; each copy reads its id from its installed manifest), one host per "
         f"level, all running at once on the server CPU (idle but the one under load). Start-up = spawn of `berth serve` → "
         f"first `200` on `/health`, {s['startups']} restarts per host. Requests/s of `{bench_prefix(1)}/hello` "
-        f"(addon `{sc['route_addon']}`) and of `/health` in {s['scale_runs']} rounds interleaved across the hosts; "
+        f"(addon `{sc['route_addon']}`) and of `/health` in {s['scale_runs']} rounds interleaved across the hosts (every other round in reverse order); "
         f"each ratio is taken within a round against the host with {sc['fewest']} addon(s) (route) or none (`/health`). "
         f"`libBenchAddon.so` was built by the {s['bench_addon_built_by']}.")
     add("")
