@@ -6,7 +6,8 @@ import PluginAPI
 
 /// The access handler: called once when the headers are in, once per body chunk, and once more (the
 /// final call) when the request is complete — again after each resume. The first call creates the
-/// request's state and parks one retain of it in `*con_cls`.
+/// request's state and parks one retain of it in `*con_cls`, or, for a request without a body,
+/// parks ``BodilessRequest/marker`` there and leaves the work to the final call.
 func berthAccessHandler(
     _ context: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
@@ -21,19 +22,29 @@ func berthAccessHandler(
     let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
     let handle = MHDConnection(pointer: connection)
     if let existing = requestContext.pointee {
+        if existing == BodilessRequest.marker {
+            guard let url, let method else { return .NO }
+            return BodilessRequest.answer(method: method, url: url, on: handle, context: server, requestContext: requestContext)
+        }
         let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
         return state.proceed(on: handle, context: server, data: uploadData, size: uploadDataSize)
     }
     guard let url, let method else { return .NO }
+    server.activeRequests.wrappingAdd(1, ordering: .relaxed)
+    if !handle.hasBody {
+        // Nothing to read before the final call: route it then, and allocate state only if its
+        // handler may suspend.
+        requestContext.pointee = BodilessRequest.marker
+        return .YES
+    }
     let state = RequestState(method: method, url: url)
     requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
-    server.activeRequests.wrappingAdd(1, ordering: .relaxed)
     return state.begin(on: handle, context: server)
 }
 
 /// The completion notice: called once for every request the access handler saw, however it ended
-/// (answered, client gone, timeout, daemon stopping). Drops the retain taken on the first call and
-/// clears `*con_cls` so that nothing can release it twice.
+/// (answered, client gone, timeout, daemon stopping). Drops the retain taken on the first call (if
+/// it parked state rather than the marker) and clears `*con_cls` so that nothing can release it twice.
 func berthRequestCompleted(
     _ context: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
@@ -42,6 +53,8 @@ func berthRequestCompleted(
 ) {
     guard let context, let requestContext, let existing = requestContext.pointee else { return }
     requestContext.pointee = nil
-    Unmanaged<RequestState>.fromOpaque(existing).release()
+    if existing != BodilessRequest.marker {
+        Unmanaged<RequestState>.fromOpaque(existing).release()
+    }
     Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue().activeRequests.wrappingSubtract(1, ordering: .releasing)
 }

@@ -7,7 +7,10 @@ extension RequestState {
     /// suspension (a fraction of a microsecond, against several for a hop to the global executor).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         if let immediate = endpoint.immediate, spool == nil {
-            if let response = answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
+            let response = Self.answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
+                takeRequest(on: connection)
+            }
+            if let response {
                 return connection.queue(response, closing: context.draining.load(ordering: .relaxed))
             }
         }
@@ -20,7 +23,7 @@ extension RequestState {
         )
         spool = nil
         self.run = run
-        guard let observer = context.configuration.handlerObserver else {
+        guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
             Task.immediate {
                 let response = await run.handler(run.request, run.upload)
                 if let upload = run.upload { BodySpool.remove(upload) }
@@ -41,18 +44,20 @@ extension RequestState {
     }
 
     /// Calls a synchronous handler right here, bracketed by the observer's calls when there is an
-    /// observer; `nil` when the observer wants the handler off this thread, which takes a task.
-    private func answerImmediately(
+    /// observer; `nil` when the observer wants the handler off this thread, which takes a task (and
+    /// then `request` is not called).
+    static func answerImmediately(
         _ immediate: ImmediateEndpointHandler,
         owner: String,
         on connection: MHDConnection,
-        context: ServerContext
+        context: ServerContext,
+        request: () -> Request
     ) -> Response? {
-        guard let observer = context.configuration.handlerObserver else {
-            return immediate(takeRequest(on: connection))
+        guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
+            return immediate(request())
         }
         if observer.startsOffPollingThread(owner: owner) { return nil }
-        let request = takeRequest(on: connection)
+        let request = request()
         let ticket = observer.handlerWillStart(owner: owner, socket: connection.socket)
         let response = immediate(request)
         observer.handlerDidFinish(ticket)
@@ -60,9 +65,9 @@ extension RequestState {
         return response
     }
 
-    /// The request the handler sees; the body moves into it.
-    private func takeRequest(on connection: MHDConnection) -> Request {
-        let request = Request(
+    /// The request the handler sees, from the request line's parts and the connection's fields.
+    static func makeRequest(method: HTTPMethod, path: String, body: [UInt8], parameters: [String: String], on connection: MHDConnection) -> Request {
+        Request(
             method: method,
             path: path,
             query: connection.queryArguments(),
@@ -70,6 +75,11 @@ extension RequestState {
             body: body,
             parameters: parameters
         )
+    }
+
+    /// The request the handler sees; the body moves into it.
+    private func takeRequest(on connection: MHDConnection) -> Request {
+        let request = Self.makeRequest(method: method, path: path, body: body, parameters: parameters, on: connection)
         body = []
         return request
     }

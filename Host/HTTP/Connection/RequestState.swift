@@ -40,9 +40,17 @@ final class RequestState {
         self.path = String(cString: url)
     }
 
+    /// State for a request already routed, without a body (see ``BodilessRequest``).
+    init(method: HTTPMethod, path: String, endpoint: Endpoint, parameters: [String: String]) {
+        self.method = method
+        self.path = path
+        self.endpoint = endpoint
+        self.parameters = parameters
+    }
+
     /// The method named by `name`: a common one from a literal, sparing the length scan, UTF-8
     /// validation and copy of `String(cString:)` on every request.
-    private static func method(named name: UnsafePointer<CChar>) -> HTTPMethod {
+    static func method(named name: UnsafePointer<CChar>) -> HTTPMethod {
         if strcmp(name, "GET") == 0 { return HTTPMethod(rawValue: "GET") }
         if strcmp(name, "POST") == 0 { return HTTPMethod(rawValue: "POST") }
         if strcmp(name, "HEAD") == 0 { return HTTPMethod(rawValue: "HEAD") }

@@ -10,8 +10,8 @@ final class ServerContext: Sendable {
     /// The configuration the server started with.
     let configuration: ServerConfiguration
 
-    /// The current table; each request copies it once, on its first callback, so it sees one table
-    /// from lookup to dispatch.
+    /// The current table; each request copies it once, on the callback that routes it, so it sees
+    /// one table from lookup to dispatch.
     let routes: Mutex<RoutingTable>
 
     /// Serializes read-modify-write changes of ``routes`` without holding the readers' lock while a
@@ -31,8 +31,13 @@ final class ServerContext: Sendable {
     /// Connections suspended while their handler runs; see `ServerContext+Suspension.swift`.
     let suspensions = Mutex(SuspensionRegistry())
 
+    /// Whether ``ServerConfiguration/handlerObserver`` is set: checked on every request before the
+    /// observer itself is read, since reading it copies the existential (a retain and a release).
+    let observesHandlers: Bool
+
     init(configuration: ServerConfiguration, routes: RoutingTable) {
         self.configuration = configuration
+        self.observesHandlers = configuration.handlerObserver != nil
         self.routes = Mutex(routes)
     }
 

@@ -1,0 +1,47 @@
+import CMicroHTTPD
+import PluginAPI
+
+/// The path of a request without a body, taken on its final access-handler call.
+///
+/// Such a request has nothing to read between its first call and its final one, so the first call
+/// parks ``marker`` in `*con_cls` instead of allocating a ``RequestState``. The final call routes
+/// it, and answers a synchronous handler, a 404 or a 405 with nothing allocated but the request
+/// itself; only a handler that may suspend gets a ``RequestState``, which then replaces the marker
+/// and is released by the completion notice like any other.
+enum BodilessRequest {
+    /// What `*con_cls` holds between the first and the final call: an address no object can have
+    /// (objects are aligned), never dereferenced.
+    static var marker: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 1)! }
+
+    /// The final call: answers the request, or hands it to a ``RequestState`` parked in `*con_cls`.
+    static func answer(
+        method name: UnsafePointer<CChar>,
+        url: UnsafePointer<CChar>,
+        on connection: MHDConnection,
+        context: ServerContext,
+        requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
+        let method = RequestState.method(named: name)
+        let path = String(cString: url)
+        let closing = context.draining.load(ordering: .relaxed)
+        switch context.currentRoutes.match(method, path) {
+        case .notFound:
+            return connection.queue(ErrorResponse.notFound(method, path), closing: closing)
+        case .methodNotAllowed(let allowed):
+            return connection.queue(ErrorResponse.methodNotAllowed(method, path, allowed: allowed), closing: closing)
+        case .found(let endpoint, let parameters):
+            if context.refusing.load(ordering: .relaxed) {
+                return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+            }
+            if let immediate = endpoint.immediate {
+                let response = RequestState.answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
+                    RequestState.makeRequest(method: method, path: path, body: [], parameters: parameters, on: connection)
+                }
+                if let response { return connection.queue(response, closing: closing) }
+            }
+            let state = RequestState(method: method, path: path, endpoint: endpoint, parameters: parameters)
+            requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+            return state.dispatch(endpoint, on: connection, context: context)
+        }
+    }
+}
