@@ -1112,7 +1112,8 @@ def render_markdown(report):
     add("|---|---|---|---|---|---|")
     for key, label in (("ceiling", "C libmicrohttpd hello (the ceiling), `/`"),
                        ("builtin", "Berth built-in route, `GET /health`"),
-                       ("addon", "Berth addon route, greeter `GET /api/v1/greet/hello`"),
+                       ("addon", "Berth addon route, greeter `GET /api/v1/greet/hello` (synchronous handler)"),
+                       ("addon_async", f"Berth addon route with an async handler that does not suspend, `GET {bench_prefix(1)}/hello-async`"),
                        ("fastapi", "FastAPI + uvicorn (uvloop, httptools), same route")):
         figure = rp["targets"].get(key)
         if not figure:
@@ -1125,7 +1126,9 @@ def render_markdown(report):
     add("| Ratio (per round, median (min–max)) | Value |")
     add("|---|---|")
     for key, label in (("addon_over_ceiling", "addon route / C ceiling"), ("builtin_over_ceiling", "built-in route / C ceiling"),
-                       ("addon_over_builtin", "addon route / built-in route"), ("addon_over_fastapi", "addon route / FastAPI")):
+                       ("addon_over_builtin", "addon route / built-in route"), ("addon_over_fastapi", "addon route / FastAPI"),
+                       ("addon_async_over_ceiling", "async-handler addon route / C ceiling"),
+                       ("addon_async_over_addon", "async-handler addon route / synchronous-handler addon route")):
         ratio = rp["ratios"].get(key)
         if ratio:
             unit = "×" if key == "addon_over_fastapi" else ""
@@ -1352,9 +1355,15 @@ def main():
         upload(berth, settings, "greeter")
         install(berth, "greeter")
         expect_hello(berth, GREETER_ROUTE)
+        # greeter's /hello never awaits, so it runs as a synchronous handler with no task; the bench
+        # addon's /hello-async is the same answer from an async handler, to show what a task costs.
+        upload(berth, settings, bench_id(1))
+        install(berth, bench_id(1))
+        async_route = bench_prefix(1) + "/hello-async"
+        expect_hello(berth, async_route)
         expect_hello(ceiling, "/")
         targets = [("ceiling", ceiling.url("/"), ceiling), ("builtin", berth.url(HEALTH_ROUTE), berth),
-                   ("addon", berth.url(GREETER_ROUTE), berth)]
+                   ("addon", berth.url(GREETER_ROUTE), berth), ("addon_async", berth.url(async_route), berth)]
         fastapi_unavailable = None
         fastapi_versions = None
         if args.venv:
@@ -1393,6 +1402,8 @@ def main():
                 "builtin_over_ceiling": paired_ratio(runs, "builtin", "ceiling"),
                 "addon_over_builtin": paired_ratio(runs, "addon", "builtin"),
                 "addon_over_fastapi": paired_ratio(runs, "addon", "fastapi"),
+                "addon_async_over_ceiling": paired_ratio(runs, "addon_async", "ceiling"),
+                "addon_async_over_addon": paired_ratio(runs, "addon_async", "addon"),
             },
             "fastapi_unavailable": fastapi_unavailable,
             "discarded_noisy_rounds": discarded_rounds,

@@ -10,14 +10,22 @@ import Glibc
 /// under any number of ids and mount prefixes.
 ///
 /// Installed layout: `<install dir>/lib/libBenchAddon.so` and `<install dir>/manifest.json`. The
-/// library finds its own path with `dladdr` on one of its symbols. It has one route, `GET /hello`,
-/// answering `Hello!` without touching the database, like greeter's `/hello`.
+/// library finds its own path with `dladdr` on one of its symbols. Its route `GET /hello` answers
+/// `Hello!` without touching the database, like greeter's `/hello`; `GET /hello-async` answers the
+/// same from an async handler.
 struct BenchAddon: Addon {
     let id: String
     let version: String
 
     func routes(_ routes: inout Routes, context: AddonContext) {
         routes.get("/hello") { _, _ in .text("Hello!") }
+        routes.get("/hello-async", helloAsync)
+    }
+
+    /// The same answer as `/hello` from an async handler that never suspends: it runs in a task
+    /// started on the polling thread, which is what the bench compares the synchronous route with.
+    @Sendable private func helloAsync(_ request: Request, _ context: AddonContext) async throws -> Response {
+        .text("Hello!")
     }
 }
 
