@@ -105,7 +105,10 @@ def write(samples):
     result = {"date": now.isoformat(), "host": host, "cpu": cpu, "cores": os.cpu_count(), "commit": commit,
               "route": "GET /api/v1/greet/count/:name (one primary-key read)", "rounds": ROUNDS, "seconds": SECONDS,
               "pinning": "berth on CPU 1 (BERTH_THREADS=1, --workers 0), wrk -t1 -c16 on CPU 0", "backends": summary}
-    stem = os.path.join(REPO, "bench", "results", f"{now:%Y-%m-%d}-{host}-storage")
+    # A quick run (BENCH_QUICK=1) keeps its results beside bench.py's quick ones, out of bench/results.
+    results = os.path.join(REPO, "bench", "work", "results-quick") if os.environ.get("BENCH_QUICK") == "1" else os.path.join(REPO, "bench", "results")
+    os.makedirs(results, exist_ok=True)
+    stem = os.path.join(results, f"{now:%Y-%m-%d}-{host}-storage")
     with open(stem + ".json", "w") as out:
         json.dump(result, out, indent=2)
     lines = [f"# Storage benchmark — {now:%Y-%m-%d %H:%M} UTC on {host}", "",
@@ -119,7 +122,7 @@ def write(samples):
     lines += ["", f"PostgreSQL / SQLite requests/s: {ratio:.2f}×", ""]
     with open(stem + ".md", "w") as out:
         out.write("\n".join(lines))
-    with open(os.path.join(REPO, "bench", "results", "storage-latest.md"), "w") as out:
+    with open(os.path.join(results, "storage-latest.md"), "w") as out:
         out.write("\n".join(lines))
     print("\n".join(lines))
 

@@ -4,10 +4,14 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
-out="bench/results/$(date -u +%F)-$(hostname -s)-workers.txt"
+# A quick run (BENCH_QUICK=1) keeps its results beside bench.py's quick ones, out of bench/results.
+results=bench/results
+[ "${BENCH_QUICK:-0}" = 1 ] && results=bench/work/results-quick
+mkdir -p "$results"
+out="$results/$(date -u +%F)-$(hostname -s)-workers.txt"
 {
   echo "# Worker processes versus one process — $(date -u '+%F %H:%M') UTC on $(hostname -s)"
   echo "# Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; commit $(git rev-parse --short=10 HEAD)"
   tools/bench/workers.sh
 } | tee "$out"
-cp "$out" bench/results/workers-latest.txt
+cp "$out" "$results/workers-latest.txt"
