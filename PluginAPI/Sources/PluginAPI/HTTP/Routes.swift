@@ -4,9 +4,9 @@ public typealias RouteHandler = @Sendable (Request, AddonContext) async throws -
 /// A handler that answers without awaiting anything.
 ///
 /// A closure with no `await` in it registers as one of these (Swift prefers the synchronous
-/// overloads of `Routes.get(_:_:)` and its siblings), and the host then
-/// calls it directly on the thread that read the request: no task is created for it. It blocks that
-/// thread while it runs, exactly like the part of an async handler before its first `await`.
+/// overloads of `Routes.get(_:_:)` and its siblings), and the host then calls it directly on the
+/// thread that read the request: no task is created for it. It blocks that thread while it runs,
+/// exactly like the part of an async handler before its first `await`.
 public typealias ImmediateRouteHandler = @Sendable (Request, AddonContext) throws -> Response
 
 /// The routes an addon registers, with paths relative to its mount prefix.
