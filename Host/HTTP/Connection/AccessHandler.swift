@@ -31,7 +31,8 @@ func berthAccessHandler(
     }
     guard let url, let method else { return .NO }
     server.activeRequests.wrappingAdd(1, ordering: .relaxed)
-    if !handle.hasBody {
+    let contentLength = handle.contentLength
+    if !handle.hasBody(contentLength: contentLength) {
         // Nothing to read before the final call: route it then, and allocate state only if its
         // handler may suspend.
         requestContext.pointee = BodilessRequest.marker
@@ -39,7 +40,7 @@ func berthAccessHandler(
     }
     let state = RequestState(method: method, url: url)
     requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
-    return state.begin(on: handle, context: server)
+    return state.begin(on: handle, context: server, contentLength: contentLength)
 }
 
 /// The completion notice: called once for every request the access handler saw, however it ended

@@ -39,9 +39,10 @@ enum BodilessRequest {
                 }
                 if let response { return connection.queue(response, closing: closing) }
             }
+            // The synchronous handler, if any, was already offered the request above.
             let state = RequestState(method: method, path: path, endpoint: endpoint, parameters: parameters)
             requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
-            return state.dispatch(endpoint, on: connection, context: context)
+            return state.startTask(endpoint, on: connection, context: context)
         }
     }
 }

@@ -37,9 +37,10 @@ struct MHDConnection {
         return Int(String(cString: value))
     }
 
-    /// Whether the request carries a body the server would have to read.
-    var hasBody: Bool {
-        if let length = contentLength { return length > 0 }
+    /// Whether the request carries a body the server would have to read, given its declared
+    /// `Content-Length` (read once by the caller, who needs it again).
+    func hasBody(contentLength: Int?) -> Bool {
+        if let contentLength { return contentLength > 0 }
         return header("Transfer-Encoding") != nil
     }
 

@@ -3,8 +3,8 @@ import PluginAPI
 
 /// Running the handler without ever blocking an MHD thread on Swift concurrency.
 extension RequestState {
-    /// Starts the handler with `Task.immediate`, which runs it on this MHD thread up to its first
-    /// suspension (a fraction of a microsecond, against several for a hop to the global executor).
+    /// Answers with a synchronous handler right here when the endpoint has one, else starts the
+    /// handler in a task (``startTask(_:on:context:)``).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         if let immediate = endpoint.immediate, spool == nil {
             let response = Self.answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
@@ -14,6 +14,12 @@ extension RequestState {
                 return connection.queue(response, closing: context.draining.load(ordering: .relaxed))
             }
         }
+        return startTask(endpoint, on: connection, context: context)
+    }
+
+    /// Starts the handler with `Task.immediate`, which runs it on this MHD thread up to its first
+    /// suspension (a fraction of a microsecond, against several for a hop to the global executor).
+    func startTask(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         let run = HandlerRun(
             handler: endpoint.handler,
             request: takeRequest(on: connection),

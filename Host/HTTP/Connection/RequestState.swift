@@ -57,10 +57,10 @@ final class RequestState {
         return HTTPMethod(rawValue: String(cString: name))
     }
 
-    /// The first call: route lookup and the checks that need no body. Answers at once only when the
-    /// request is refused and has a body, since the connection then has to close anyway; otherwise
-    /// the answer waits for the final call, which keeps the connection alive.
-    func begin(on connection: MHDConnection, context: ServerContext) -> MHD_Result {
+    /// The first call of a request with a body: route lookup and the checks that need no body.
+    /// A refusal is answered at once, closing the connection, since the body would otherwise have to
+    /// be read first.
+    func begin(on connection: MHDConnection, context: ServerContext, contentLength: Int?) -> MHD_Result {
         switch context.currentRoutes.match(method, path) {
         case .notFound:
             refusal = ErrorResponse.notFound(method, path)
@@ -69,16 +69,16 @@ final class RequestState {
         case .found(let endpoint, let parameters):
             self.endpoint = endpoint
             self.parameters = parameters
-            if let length = connection.contentLength {
-                if length > endpoint.body.limit {
+            if let contentLength {
+                if contentLength > endpoint.body.limit {
                     refusal = ErrorResponse.payloadTooLarge(limit: endpoint.body.limit)
                 } else if !endpoint.body.spools {
-                    body.reserveCapacity(length)
+                    body.reserveCapacity(contentLength)
                 }
             }
         }
         // `refusal != nil` rather than `if let`: binding a resilient optional copies it, even nil.
-        if refusal != nil && connection.hasBody {
+        if refusal != nil {
             return connection.queue(refusal!, closing: true)
         }
         return .YES
