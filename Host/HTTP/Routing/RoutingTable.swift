@@ -39,10 +39,7 @@ public struct RoutingTable: Sendable {
         body: BodyPolicy = .buffered(limit: 1 << 20),
         handler: @escaping EndpointHandler
     ) throws(RoutingError) {
-        let compiled = try RoutePattern(parsing: pattern)
-        try checkConflict(method, pattern, compiled)
-        endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler))
-        rebuild()
+        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil)
     }
 
     /// Registers the synchronous `handler` for `method` on `pattern`, with a buffered body of at most
@@ -54,14 +51,7 @@ public struct RoutingTable: Sendable {
         bodyLimit: Int = 1 << 20,
         immediate handler: @escaping ImmediateEndpointHandler
     ) throws(RoutingError) {
-        let compiled = try RoutePattern(parsing: pattern)
-        try checkConflict(method, pattern, compiled)
-        let endpoint = Endpoint(
-            method: method, compiled: compiled, owner: owner, body: .buffered(limit: bodyLimit),
-            handler: { request, _ in handler(request) }, immediate: handler
-        )
-        endpoints.append(endpoint)
-        rebuild()
+        try insert(method, pattern, owner: owner, body: .buffered(limit: bodyLimit), handler: { request, _ in handler(request) }, immediate: handler)
     }
 
     /// Removes every endpoint registered by `owner`, e.g. when its addon is unmounted.
@@ -111,7 +101,16 @@ public struct RoutingTable: Sendable {
         return parameters
     }
 
-    private func checkConflict(_ method: HTTPMethod, _ pattern: String, _ compiled: RoutePattern) throws(RoutingError) {
+    /// Compiles `pattern`, refuses a conflict and adds the endpoint: what both `add` methods do.
+    private mutating func insert(
+        _ method: HTTPMethod,
+        _ pattern: String,
+        owner: String,
+        body: BodyPolicy,
+        handler: @escaping EndpointHandler,
+        immediate: ImmediateEndpointHandler?
+    ) throws(RoutingError) {
+        let compiled = try RoutePattern(parsing: pattern)
         if let holder = endpoints.first(where: { $0.method == method && $0.compiled.shape == compiled.shape }) {
             throw RoutingError(
                 code: .conflict,
@@ -119,6 +118,8 @@ public struct RoutingTable: Sendable {
                 holder: holder.owner
             )
         }
+        endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler, immediate: immediate))
+        rebuild()
     }
 
     private mutating func rebuild() {
