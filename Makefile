@@ -15,6 +15,7 @@ run: build
 # processes, which would starve the in-process servers of the unit tests of executor threads.
 test: deps
 	swift build --build-tests
+	tools/scripts/check-deploy.sh
 	tools/scripts/with-postgres.sh tools/scripts/run-tests.sh
 
 bench: deps
