@@ -25,28 +25,40 @@ enum SQLStatementText {
 
     /// The first `count` words of `sql` outside comments, upper-cased.
     static func leadingWords(_ sql: String, count: Int) -> [String] {
-        var words: [String] = []
-        var scanner = Scanner(Array(sql.utf8))
-        while words.count < count, let token = scanner.next() {
-            guard case .word(let word) = token else { break }
-            words.append(word.uppercased())
+        withScanner(sql) { scanner in
+            var words: [String] = []
+            while words.count < count, let token = scanner.next() {
+                guard case .word(let word) = token else { break }
+                words.append(word.uppercased())
+            }
+            return words
         }
-        return words
     }
 
     /// Whether `sql` holds a second statement after a `;` (comments and blanks after the last `;`
     /// do not count).
     static func hasSeveralStatements(_ sql: String) -> Bool {
-        var scanner = Scanner(Array(sql.utf8))
-        var sawSeparator = false
-        while let token = scanner.next() {
-            if case .semicolon = token {
-                sawSeparator = true
-            } else if sawSeparator {
-                return true
+        withScanner(sql) { scanner in
+            var sawSeparator = false
+            while let token = scanner.next() {
+                if case .semicolon = token {
+                    sawSeparator = true
+                } else if sawSeparator {
+                    return true
+                }
             }
+            return false
         }
-        return false
+    }
+
+    /// Runs `body` with a scanner over `sql`'s UTF-8 bytes, in place (the request path calls this
+    /// for every statement); the scanner must not escape.
+    private static func withScanner<R>(_ sql: String, _ body: (inout Scanner) -> R) -> R {
+        var text = sql
+        return text.withUTF8 { bytes in
+            var scanner = Scanner(bytes)
+            return body(&scanner)
+        }
     }
 
     enum Token {
@@ -57,10 +69,10 @@ enum SQLStatementText {
 
     /// Tokens of SQL text, skipping blanks and comments; quoted parts are single `.other` tokens.
     struct Scanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
-        init(_ bytes: [UInt8]) {
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
         }
 
