@@ -29,7 +29,7 @@ extract_baseline() {
     || fail "$repo is not a git clone: the PluginAPI $BASELINE_VERSION baseline comes from its history (commit $BASELINE_COMMIT)"
   git -C "$repo" cat-file -e "$BASELINE_COMMIT^{commit}" 2>/dev/null \
     || fail "this clone lacks commit $BASELINE_COMMIT (PluginAPI $BASELINE_VERSION, the ABI baseline): fetch the full history (git fetch --unshallow) and run again"
-  rm -rf "$baseline"
+  rm -rf "$baseline" "$work/build" "$work/abi.json" "$work/api.json" "$work"/extracted-*
   mkdir -p "$work"
   git -C "$repo" archive "$BASELINE_COMMIT" PluginAPI | tar -x -C "$work"
   grep -q "pluginAPIVersion = \"$BASELINE_VERSION\"" "$baseline/Sources/PluginAPI/ABI/AddonABI.swift" \
