@@ -211,6 +211,8 @@ final class Latch: Sendable {
         waiters.forEach { $0.resume() }
     }
 
+    var isOpen: Bool { state.withLock { $0.open } }
+
     func wait() async {
         await withCheckedContinuation { continuation in
             let isOpen = state.withLock { state in
