@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 import Testing
 
-/// An addon using `db.transaction {}` through the real host, on SQLite and on PostgreSQL: commits
+/// An addon using `db.transaction {}` through the real host, on SQLite (in one process and across
+/// two worker processes) and on PostgreSQL: commits
 /// and rollbacks as its handler decides, its concurrent requests never see an uncommitted write,
 /// and a multi-statement text or a stray `BEGIN` is refused with a clear code.
 struct AddonTransactionTests {
@@ -13,6 +14,14 @@ struct AddonTransactionTests {
         let host = try IntegrationHost()
         defer { host.close() }
         try exercise(host, id: "ledger", dialect: "sqlite")
+    }
+
+    @Test func transactionsStayIsolatedAcrossTwoWorkerProcessesOnSQLite() throws {
+        let host = try SupervisedHost(workers: 2)
+        defer { host.close() }
+        try exercise(packages: host.packages, client: host.anonymous, id: "ledger", dialect: "sqlite") { archive, id in
+            try host.uploadAndInstall(archive, id: id)
+        }
     }
 
     @Test(.enabled(if: PostgresTestDatabase.shouldRun, PostgresTestDatabase.skipMessage))
@@ -25,8 +34,13 @@ struct AddonTransactionTests {
     }
 
     func exercise(_ host: IntegrationHost, id: String, dialect: String) throws {
-        _ = try host.uploadAndInstall(try host.packages.fixture(id: id, version: "1.0.0", migrations: Self.notes, dialects: [dialect], product: "FixtureSQLAddon"), id: id)
-        let client = host.berth.anonymous
+        try exercise(packages: host.packages, client: host.berth.anonymous, id: id, dialect: dialect) { archive, id in
+            _ = try host.uploadAndInstall(archive, id: id)
+        }
+    }
+
+    func exercise(packages: PackageFactory, client: HTTPTestClient, id: String, dialect: String, install: (String, String) throws -> Void) throws {
+        try install(try packages.fixture(id: id, version: "1.0.0", migrations: Self.notes, dialects: [dialect], product: "FixtureSQLAddon"), id)
         let base = "/api/v1/\(id)"
         func titles() throws -> [String] {
             let reply = try client.send("GET", base + "/tx/notes")
