@@ -48,6 +48,7 @@ let package = Package(
         // Counters shared by every process of a host (rate limits across workers).
         .target(name: "CBerthShared", path: "Host/C/CBerthShared"),
         .target(name: "BerthTraffic", dependencies: ["CBerthShared", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Traffic", swiftSettings: swift6),
+        .target(name: "BerthJobs", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Jobs", swiftSettings: swift6),
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
@@ -78,6 +79,7 @@ let package = Package(
         .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
         .testTarget(name: "BerthIdentityTests", dependencies: ["BerthIdentity", "COpenSSL"], swiftSettings: swift6),
         .testTarget(name: "BerthTrafficTests", dependencies: ["BerthTraffic"], swiftSettings: swift6),
+        .testTarget(name: "BerthJobsTests", dependencies: ["BerthJobs"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
     ]
