@@ -42,7 +42,7 @@ let package = Package(
         // Host layers.
         .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
         .target(name: "BerthStorage", dependencies: ["CSQLite", "CPostgres", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
-        .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
+        .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", "BerthJobs", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
         .target(name: "BerthNetwork", dependencies: ["CCurl", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Network", swiftSettings: swift6),
         .target(name: "BerthIdentity", dependencies: ["COpenSSL", "BerthNetwork", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Identity", swiftSettings: swift6),
         // Counters shared by every process of a host (rate limits across workers).

@@ -57,6 +57,23 @@ struct RoutePolicyValidationTests {
         try manifest(cors: CORSPolicy(origins: ["https://app.example.com", "http://localhost:3000"], methods: ["GET"], headers: ["Authorization"], credentials: true)).validate()
     }
 
+    @Test func jobsNeedAValidNameScheduleZoneAndTimeout() throws {
+        func check(_ job: JobDeclaration, naming field: String) {
+            var manifest = manifest()
+            manifest.jobs = [job]
+            let error = #expect(throws: PackageError.self) { try manifest.validate() }
+            #expect(error?.message.contains("'\(field)'") == true, "\(String(describing: error))")
+        }
+        check(JobDeclaration(name: "Send Digest", schedule: "@daily"), naming: "jobs[0].name")
+        check(JobDeclaration(name: "digest", schedule: "61 * * * *"), naming: "jobs[0].schedule")
+        check(JobDeclaration(name: "digest", schedule: "@daily", timeZone: "Nowhere/Land"), naming: "jobs[0].timeZone")
+        check(JobDeclaration(name: "digest", schedule: "@daily", timeoutSeconds: 0), naming: "jobs[0].timeoutSeconds")
+        var valid = manifest()
+        valid.jobs = try JSONDecoder().decode([JobDeclaration].self, from: Data(#"[{"name":"digest","schedule":"0 8 * * MON-FRI","timeZone":"Europe/Berlin"}]"#.utf8))
+        #expect(valid.jobs[0].timeoutSeconds == 300 && !valid.jobs[0].allowOverlap)
+        try valid.validate()
+    }
+
     @Test func aPolicyCoversItsMethodAndPath() {
         let policy = RoutePolicy(method: "*", path: "")
         #expect(policy.covers(method: "GET", path: "/"))

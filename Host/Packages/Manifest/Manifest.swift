@@ -46,6 +46,8 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var routes: [RoutePolicy] = []
     /// Which browser origins may call the addon's routes; nil: no cross-origin access.
     public var cors: CORSPolicy?
+    /// Jobs the host runs on a schedule.
+    public var jobs: [JobDeclaration] = []
 
     /// Creates a manifest.
     public init(
@@ -55,7 +57,7 @@ public struct Manifest: Codable, Sendable, Hashable {
         dependencies: [String: String] = [:], configSchema: JSONValue? = nil,
         sensitiveKeys: [String] = [], migrations: [MigrationEntry] = [],
         files: [String: String], signingKey: String? = nil,
-        routes: [RoutePolicy] = [], cors: CORSPolicy? = nil
+        routes: [RoutePolicy] = [], cors: CORSPolicy? = nil, jobs: [JobDeclaration] = []
     ) {
         self.id = id
         self.version = version
@@ -76,10 +78,11 @@ public struct Manifest: Codable, Sendable, Hashable {
         self.signingKey = signingKey
         self.routes = routes
         self.cors = cors
+        self.jobs = jobs
     }
 
     /// Decodes a manifest; fields that have a default (format, permissions, dependencies,
-    /// sensitive keys, migrations, routes, cors) may be left out of the JSON.
+    /// sensitive keys, migrations, routes, cors, jobs) may be left out of the JSON.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         format = try container.decodeIfPresent(Int.self, forKey: .format) ?? 1
@@ -102,6 +105,7 @@ public struct Manifest: Codable, Sendable, Hashable {
         signingKey = try container.decodeIfPresent(String.self, forKey: .signingKey)
         routes = try container.decodeIfPresent([RoutePolicy].self, forKey: .routes) ?? []
         cors = try container.decodeIfPresent(CORSPolicy.self, forKey: .cors)
+        jobs = try container.decodeIfPresent([JobDeclaration].self, forKey: .jobs) ?? []
     }
 }
 

@@ -1,3 +1,5 @@
+import BerthJobs
+
 /// Checks of the manifest's route policies and CORS policy, each error naming the field.
 extension Manifest {
     static let policyMethods: Set<String> = ["*", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -35,6 +37,7 @@ extension Manifest {
                 throw policyError("\(field).timeoutSeconds", "must be more than 0 and at most 3600")
             }
         }
+        try validateJobs()
         guard let cors else { return }
         guard !cors.origins.isEmpty else { throw policyError("cors.origins", "lists no origin") }
         for origin in cors.origins where origin != "*" && !Self.isOrigin(origin) {
@@ -51,6 +54,26 @@ extension Manifest {
             throw policyError("cors.headers", "'\(header.prefix(60))' is not a header field name")
         }
         guard (0 ... 86_400).contains(cors.maxAgeSeconds) else { throw policyError("cors.maxAgeSeconds", "must be from 0 to 86400") }
+    }
+
+    private func validateJobs() throws(PackageError) {
+        var names: Set<String> = []
+        for (index, job) in jobs.enumerated() {
+            let field = "jobs[\(index)]"
+            let validName = (1 ... 64).contains(job.name.utf8.count) && job.name.utf8.allSatisfy {
+                (UInt8(ascii: "a") ... UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+            }
+            guard validName else { throw policyError("\(field).name", "'\(job.name.prefix(64))' must be 1–64 characters of a–z, 0–9, _ and -") }
+            guard names.insert(job.name).inserted else { throw policyError("\(field).name", "'\(job.name)' is declared twice") }
+            do {
+                _ = try CronSchedule(job.schedule, timeZone: job.timeZone)
+            } catch {
+                throw policyError(error.code == "unknown_time_zone" ? "\(field).timeZone" : "\(field).schedule", error.message)
+            }
+            guard job.timeoutSeconds > 0, job.timeoutSeconds <= 86_400 else {
+                throw policyError("\(field).timeoutSeconds", "must be more than 0 and at most 86400")
+            }
+        }
     }
 
     /// `scheme://host[:port]` with http or https and nothing after the authority.
