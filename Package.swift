@@ -49,6 +49,7 @@ let package = Package(
         .target(name: "CBerthShared", path: "Host/C/CBerthShared"),
         .target(name: "BerthTraffic", dependencies: ["CBerthShared", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Traffic", swiftSettings: swift6),
         .target(name: "BerthJobs", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Jobs", swiftSettings: swift6),
+        .target(name: "BerthMetrics", dependencies: ["BerthTraffic", "CBerthShared"], path: "Host/Metrics", swiftSettings: swift6),
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
@@ -80,6 +81,7 @@ let package = Package(
         .testTarget(name: "BerthIdentityTests", dependencies: ["BerthIdentity", "COpenSSL"], swiftSettings: swift6),
         .testTarget(name: "BerthTrafficTests", dependencies: ["BerthTraffic"], swiftSettings: swift6),
         .testTarget(name: "BerthJobsTests", dependencies: ["BerthJobs"], swiftSettings: swift6),
+        .testTarget(name: "BerthMetricsTests", dependencies: ["BerthMetrics"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
     ]

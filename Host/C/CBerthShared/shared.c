@@ -11,3 +11,7 @@ void berth_shared_store(uint64_t *word, uint64_t value) {
 int berth_shared_compare_exchange(uint64_t *word, uint64_t *expected, uint64_t desired) {
     return __atomic_compare_exchange_n(word, expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
+
+uint64_t berth_shared_add(uint64_t *word, uint64_t amount) {
+    return __atomic_fetch_add(word, amount, __ATOMIC_SEQ_CST);
+}

@@ -12,7 +12,7 @@ import Glibc
 /// (window start in the high 32 bits, count in the low), so a check costs a hash and a few atomic
 /// operations, with no lock and no system call.
 ///
-/// `@unchecked Sendable`: the mapping is owned by its ``SharedMemoryFile`` and read and written only
+/// `@unchecked Sendable`: the mapping is owned by its ``SharedCounterFile`` and read and written only
 /// through atomic operations.
 public final class RateWindowTable: @unchecked Sendable {
     /// What a hit came to.
@@ -28,7 +28,7 @@ public final class RateWindowTable: @unchecked Sendable {
     private static let slotWords = 4 // key, state, window end, unused
     private static let probes = 16
 
-    private let file: SharedMemoryFile
+    private let file: SharedCounterFile
     private let words: UnsafeMutablePointer<UInt64>
     private let mask: Int
     private let seed: UInt64
@@ -39,21 +39,10 @@ public final class RateWindowTable: @unchecked Sendable {
     public init(path: String, slots: Int = 1 << 16) throws(TrafficError) {
         precondition(slots > 0 && slots & (slots - 1) == 0, "slots must be a power of two")
         let size = (Self.headerWords + slots * Self.slotWords) * MemoryLayout<UInt64>.size
-        file = try SharedMemoryFile(path: path, size: size, isInitialized: { base in
-            base.assumingMemoryBound(to: UInt64.self)[0] == Self.magic
-        }, initialize: { base in
-            let header = base.assumingMemoryBound(to: UInt64.self)
-            var generator = SystemRandomNumberGenerator()
-            header[1] = UInt64(slots)
-            header[2] = generator.next()
-            header[0] = Self.magic
-        })
+        file = try SharedCounterFile(path: path, size: size, magic: Self.magic, slots: UInt64(slots))
         words = file.base.assumingMemoryBound(to: UInt64.self)
-        guard words[1] == UInt64(slots) else {
-            throw .counterFile("\(path) holds a table of \(words[1]) slots, not \(slots): remove it while the host is stopped", errno: nil)
-        }
         mask = slots - 1
-        seed = words[2]
+        seed = file.seed
     }
 
     /// Counts `cost` hits of `key` against `limit` per `window` seconds, at `now` (seconds since

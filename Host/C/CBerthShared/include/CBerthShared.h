@@ -15,6 +15,9 @@ uint64_t berth_shared_load(const uint64_t *word);
 /// Stores `value` at `word`.
 void berth_shared_store(uint64_t *word, uint64_t value);
 
+/// Adds `amount` to `*word` (wrapping) and returns the previous value.
+uint64_t berth_shared_add(uint64_t *word, uint64_t amount);
+
 /// Replaces `*word` with `desired` if it holds `*expected`; otherwise writes the current value
 /// into `*expected`. Returns 1 when it replaced, 0 otherwise.
 int berth_shared_compare_exchange(uint64_t *word, uint64_t *expected, uint64_t desired);
