@@ -31,8 +31,11 @@ actor ClusterNode {
     let interval: Duration
     /// A node whose heartbeat is older than this is considered gone.
     var aliveWithin: Duration { interval * 3 + .seconds(2) }
-    /// How long an uninstall waits for the other nodes to unmount before removing the data.
-    let detachTimeout: Duration = .seconds(5)
+    /// How long an uninstall waits for the other nodes to unmount before removing the data; longer
+    /// than a reconcile pass waits for a lock, so a node queued behind another change still detaches.
+    var detachTimeout: Duration { max(.seconds(5), reconcileLockWait * 3) }
+    /// How long a reconcile pass waits for an addon's lock before retrying later.
+    var reconcileLockWait: Duration { min(.seconds(2), lock.timeout) }
 
     /// Wakes the reconcile loop; extra wake-ups while it runs collapse into one more pass.
     nonisolated let wakeups: AsyncStream<Void>.Continuation
@@ -66,7 +69,7 @@ actor ClusterNode {
         nodeID = try NodeIdentity.resolve(settings: settings, home: home)
         databaseURL = url
         store = ClusterStore(url: url)
-        lock = ClusterLock(url: url)
+        lock = ClusterLock(url: url, timeout: .seconds(settings.clusterLockTimeout))
         self.manager = manager
         self.backend = backend
         self.home = home
