@@ -77,6 +77,12 @@ enum LibPQ {
         PQstatus(handle) == CONNECTION_OK
     }
 
+    /// Frees every notification libpq has queued on the connection: nothing reads them on an
+    /// addon's connections, and a `LISTEN` there would otherwise grow the host's memory without end.
+    static func discardNotifications(_ handle: OpaquePointer) {
+        while let notification = PQnotifies(handle) { PQfreemem(notification) }
+    }
+
     /// Whether the connection is outside any transaction block.
     static func isIdle(_ handle: OpaquePointer) -> Bool {
         PQtransactionStatus(handle) == PQTRANS_IDLE

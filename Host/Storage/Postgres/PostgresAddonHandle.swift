@@ -14,18 +14,22 @@ public final class PostgresAddonHandle: AddonDataHandle {
     /// The connections the addon's queries run on.
     public let pool: PostgresPool
 
+    /// The bounds of the addon's calls.
+    public let limits: PostgresLimits
+
     private let url: String
     private let password: String
     private let control = Mutex<PostgresConnection?>(nil)
 
     /// Opens connections lazily to the server and database of `url`, as `names.login` with
     /// `password`: at most `poolSize` for queries plus one for migrations.
-    public init(names: PostgresIdentifiers, url: String, password: String, poolSize: Int) {
+    public init(names: PostgresIdentifiers, url: String, password: String, poolSize: Int, limits: PostgresLimits = PostgresLimits()) {
         self.names = names
         self.url = url
         self.password = password
-        pool = PostgresPool(size: poolSize) { [names] in
-            try Self.openConfined(url: url, names: names, password: password)
+        self.limits = limits
+        pool = PostgresPool(size: poolSize, timeout: (limits.statementTimeout, "BERTH_DATABASE_STATEMENT_TIMEOUT")) { [names] in
+            try Self.openConfined(url: url, names: names, password: password, limits: limits, timeout: limits.statementTimeout)
         }
     }
 
@@ -35,7 +39,8 @@ public final class PostgresAddonHandle: AddonDataHandle {
     /// Runs `script` as the addon's role in one transaction (`BEGIN`; script; `COMMIT`, or
     /// `ROLLBACK` when a statement fails).
     public func runAtomically(_ script: String) throws {
-        try controlConnection().transaction(script)
+        let connection = try controlConnection()
+        try connection.withDeadline(limits.migrationTimeout, setting: "BERTH_DATABASE_MIGRATION_TIMEOUT") { try connection.transaction(script) }
     }
 
     /// The relations, sequences, views, functions, procedures and types in the addon's schema, as
@@ -57,17 +62,20 @@ public final class PostgresAddonHandle: AddonDataHandle {
     func controlConnection() throws -> PostgresConnection {
         try control.withLock { connection in
             if let existing = connection, existing.isUsable { return existing }
-            let fresh = try Self.openConfined(url: url, names: names, password: password)
+            let fresh = try Self.openConfined(url: url, names: names, password: password, limits: limits, timeout: limits.migrationTimeout)
             connection = fresh
             return fresh
         }
     }
 
-    private static func openConfined(url: String, names: PostgresIdentifiers, password: String) throws -> PostgresConnection {
-        let connection = try PostgresConnection(url: url, user: names.login, password: password)
+    private static func openConfined(url: String, names: PostgresIdentifiers, password: String, limits: PostgresLimits, timeout: Duration) throws -> PostgresConnection {
+        var session = limits
+        session.statementTimeout = timeout
+        let connection = try PostgresConnection(url: url, user: names.login, password: password, resetScript: session.resetScript,
+                                                resultLimits: .init(rows: limits.maxRows, bytes: limits.maxResultBytes))
         // The login role's defaults do the same; saying it here keeps a handle working on a
         // database whose role defaults were reset by hand.
-        try connection.executeScript("SET ROLE \(names.quotedRole); SET search_path = \(names.quotedSchema)")
+        try connection.executeScript("SET ROLE \(names.quotedRole); SET search_path = \(names.quotedSchema); \(session.sessionSettings)")
         return connection
     }
 

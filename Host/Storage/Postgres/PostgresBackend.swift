@@ -23,14 +23,18 @@ public final class PostgresBackend: AddonDataBackend {
     /// The most connections each open addon uses for its queries (plus one for migrations).
     public let poolSize: Int
 
+    /// What each addon may take of the server and the host.
+    public let limits: PostgresLimits
+
     private let admin: Mutex<PostgresConnection?>
 
     /// Connects to `url` (`postgres://user:password@host:port/database`) and prepares the
     /// database: `PUBLIC` loses `CREATE` on schema `public` (PostgreSQL 15's default, not older
     /// versions'), and the secret the addon login passwords derive from is created once.
-    public init(url: String, poolSize: Int = 4) throws {
+    public init(url: String, poolSize: Int = 4, limits: PostgresLimits = PostgresLimits()) throws {
         self.url = url
         self.poolSize = poolSize
+        self.limits = limits
         let connection = try PostgresConnection(url: url)
         try Self.prepareDatabase(on: connection)
         admin = Mutex(connection)
@@ -63,19 +67,19 @@ public final class PostgresBackend: AddonDataBackend {
             var script = [
                 "CREATE ROLE \(names.quotedRole) NOLOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
                 "CREATE SCHEMA \(names.quotedSchema) AUTHORIZATION \(names.quotedRole)",
-                "CREATE ROLE \(names.quotedLogin) LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(PostgresIdentifiers.literal(verifier)) IN ROLE \(names.quotedRole)",
+                "CREATE ROLE \(names.quotedLogin) LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT \(limits.connectionLimit) PASSWORD \(PostgresIdentifiers.literal(verifier)) IN ROLE \(names.quotedRole)",
                 // Defaults as well as the handle's explicit SET: `RESET ROLE` or `DISCARD ALL`
                 // in addon SQL lands back in the addon's role and schema.
                 "ALTER ROLE \(names.quotedLogin) SET role = \(PostgresIdentifiers.literal(names.role))",
                 "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema)",
-            ]
+            ] + Self.loginSettings(names, limits)
             if try !Self.publicCanConnect(on: admin) {
                 script.append("GRANT CONNECT ON DATABASE \(PostgresIdentifiers.quote(try Self.databaseName(on: admin))) TO \(names.quotedLogin)")
             }
             try admin.transaction(script.joined(separator: ";\n"))
             return password
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize)
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits)
     }
 
     /// Opens the existing schema; fails if it or the login role is missing.
@@ -84,9 +88,10 @@ public final class PostgresBackend: AddonDataBackend {
         let password = try withAdmin { admin in
             guard try Self.exists(schema: names.schema, on: admin) else { throw PostgresError.namespaceMissing(names.schema) }
             guard try Self.exists(role: names.login, on: admin) else { throw PostgresError.namespaceMissing("login role \(names.login) of \(names.schema)") }
+            try Self.enforceLoginSettings(names, limits, on: admin)
             return try Self.loginPassword(for: names, on: admin)
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize)
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits)
     }
 
     /// Ends the addon's sessions (on every host sharing the database), then drops the schema with
