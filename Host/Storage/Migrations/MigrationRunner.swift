@@ -20,6 +20,18 @@ public struct MigrationRunner: Sendable {
         }
     }
 
+    /// Refuses migrations with a statement that controls transactions (see ``MigrationScript``),
+    /// before any of them runs.
+    public static func checkTransactionControl(_ migrations: [Migration]) throws {
+        for migration in migrations {
+            for (direction, script) in [("up", migration.up), ("down", migration.down)] {
+                if let statement = MigrationScript(script).transactionControlStatement {
+                    throw MigrationError.transactionControl(migration.id, direction: direction, statement: statement)
+                }
+            }
+        }
+    }
+
     /// Applies `migrations` in order, each in one transaction with its ledger row. If one fails,
     /// the ones applied by this call are reverted in reverse order, and the error names the
     /// failing migration.
@@ -27,6 +39,7 @@ public struct MigrationRunner: Sendable {
     @discardableResult
     public func applyAll(_ migrations: [Migration]) throws -> [String] {
         try Self.checkOrder(migrations)
+        try Self.checkTransactionControl(migrations)
         try ensureLedger()
         var applied: [Migration] = []
         for migration in migrations {
@@ -46,6 +59,7 @@ public struct MigrationRunner: Sendable {
     /// - Returns: the ids reverted.
     @discardableResult
     public func revertAll(_ migrations: [Migration]) throws -> [String] {
+        try Self.checkTransactionControl(migrations)
         try ensureLedger()
         var reverted: [String] = []
         for migration in migrations.reversed() {
@@ -82,6 +96,7 @@ public struct MigrationRunner: Sendable {
     /// Runs up → down → up on a scratch namespace and refuses migrations whose downs do not return
     /// the schema to empty, naming what was left.
     public func checkReversible(_ migrations: [Migration]) throws {
+        try Self.checkTransactionControl(migrations)
         try applyAll(migrations)
         try revertAll(migrations)
         let left = try userObjects()

@@ -17,13 +17,18 @@ public final class PostgresAddonHandle: AddonDataHandle {
     /// The bounds of the addon's calls.
     public let limits: PostgresLimits
 
+    /// Run before each migration script: clears what would make it wait for ever (a prepared
+    /// transaction of the addon's roles holding its tables' locks).
+    private let beforeMigration: (@Sendable () -> Void)?
     private let url: String
     private let password: String
     private let control = Mutex<PostgresConnection?>(nil)
 
     /// Opens connections lazily to the server and database of `url`, as `names.login` with
     /// `password`: at most `poolSize` for queries plus one for migrations.
-    public init(names: PostgresIdentifiers, url: String, password: String, poolSize: Int, limits: PostgresLimits = PostgresLimits()) {
+    public init(names: PostgresIdentifiers, url: String, password: String, poolSize: Int, limits: PostgresLimits = PostgresLimits(),
+                beforeMigration: (@Sendable () -> Void)? = nil) {
+        self.beforeMigration = beforeMigration
         self.names = names
         self.url = url
         self.password = password
@@ -36,11 +41,21 @@ public final class PostgresAddonHandle: AddonDataHandle {
     /// The addon's database.
     public var database: any AddonDatabase { PostgresAddonDatabase(pool: pool) }
 
-    /// Runs `script` as the addon's role in one transaction (`BEGIN`; script; `COMMIT`, or
-    /// `ROLLBACK` when a statement fails).
+    /// Runs `script` as the addon's role in one transaction (`BEGIN`; its statements; `COMMIT`,
+    /// or `ROLLBACK` when a statement fails).
+    ///
+    /// Each statement runs on its own (see ``MigrationScript``); one that would begin, end or
+    /// prepare a transaction is refused before any runs.
     public func runAtomically(_ script: String) throws {
+        let parsed = MigrationScript(script)
+        if let statement = parsed.transactionControlStatement {
+            throw PostgresError.invalidParameter("\(statement) is not allowed here: the script runs in a transaction of the host's", sql: script)
+        }
+        beforeMigration?()
         let connection = try controlConnection()
-        try connection.withDeadline(limits.migrationTimeout, setting: "BERTH_DATABASE_MIGRATION_TIMEOUT") { try connection.transaction(script) }
+        try connection.withDeadline(limits.migrationTimeout, setting: "BERTH_DATABASE_MIGRATION_TIMEOUT") {
+            try connection.transaction(statements: parsed.statements.map(\.text))
+        }
     }
 
     /// The relations, sequences, views, functions, procedures and types in the addon's schema, as

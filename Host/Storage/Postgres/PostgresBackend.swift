@@ -38,6 +38,8 @@ public final class PostgresBackend: AddonDataBackend {
         let connection = try PostgresConnection(url: url)
         try Self.prepareDatabase(on: connection)
         admin = Mutex(connection)
+        // Recovery of checks whose host was killed half-way, on every host that starts.
+        _ = removeAbandonedScratchNamespaces()
     }
 
     /// `postgres`.
@@ -61,6 +63,7 @@ public final class PostgresBackend: AddonDataBackend {
     /// installs would fail with "tuple concurrently updated".
     public func createNamespace(_ id: String) throws -> any AddonDataHandle {
         let names = try PostgresIdentifiers(id)
+        if id.hasPrefix("scratch_") { _ = removeAbandonedScratchNamespaces() }
         let password = try withAdmin { admin in
             let password = try Self.loginPassword(for: names, on: admin)
             let verifier = try admin.encryptedPassword(password, for: names.login)
@@ -79,7 +82,7 @@ public final class PostgresBackend: AddonDataBackend {
             try admin.transaction(script.joined(separator: ";\n"))
             return password
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits)
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names))
     }
 
     /// Opens the existing schema; fails if it or the login role is missing.
@@ -91,7 +94,7 @@ public final class PostgresBackend: AddonDataBackend {
             try Self.enforceLoginSettings(names, limits, on: admin)
             return try Self.loginPassword(for: names, on: admin)
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits)
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names))
     }
 
     /// Ends the addon's sessions (on every host sharing the database), then drops the schema with
@@ -103,7 +106,8 @@ public final class PostgresBackend: AddonDataBackend {
             try Self.endSessions(of: names.login, on: admin)
             let roles = try [names.role, names.login].filter { try Self.exists(role: $0, on: admin) }
             var script: [String] = []
-            var removed: [String] = []
+            // Before the drop, which would wait for their locks for ever.
+            var removed = try Self.rollBackPreparedTransactions(of: roles, on: admin)
             if try Self.exists(schema: names.schema, on: admin) {
                 script.append("DROP SCHEMA \(names.quotedSchema) CASCADE")
                 removed.append("schema \(names.schema)")
@@ -124,7 +128,11 @@ public final class PostgresBackend: AddonDataBackend {
     public func residue(of id: String) -> [String] {
         do {
             let names = try PostgresIdentifiers(id)
-            return try withAdmin { try Self.audit(names, on: $0) }
+            // Scratch namespaces belong to no addon, so every audit removes those abandoned, and
+            // reports any it could not.
+            _ = removeAbandonedScratchNamespaces()
+            let scratch = try withAdmin { try Self.abandonedScratchIDs(on: $0) }.map { "abandoned scratch namespace addon_\($0) (roles berth_addon_\($0), berth_login_\($0))" }
+            return try withAdmin { try Self.audit(names, on: $0) } + scratch
         } catch {
             return ["cannot audit the PostgreSQL data of \(id): \(error)"]
         }
@@ -135,6 +143,13 @@ public final class PostgresBackend: AddonDataBackend {
         admin.withLock { connection in
             connection?.close()
             connection = nil
+        }
+    }
+
+    /// Rolls back the prepared transactions of the addon's roles, when there are any.
+    private func clearPreparedTransactions(of names: PostgresIdentifiers) -> @Sendable () -> Void {
+        { [weak self] in
+            _ = try? self?.withAdmin { try Self.rollBackPreparedTransactions(of: [names.role, names.login], on: $0) }
         }
     }
 

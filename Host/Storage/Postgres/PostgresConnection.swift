@@ -145,7 +145,37 @@ public final class PostgresConnection: @unchecked Sendable {
         try lock.withLock { _ in
             _ = try withOpenHandle("BEGIN") { try LibPQ.exec($0, "BEGIN") }
             do {
-                _ = try withOpenHandle(script) { try LibPQ.exec($0, script) }
+                _ = try withOpenHandle(script) { handle in
+                    _ = try LibPQ.exec(handle, script)
+                    // The script ended or prepared the transaction itself: what followed ran
+                    // outside it, and COMMIT would not say so.
+                    guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
+                        throw PostgresError.unexpectedResult("the script ended the transaction it ran in", sql: script)
+                    }
+                }
+                _ = try withOpenHandle("COMMIT") { try LibPQ.exec($0, "COMMIT") }
+            } catch {
+                if let handle { _ = try? LibPQ.exec(handle, "ROLLBACK") }
+                throw error
+            }
+        }
+    }
+
+    /// Runs `statements` in one transaction, each on its own through the extended protocol (which
+    /// refuses a text holding more than one statement): all of them apply, or none.
+    public func transaction(statements: [String]) throws {
+        try lock.withLock { _ in
+            _ = try withOpenHandle("BEGIN") { try LibPQ.exec($0, "BEGIN") }
+            do {
+                for statement in statements {
+                    _ = try withOpenHandle(statement) { handle in
+                        let result = try LibPQ.check(PQexecParams(handle, statement, 0, nil, nil, nil, nil, 0), on: handle, sql: statement)
+                        guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
+                            throw PostgresError.unexpectedResult("a statement ended the transaction it ran in", sql: statement)
+                        }
+                        return result
+                    }
+                }
                 _ = try withOpenHandle("COMMIT") { try LibPQ.exec($0, "COMMIT") }
             } catch {
                 if let handle { _ = try? LibPQ.exec(handle, "ROLLBACK") }
