@@ -77,4 +77,24 @@ struct PostgresMigrationSafetyTests {
         #expect(try database.traces(of: scratch) == [])
         #expect(try database.query("SELECT gid FROM pg_prepared_xacts WHERE database = current_database()") == [])
     }
+
+    @Test func aDownMigrationCannotHideWhatItLeavesBehindTheReversibilityCheck() throws {
+        let database = try PostgresTestDatabase()
+        defer { database.drop() }
+        let host = try IntegrationHost(environment: ["BERTH_DATABASE_URL": database.url])
+        defer { host.close() }
+        let downs = [
+            "temp": "CREATE TEMP TABLE pg_namespace (oid oid, nspname name); CREATE TEMP TABLE pg_class (oid oid, relkind char, relname name, relnamespace oid)",
+            "path": "SET search_path = pg_temp; CREATE TEMP TABLE pg_namespace (oid oid, nspname name); CREATE TEMP TABLE berth_migrations (id text)",
+        ]
+        for (label, down) in downs.sorted(by: { $0.key < $1.key }) {
+            let id = database.id(label)
+            let package = try host.packages.fixture(id: id, version: "1.0.0", migrations: [("0001_kept", "CREATE TABLE kept (x int)", down)], dialects: ["postgres"])
+            #expect(try host.upload(package).status == 201)
+            let reply = try host.install(id)
+            #expect(reply.status == 422 && reply.errorCode == "irreversible_migration", "\(label): \(reply.status) \(reply.text)")
+            #expect((reply.errorMessage ?? "").contains("table kept"), "\(label): \(reply.text)")
+            #expect(try database.traces(of: id) == [], "\(label)")
+        }
+    }
 }

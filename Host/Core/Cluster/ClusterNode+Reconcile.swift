@@ -18,6 +18,7 @@ extension ClusterNode {
 
     private func reconcilePass() async throws {
         let generation = try await store.generation()
+        lastPassGeneration = generation
         let desired = try await store.desired()
         var converged = true
 
@@ -196,8 +197,10 @@ extension ClusterNode {
         for (id, failure) in installFailures.sorted(by: { $0.key < $1.key }) where !states.contains(where: { $0.id == id }) {
             states.append(NodeAddonState(id: id, version: failure.version, state: NodeAddonState.State.installFailed.rawValue, error: failure.message))
         }
+        if let last = lastReport, last.states == states, last.generation == convergedGeneration { return }
         do {
             try await store.report(node: nodeID, addons: states, generation: convergedGeneration)
+            lastReport = (states, convergedGeneration)
         } catch {
             logger.warning("cluster: cannot report this node's addons", metadata: ["error": "\(error)"])
         }

@@ -44,7 +44,7 @@ public struct MigrationRunner: Sendable {
         var applied: [Migration] = []
         for migration in migrations {
             do {
-                try database.runAtomically(migration.up + "\n;\nINSERT INTO \(Self.ledgerTable) (id) VALUES (\(Self.literal(migration.id)));")
+                try database.runAtomically(migration.up + "\n;\nINSERT INTO \(database.qualifiedLedgerTable) (id) VALUES (\(Self.literal(migration.id)));")
                 applied.append(migration)
             } catch {
                 _ = try? revertAll(applied)
@@ -64,7 +64,7 @@ public struct MigrationRunner: Sendable {
         var reverted: [String] = []
         for migration in migrations.reversed() {
             do {
-                try database.runAtomically(migration.down + "\n;\nDELETE FROM \(Self.ledgerTable) WHERE id = \(Self.literal(migration.id));")
+                try database.runAtomically(migration.down + "\n;\nDELETE FROM \(database.qualifiedLedgerTable) WHERE id = \(Self.literal(migration.id));")
             } catch {
                 throw MigrationError.down(migration.id, cause: error)
             }
@@ -79,13 +79,13 @@ public struct MigrationRunner: Sendable {
 
     /// Creates the ledger if it does not exist.
     public func ensureLedger() throws {
-        try database.runAtomically("CREATE TABLE IF NOT EXISTS \(Self.ledgerTable) (id TEXT PRIMARY KEY)")
+        try database.runAtomically("CREATE TABLE IF NOT EXISTS \(database.qualifiedLedgerTable) (id TEXT PRIMARY KEY)")
     }
 
     /// The ids of the applied migrations, sorted.
     public func appliedIDs() throws -> [String] {
         try ensureLedger()
-        return try database.firstColumn(of: "SELECT id FROM \(Self.ledgerTable) ORDER BY id")
+        return try database.firstColumn(of: "SELECT id FROM \(database.qualifiedLedgerTable) ORDER BY id")
     }
 
     /// The addon's own schema objects: everything but the ledger.
@@ -121,6 +121,16 @@ public protocol MigrationTarget: Sendable {
 
     /// The first column of every row of `sql`, as text.
     func firstColumn(of sql: String) throws -> [String]
+
+    /// The ledger's name as the runner writes it: qualified with the namespace where the database
+    /// has several, so no object a migration creates (a temporary table of the same name, a
+    /// changed `search_path`) can stand in for it.
+    var qualifiedLedgerTable: String { get }
+}
+
+extension MigrationTarget {
+    /// ``MigrationRunner/ledgerTable``, unqualified.
+    public var qualifiedLedgerTable: String { MigrationRunner.ledgerTable }
 }
 
 extension SQLiteConnection: MigrationTarget {

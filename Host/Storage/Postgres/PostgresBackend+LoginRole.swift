@@ -13,8 +13,8 @@ extension PostgresBackend {
     /// Every default the login role should have, as `pg_db_role_setting` lists them.
     private static func expectedDefaults(_ names: PostgresIdentifiers, _ limits: PostgresLimits) -> [String] {
         [
-            "role=\(names.role)", "search_path=\(names.schema)",
-            "statement_timeout=\(PostgresLimits.milliseconds(limits.statementTimeout))",
+            "role=\(names.role)", "search_path=\(names.schema), pg_temp",
+            "statement_timeout=\(limits.serverStatementTimeout)",
             "client_connection_check_interval=1000",
         ]
     }
@@ -38,7 +38,7 @@ extension PostgresBackend {
         if defaults != expectedDefaults(names, limits).sorted() {
             script += ["ALTER ROLE \(names.quotedLogin) RESET ALL",
                        "ALTER ROLE \(names.quotedLogin) SET role = \(PostgresIdentifiers.literal(names.role))",
-                       "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema)"] + loginSettings(names, limits)
+                       "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema), pg_temp"] + loginSettings(names, limits)
         }
         guard !script.isEmpty else { return }
         try admin.transaction(script.joined(separator: ";\n"))

@@ -74,7 +74,7 @@ public final class PostgresBackend: AddonDataBackend {
                 // Defaults as well as the handle's explicit SET: `RESET ROLE` or `DISCARD ALL`
                 // in addon SQL lands back in the addon's role and schema.
                 "ALTER ROLE \(names.quotedLogin) SET role = \(PostgresIdentifiers.literal(names.role))",
-                "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema)",
+                "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema), pg_temp",
             ] + Self.loginSettings(names, limits)
             if try !Self.publicCanConnect(on: admin) {
                 script.append("GRANT CONNECT ON DATABASE \(PostgresIdentifiers.quote(try Self.databaseName(on: admin))) TO \(names.quotedLogin)")
@@ -82,7 +82,7 @@ public final class PostgresBackend: AddonDataBackend {
             try admin.transaction(script.joined(separator: ";\n"))
             return password
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names))
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names), repairLogin: repairLogin(names, password: password))
     }
 
     /// Opens the existing schema; fails if it or the login role is missing.
@@ -94,7 +94,7 @@ public final class PostgresBackend: AddonDataBackend {
             try Self.enforceLoginSettings(names, limits, on: admin)
             return try Self.loginPassword(for: names, on: admin)
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names))
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names), repairLogin: repairLogin(names, password: password))
     }
 
     /// Ends the addon's sessions (on every host sharing the database), then drops the schema with
@@ -153,10 +153,24 @@ public final class PostgresBackend: AddonDataBackend {
         }
     }
 
+    /// Sets the login role's password and defaults again: run when a connection as the login role
+    /// fails, since the addon's own SQL may change both (a role may alter itself that far).
+    private func repairLogin(_ names: PostgresIdentifiers, password: String) -> @Sendable () throws -> Void {
+        { [weak self] in
+            guard let self else { return }
+            try self.withAdmin { admin in
+                let verifier = try admin.encryptedPassword(password, for: names.login)
+                try admin.executeScript("ALTER ROLE \(names.quotedLogin) PASSWORD \(PostgresIdentifiers.literal(verifier))")
+                try Self.enforceLoginSettings(names, self.limits, on: admin)
+            }
+        }
+    }
+
     /// Runs `body` on the admin connection, reconnecting first if it broke.
     func withAdmin<R>(_ body: (PostgresConnection) throws -> R) throws -> R {
         let connection = try admin.withLock { connection in
-            if let existing = connection, existing.isUsable { return existing }
+            if let existing = connection, existing.checkAlive() { return existing }
+            connection?.close()
             let fresh = try PostgresConnection(url: url)
             connection = fresh
             return fresh

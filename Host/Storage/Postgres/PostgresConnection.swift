@@ -118,6 +118,16 @@ public final class PostgresConnection: @unchecked Sendable {
         lock.withLock { _ in handle.map(LibPQ.isOK) ?? false }
     }
 
+    /// Whether the connection is open, idle and still there: reads what the server sent while it
+    /// sat idle (no round trip), which shows a backend that was terminated or a server that
+    /// restarted, so a stale connection is replaced before a statement is sent on it.
+    public func checkAlive() -> Bool {
+        lock.withLock { _ in
+            guard let handle, LibPQ.isOK(handle) else { return false }
+            return LibPQ.isAliveWhileIdle(handle)
+        }
+    }
+
     /// A parameter the server reports, e.g. `session_authorization` or `server_version`.
     public func parameterStatus(_ name: String) -> String? {
         lock.withLock { _ in handle.flatMap { LibPQ.parameterStatus($0, name) } }

@@ -37,8 +37,13 @@ public struct PostgresLimits: Sendable, Hashable {
     /// The session settings of an addon connection: the server-side statement timeout, and a check
     /// every second that the client is still there, so a backend whose worker died ends with it.
     var sessionSettings: String {
-        "SET statement_timeout = \(Self.milliseconds(statementTimeout)); SET client_connection_check_interval = 1000"
+        "SET statement_timeout = \(serverStatementTimeout); SET client_connection_check_interval = 1000"
     }
+
+    /// The server's `statement_timeout`, in milliseconds: a second past the host's own deadline,
+    /// which normally fires first and says which setting to raise; the server's ends a statement
+    /// whose host is gone.
+    var serverStatementTimeout: Int { Self.milliseconds(statementTimeout) + 1000 }
 
     /// Run after every call on an addon connection: the settings back (the addon may have changed
     /// them), its `LISTEN`s and its advisory locks dropped, so none outlives the call.

@@ -70,7 +70,12 @@ public final class PostgresPool: Sendable {
                     var slot: Slot?
                     do {
                         switch lease {
-                        case .slot(let existing): slot = existing
+                        case .slot(let existing) where existing.connection.checkAlive(): slot = existing
+                        case .slot(let stale):
+                            // Its backend ended while it sat idle (terminated, or a server restart):
+                            // nothing was sent on it yet, so a new one serves this borrower.
+                            stale.connection.close()
+                            slot = Slot(connection: try self.open(), queue: queue)
                         case .openNew: slot = Slot(connection: try self.open(), queue: queue)
                         }
                         let connection = slot!.connection
