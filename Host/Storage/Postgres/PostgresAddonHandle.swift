@@ -41,7 +41,8 @@ public final class PostgresAddonHandle: AddonDataHandle {
             } catch let error as PostgresError where repairLogin != nil && error.code == "postgres_connect_failed" {
                 // The addon may have changed its login role's password or defaults: put them back
                 // and try once more; a second failure is the server's to explain.
-                try repairLogin?()
+                // A repair that fails too (the server is down) leaves the login's own error to report.
+                guard (try? repairLogin?()) != nil else { throw error }
                 return try Self.openConfined(url: url, names: names, password: password, limits: limits, timeout: timeout)
             }
         }
