@@ -83,4 +83,35 @@ struct ClusterLockTests {
         }
         #expect(try database.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == ["0"], "the addon's sessions ended with it")
     }
+
+    @Test func anUninstallWhileANodeStillServesTheAddonIsRefusedAndTheClusterKeepsIt() throws {
+        let cluster = try ClusterTests.Cluster(nodes: 3)
+        defer { cluster.close() }
+        let database = cluster.database
+        let hostile = database.id("hostile")
+        #expect(try cluster.first.uploadAndInstall(try cluster.first.packages.fixture(id: hostile, version: "1.0.0", product: "FixtureSQLAddon"), id: hostile).status == 201)
+        for number in 2 ... 3 {
+            #expect(secondsUntil { try cluster.node(number).anonymous.send("GET", "/api/v1/\(hostile)/version").status == 200 } != nil)
+        }
+        #expect(try cluster.node(1).anonymous.send("POST", "/api/v1/\(hostile)/sql", body: Array("CREATE TABLE kept (x int)".utf8)).status == 200)
+
+        // Node 2 is busy with a request of the addon that outlasts the uninstall's wait for it.
+        let port = cluster.node(2).port
+        let busy = Pending { try HTTPTestClient(port: port).send("POST", "/api/v1/\(hostile)/sql", body: Array("SELECT pg_sleep(12)".utf8), timeout: 60) }
+        #expect(secondsUntil { try database.query("SELECT count(*) FROM pg_stat_activity WHERE usename = 'berth_login_\(hostile)' AND query LIKE '%pg_sleep%' AND state = 'active'") == ["1"] } != nil)
+        let refused = try cluster.node(1).admin.send("DELETE", "/api/v1/marketplace/uninstall/\(hostile)")
+        #expect(refused.status == 503 && refused.errorCode == "cluster_busy", "\(refused.text)")
+        #expect((refused.errorMessage ?? "").contains("node2"), "\(refused.text)")
+        #expect(try database.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'addon_\(hostile)' AND tablename = 'kept'") == ["1"], "nothing was removed")
+        #expect(try database.query("SELECT count(*) FROM berth_cluster.desired WHERE id = '\(hostile)'") == ["1"], "the cluster still has it")
+        for number in 1 ... 3 {
+            #expect(secondsUntil { try cluster.node(number).anonymous.send("GET", "/api/v1/\(hostile)/version").status == 200 } != nil, "node \(number) serves it again")
+        }
+
+        // Once the request ended, the uninstall goes through.
+        #expect(secondsUntil(40) { busy.isFinished } != nil)
+        let uninstalled = try cluster.node(1).admin.send("DELETE", "/api/v1/marketplace/uninstall/\(hostile)")
+        #expect(uninstalled.status == 200, "\(uninstalled.text)")
+        #expect(try database.traces(of: hostile) == [])
+    }
 }
