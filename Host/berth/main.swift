@@ -28,7 +28,8 @@ case "serve":
         exit(64)
     }
     do {
-        let environment = ProcessInfo.processInfo.environment
+        // Secrets leave the environment before anything could read it (an addon, a child).
+        let environment = SecretEnvironment.takeFromEnvironment()
         let settings = try HostSettings(environment: environment)
         if workers == 0 {
             try await BerthServer.serve(settings: settings, executable: Executable.path)

@@ -31,7 +31,7 @@ struct ClusterTests {
         }
 
         static func environment(node: String, database: PostgresTestDatabase) -> [String: String] {
-            ["BERTH_DATABASE_URL": database.url, "BERTH_CLUSTER": "1", "BERTH_NODE_ID": node, "BERTH_CLUSTER_RECONCILE_SECONDS": "2"]
+            ["BERTH_DATABASE_URL": database.url, "BERTH_CLUSTER": "1", "BERTH_NODE_ID": node, "BERTH_CLUSTER_RECONCILE_SECONDS": "2", "BERTH_CLUSTER_LOCK_TIMEOUT": "10"]
         }
 
         /// Starts another node; `trusted` false leaves the packages' key out of its trust store.

@@ -73,6 +73,9 @@ for attempt in 1 2 3 4 5; do
   port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
   port_is_free "$port" || continue
   options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work -c max_connections=300"
+  # Prepared transactions enabled, as on servers that use two-phase commit: a migration must not
+  # be able to leave one behind.
+  options+=" -c max_prepared_transactions=16"
   # Durability is pointless for a server deleted at exit; speed is not.
   options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   if (cd "$work" && "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -o "$options" -w -t 30 start >/dev/null 2>&1); then

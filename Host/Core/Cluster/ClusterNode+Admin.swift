@@ -73,6 +73,8 @@ extension ClusterNode {
     /// addons' locks, withdraws them from the desired set (every node unmounts and detaches them),
     /// waits up to ``detachTimeout`` for the other live nodes to report them gone, then uninstalls
     /// here: down-migrations, schema and roles (unless the data is kept), files, registry entry.
+    /// A live node that still serves one of them after that wait gets the uninstall refused
+    /// (`503 cluster_busy`) and the desired rows restored, so no node loses the data under it.
     ///
     /// If the local uninstall fails (a down-migration fails), the addons still installed here go
     /// back into the desired set and every node installs them again.
@@ -93,7 +95,14 @@ extension ClusterNode {
                 let withdrawn = ids.compactMap { desired[$0] }
                 try await store.withdraw(ids, keepData: options.keepData, by: nodeID)
                 FaultInjection.reach("cluster.withdrawn")
-                await waitUntilDetached(ids)
+                let holders = await waitUntilDetached(ids)
+                guard holders.isEmpty else {
+                    // Removing the data under a node that still serves the addon would make it
+                    // answer 500s: the uninstall is refused instead, and every node gets it back.
+                    try? await store.restore(withdrawn, by: nodeID)
+                    try? await store.endIntents(ids)
+                    throw BerthError(status: 503, code: "cluster_busy", message: "node(s) \(holders.joined(separator: ", ")) still serve \(ids.joined(separator: ", ")) after \(detachTimeout) (busy with another change); nothing was removed, try again")
+                }
                 let report: UninstallReport
                 do {
                     report = try await manager.uninstall(id, options: options)
@@ -141,7 +150,8 @@ extension ClusterNode {
     }
 
     /// Waits until no other live node reports `ids` installed, or ``detachTimeout`` passes.
-    private func waitUntilDetached(_ ids: [String]) async {
+    /// - Returns: the live nodes that still hold one of them; empty when every node detached.
+    private func waitUntilDetached(_ ids: [String]) async -> [String] {
         let deadline = ContinuousClock.now + detachTimeout
         var holders: [String] = []
         repeat {
@@ -149,10 +159,10 @@ extension ClusterNode {
             for id in ids {
                 holders += (try? await store.holders(of: id, except: nodeID, aliveWithin: aliveWithin)) ?? []
             }
-            if holders.isEmpty { return }
+            if holders.isEmpty { return [] }
             try? await Task.sleep(for: .milliseconds(50))
         } while ContinuousClock.now < deadline
-        logger.warning("cluster: nodes still hold an addon being uninstalled; removing its data anyway", metadata: ["addons": ids.joined(separator: ","), "nodes": Set(holders).sorted().joined(separator: ",")])
+        return Set(holders).sorted()
     }
 
     /// The error of a change done on this node that could not be recorded for the cluster, and was

@@ -18,6 +18,7 @@ extension ClusterNode {
 
     private func reconcilePass() async throws {
         let generation = try await store.generation()
+        lastPassGeneration = generation
         let desired = try await store.desired()
         var converged = true
 
@@ -85,7 +86,9 @@ extension ClusterNode {
     /// row is read again under the lock: if it changed meanwhile, the next pass deals with it.
     func apply(_ addon: DesiredAddon) async throws {
         try await ensurePackage(id: addon.id, version: addon.version)
-        try await lock.withLocks(on: [addon.id]) {
+        // A short wait: this node's reconcile (and so its detaching of withdrawn addons) must not
+        // queue for long behind another node's change; a busy lock is retried at the next pass.
+        try await lock.withLocks(on: [addon.id], wait: reconcileLockWait) {
             guard let current = try await store.desired(addon.id), current.version == addon.version else { return }
             try await converge(on: current)
         }
@@ -127,7 +130,7 @@ extension ClusterNode {
     /// node detached the addon; any other intent just ends, the desired set being what counts.
     private func finishAbandonedChanges() async throws {
         for intent in try await store.intents() {
-            guard try await lock.tryLock(intent.id) else { continue }
+            guard let held = try await lock.tryLock(intent.id) else { continue }
             do {
                 if try await store.desired(intent.id) == nil {
                     if await manager.registry[intent.id] != nil { try await detach(intent.id) }
@@ -138,10 +141,10 @@ extension ClusterNode {
                 }
                 try await store.endIntents([intent.id])
             } catch {
-                await lock.unlock(intent.id)
+                await held.release()
                 throw error
             }
-            await lock.unlock(intent.id)
+            await held.release()
         }
     }
 
@@ -194,8 +197,10 @@ extension ClusterNode {
         for (id, failure) in installFailures.sorted(by: { $0.key < $1.key }) where !states.contains(where: { $0.id == id }) {
             states.append(NodeAddonState(id: id, version: failure.version, state: NodeAddonState.State.installFailed.rawValue, error: failure.message))
         }
+        if let last = lastReport, last.states == states, last.generation == convergedGeneration { return }
         do {
             try await store.report(node: nodeID, addons: states, generation: convergedGeneration)
+            lastReport = (states, convergedGeneration)
         } catch {
             logger.warning("cluster: cannot report this node's addons", metadata: ["error": "\(error)"])
         }
@@ -203,7 +208,7 @@ extension ClusterNode {
 
     /// Failures worth retrying soon: another change running on this node, or the database.
     static func isTransient(_ error: any Error) -> Bool {
-        if let error = error as? BerthError { return error.code == "operation_in_progress" }
+        if let error = error as? BerthError { return error.code == "operation_in_progress" || error.code == "cluster_busy" }
         return error is PostgresError
     }
 }

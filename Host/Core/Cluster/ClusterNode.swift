@@ -1,6 +1,7 @@
 import BerthStorage
 import Foundation
 import PluginAPI
+import Synchronization
 
 /// This host as one node of a cluster (`BERTH_CLUSTER=1`): hosts that share one PostgreSQL
 /// database converge on the installed set recorded in it (see ``ClusterStore``).
@@ -31,8 +32,11 @@ actor ClusterNode {
     let interval: Duration
     /// A node whose heartbeat is older than this is considered gone.
     var aliveWithin: Duration { interval * 3 + .seconds(2) }
-    /// How long an uninstall waits for the other nodes to unmount before removing the data.
-    let detachTimeout: Duration = .seconds(5)
+    /// How long an uninstall waits for the other nodes to unmount before removing the data; longer
+    /// than a reconcile pass waits for a lock, so a node queued behind another change still detaches.
+    var detachTimeout: Duration { max(.seconds(5), reconcileLockWait * 3) }
+    /// How long a reconcile pass waits for an addon's lock before retrying later.
+    var reconcileLockWait: Duration { min(.seconds(2), lock.timeout) }
 
     /// Wakes the reconcile loop; extra wake-ups while it runs collapse into one more pass.
     nonisolated let wakeups: AsyncStream<Void>.Continuation
@@ -50,6 +54,12 @@ actor ClusterNode {
     let retryAfter: Duration = .seconds(60)
     /// The last generation this node fully converged on.
     var convergedGeneration: Int64 = 0
+    /// The generation the last reconcile pass started from.
+    var lastPassGeneration: Int64 = -1
+    /// What this node last wrote to `node_addons`, so an unchanged report is not written again.
+    var lastReport: (states: [NodeAddonState], generation: Int64)?
+    /// Set by ticks and reconnections: the next wake-up reconciles whatever the generation.
+    nonisolated let fullPassRequested = Atomic<Bool>(true)
 
     struct InstallFailure: Sendable {
         let version: String
@@ -66,7 +76,7 @@ actor ClusterNode {
         nodeID = try NodeIdentity.resolve(settings: settings, home: home)
         databaseURL = url
         store = ClusterStore(url: url)
-        lock = ClusterLock(url: url)
+        lock = ClusterLock(url: url, timeout: .seconds(settings.clusterLockTimeout))
         self.manager = manager
         self.backend = backend
         self.home = home
@@ -86,9 +96,13 @@ actor ClusterNode {
         }
         let wakeups = wakeups
         let logger = logger
-        let listener = PostgresListener(url: databaseURL, channel: ClusterStore.channel) { event in
+        let listener = PostgresListener(url: databaseURL, channel: ClusterStore.channel) { [self] event in
             switch event {
-            case .listening, .notification: wakeups.yield()
+            case .listening:
+                // Notifications may have been missed while the connection was down.
+                requestFullPass()
+                wakeups.yield()
+            case .notification: wakeups.yield()
             case .failed(let reason): logger.warning("cluster notifications interrupted", metadata: ["error": reason])
             }
         }
@@ -100,8 +114,11 @@ actor ClusterNode {
         let stream = wakeupStream
         loops.append(Task { [weak self] in
             for await _ in stream {
+                // A burst of notifications (any session may send them, an addon's too) becomes one
+                // wake-up: the stream keeps only the newest while this one waits.
+                try? await Task.sleep(for: Self.debounce)
                 guard let self else { return }
-                await self.reconcile()
+                await self.reconcileIfDesiredChanged()
             }
         })
         let interval = interval
@@ -134,14 +151,33 @@ actor ClusterNode {
         return ClusterReport(node: nodeID, generation: try await generation, desired: try await desired.values.sorted { $0.id < $1.id }, nodes: try await nodes)
     }
 
-    /// Records the heartbeat and wakes the reconcile loop, in case a notification was missed.
+    /// Records the heartbeat and asks for a full pass, in case a notification was missed.
     private func beat() async {
         do {
             try await store.heartbeat(node: nodeID)
         } catch where !(error is CancellationError) {
             logger.warning("cluster heartbeat failed", metadata: ["error": "\(error)"])
         } catch {}
+        requestFullPass()
         wakeups.yield()
+    }
+
+    /// How long a wake-up waits for more notifications before the node reconciles.
+    static let debounce: Duration = .milliseconds(50)
+
+    /// Makes the next wake-up reconcile even if the desired set's generation did not move.
+    nonisolated func requestFullPass() {
+        fullPassRequested.store(true, ordering: .relaxed)
+    }
+
+    /// Reconciles when asked for a full pass (a tick, a reconnection), or when the desired set
+    /// changed since the last pass: a notification alone proves nothing, since any session can
+    /// send one; only the host's own transactions move the generation.
+    private func reconcileIfDesiredChanged() async {
+        if !fullPassRequested.exchange(false, ordering: .relaxed) {
+            guard let generation = try? await store.generation(), generation != lastPassGeneration else { return }
+        }
+        await reconcile()
     }
 
     /// Runs `body` when no other cluster change runs on this node.

@@ -10,7 +10,8 @@ import PluginAPI
 /// - `nodes(node_id, url, started_at, heartbeat_at, stopped_at, generation)`: who is out there;
 /// - `node_addons(node_id, id, version, state, error)`: what each node actually runs;
 /// - `intents(id, node_id, operation, keep_data)`: changes started and not finished (see
-///   ``ClusterIntent``).
+///   ``ClusterIntent``);
+/// - `locks(id)`: one row per addon, locked by the node changing it (see ``ClusterLock``).
 ///
 /// Every change to `desired` takes a number from the `generation` sequence and sends
 /// `NOTIFY berth_desired` in the same transaction, so nodes wake only once it is visible. The
@@ -281,11 +282,14 @@ final class ClusterStore: Sendable {
 
     private static let desiredQuery = "SELECT id, version, state, config, generation, changed_by, \(timestamp("changed_at")) AS changed_at FROM berth_cluster.desired"
 
-    /// The schema, created under a transaction-level advisory lock: `CREATE … IF NOT EXISTS` alone
-    /// still fails when two nodes run it at the same moment.
+    /// The schema, created under a table lock: `CREATE … IF NOT EXISTS` alone still fails when two
+    /// nodes run it at the same moment. The lock is on the storage secret's table, which the storage
+    /// backend created before (no advisory lock: any addon's role could take that one first and hold
+    /// every node's start; no addon role may lock a table it has no privilege on).
     private static let schema = """
-        SELECT pg_advisory_xact_lock(hashtext('berth:cluster:schema'));
+        LOCK TABLE public.berth_storage_secret IN SHARE ROW EXCLUSIVE MODE;
         CREATE SCHEMA IF NOT EXISTS berth_cluster;
+        CREATE TABLE IF NOT EXISTS berth_cluster.locks (id text PRIMARY KEY);
         CREATE SEQUENCE IF NOT EXISTS berth_cluster.generation;
         CREATE TABLE IF NOT EXISTS berth_cluster.desired (
             id text PRIMARY KEY,

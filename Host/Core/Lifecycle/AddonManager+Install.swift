@@ -35,7 +35,13 @@ extension AddonManager {
         try checkDependencies(of: manifest)
         let settings = try resolveConfiguration(manifest, provided: request.config ?? [:])
         let kept = keptData(manifest.id)
-        if kept == nil, (try? backend.namespaceExists(manifest.id)) != false {
+        let dataExists: Bool
+        do {
+            dataExists = try backend.namespaceExists(manifest.id)
+        } catch {
+            throw BerthError(status: 503, code: "database_unavailable", message: "cannot tell whether \(home.relative(backend.location(of: manifest.id))) exists: \(error)", cause: error)
+        }
+        if kept == nil, dataExists {
             throw BerthError.conflict("data_exists", "\(home.relative(backend.location(of: manifest.id))) already exists and is not recorded as any addon's kept data, so it is left untouched: move it away to install \(manifest.id)")
         }
         clock.lap("check")

@@ -8,7 +8,13 @@ enum DataBackendFactory {
         case .postgres:
             guard let url = settings.databaseURL else { return SQLiteBackend(folder: home.dataDirectory) }
             do {
-                return try PostgresBackend(url: url, poolSize: settings.databasePoolSize)
+                let limits = PostgresLimits(
+                    statementTimeout: .milliseconds(Int(settings.databaseStatementTimeout * 1000)),
+                    migrationTimeout: .milliseconds(Int(settings.databaseMigrationTimeout * 1000)),
+                    connectionLimit: settings.databaseAddonConnections,
+                    maxRows: settings.databaseMaxRows, maxResultBytes: settings.databaseMaxResultBytes
+                )
+                return try PostgresBackend(url: url, poolSize: settings.databasePoolSize, limits: limits)
             } catch {
                 throw BerthError(status: 500, code: "database_unavailable", message: "BERTH_DATABASE_URL: \(error)", cause: error)
             }

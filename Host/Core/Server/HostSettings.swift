@@ -11,6 +11,18 @@ public struct HostSettings: Sendable {
     public var databaseURL: String?
     /// `BERTH_DATABASE_POOL_SIZE`: PostgreSQL connections per addon for its queries (default 4).
     public var databasePoolSize: Int
+    /// `BERTH_DATABASE_STATEMENT_TIMEOUT` (default `BERTH_HANDLER_TIMEOUT`, else 30),
+    /// `BERTH_DATABASE_MIGRATION_TIMEOUT` (300): seconds one call of an addon's database, one
+    /// migration script, may run on PostgreSQL.
+    public var databaseStatementTimeout: Double
+    public var databaseMigrationTimeout: Double
+    /// `BERTH_DATABASE_ADDON_CONNECTIONS`: the most PostgreSQL sessions of one addon, every host and
+    /// worker together (default 32).
+    public var databaseAddonConnections: Int
+    /// `BERTH_DATABASE_MAX_ROWS` (default 100,000), `BERTH_DATABASE_MAX_RESULT_BYTES` (64 MiB): the
+    /// largest result of one PostgreSQL query of an addon.
+    public var databaseMaxRows: Int
+    public var databaseMaxResultBytes: Int
     /// `BERTH_CLUSTER`: `1` to share the installed set with every host on the same PostgreSQL
     /// database (default off).
     public var cluster: Bool
@@ -22,6 +34,9 @@ public struct HostSettings: Sendable {
     /// `BERTH_CLUSTER_RECONCILE_SECONDS`: how often a node reconciles without being notified
     /// (default 5).
     public var reconcileInterval: Int
+    /// `BERTH_CLUSTER_LOCK_TIMEOUT`: seconds an admin change waits for another node's change to the
+    /// same addon before answering `503 cluster_busy` (default 30).
+    public var clusterLockTimeout: Int
     /// `BERTH_ADMIN_TOKEN`: unset to generate one at first start.
     public var adminToken: String?
     /// `BERTH_TRUSTED_KEYS`: extra public key files, comma-separated.
@@ -42,7 +57,14 @@ public struct HostSettings: Sendable {
         threads = environment["BERTH_THREADS"] == nil ? nil : try Self.integer(environment, "BERTH_THREADS", default: 1, range: 1 ... 1024)
         maxPackageBytes = try Self.integer(environment, "BERTH_MAX_PACKAGE_BYTES", default: 256 << 20, range: 1024 ... (4 << 30))
         databasePoolSize = try Self.integer(environment, "BERTH_DATABASE_POOL_SIZE", default: 4, range: 1 ... 64)
+        let handlerTimeout = try Self.seconds(environment, "BERTH_HANDLER_TIMEOUT", default: 30)
+        databaseStatementTimeout = try Self.seconds(environment, "BERTH_DATABASE_STATEMENT_TIMEOUT", default: handlerTimeout)
+        databaseMigrationTimeout = try Self.seconds(environment, "BERTH_DATABASE_MIGRATION_TIMEOUT", default: 300)
+        databaseAddonConnections = try Self.integer(environment, "BERTH_DATABASE_ADDON_CONNECTIONS", default: 32, range: 2 ... 10_000)
+        databaseMaxRows = try Self.integer(environment, "BERTH_DATABASE_MAX_ROWS", default: 100_000, range: 1 ... 1 << 40)
+        databaseMaxResultBytes = try Self.integer(environment, "BERTH_DATABASE_MAX_RESULT_BYTES", default: 64 << 20, range: 1024 ... 1 << 40)
         reconcileInterval = try Self.integer(environment, "BERTH_CLUSTER_RECONCILE_SECONDS", default: 5, range: 1 ... 3600)
+        clusterLockTimeout = try Self.integer(environment, "BERTH_CLUSTER_LOCK_TIMEOUT", default: 30, range: 1 ... 3600)
         nodeID = environment["BERTH_NODE_ID"].flatMap { $0.isEmpty ? nil : $0 }
         nodeURL = environment["BERTH_NODE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         switch environment["BERTH_CLUSTER"]?.lowercased() ?? "" {
@@ -83,6 +105,14 @@ public struct HostSettings: Sendable {
             (UInt8(ascii: "a") ... UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A") ... UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains(byte) || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-")].contains(byte)
         }
+    }
+
+    private static func seconds(_ environment: [String: String], _ name: String, default value: Double) throws -> Double {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Double(text), number >= 0.05, number <= 86400 else {
+            throw BerthError(status: 500, code: "invalid_setting", message: "\(name)=\(text) is not a number of seconds in 0.05…86400")
+        }
+        return number
     }
 
     private static func integer(_ environment: [String: String], _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

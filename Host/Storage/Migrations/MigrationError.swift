@@ -5,6 +5,7 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
         case downFailed = "down_migration_failed"
         case outOfOrder = "migration_out_of_order"
         case irreversible = "irreversible_migration"
+        case transactionControl = "migration_transaction_control"
     }
 
     private let kind: Code
@@ -34,6 +35,10 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
 
     static func irreversible(left: [String]) -> MigrationError {
         MigrationError(kind: .irreversible, migrationID: "", message: "after up → down the schema is not empty: \(left.joined(separator: ", ")) left; every down-migration must undo its up-migration", cause: nil)
+    }
+
+    static func transactionControl(_ id: String, direction: String, statement: String) -> MigrationError {
+        MigrationError(kind: .transactionControl, migrationID: id, message: "\(direction)-migration \(id) contains \(statement): the host runs each migration in a transaction of its own, so a migration may not begin, end, split or prepare one", cause: nil)
     }
 
     static func outOfOrder(_ id: String, after previous: String) -> MigrationError {

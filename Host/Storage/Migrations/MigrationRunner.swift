@@ -20,6 +20,18 @@ public struct MigrationRunner: Sendable {
         }
     }
 
+    /// Refuses migrations with a statement that controls transactions (see ``MigrationScript``),
+    /// before any of them runs.
+    public static func checkTransactionControl(_ migrations: [Migration]) throws {
+        for migration in migrations {
+            for (direction, script) in [("up", migration.up), ("down", migration.down)] {
+                if let statement = MigrationScript(script).transactionControlStatement {
+                    throw MigrationError.transactionControl(migration.id, direction: direction, statement: statement)
+                }
+            }
+        }
+    }
+
     /// Applies `migrations` in order, each in one transaction with its ledger row. If one fails,
     /// the ones applied by this call are reverted in reverse order, and the error names the
     /// failing migration.
@@ -27,11 +39,12 @@ public struct MigrationRunner: Sendable {
     @discardableResult
     public func applyAll(_ migrations: [Migration]) throws -> [String] {
         try Self.checkOrder(migrations)
+        try Self.checkTransactionControl(migrations)
         try ensureLedger()
         var applied: [Migration] = []
         for migration in migrations {
             do {
-                try database.runAtomically(migration.up + "\n;\nINSERT INTO \(Self.ledgerTable) (id) VALUES (\(Self.literal(migration.id)));")
+                try database.runAtomically(migration.up + "\n;\nINSERT INTO \(database.qualifiedLedgerTable) (id) VALUES (\(Self.literal(migration.id)));")
                 applied.append(migration)
             } catch {
                 _ = try? revertAll(applied)
@@ -46,11 +59,12 @@ public struct MigrationRunner: Sendable {
     /// - Returns: the ids reverted.
     @discardableResult
     public func revertAll(_ migrations: [Migration]) throws -> [String] {
+        try Self.checkTransactionControl(migrations)
         try ensureLedger()
         var reverted: [String] = []
         for migration in migrations.reversed() {
             do {
-                try database.runAtomically(migration.down + "\n;\nDELETE FROM \(Self.ledgerTable) WHERE id = \(Self.literal(migration.id));")
+                try database.runAtomically(migration.down + "\n;\nDELETE FROM \(database.qualifiedLedgerTable) WHERE id = \(Self.literal(migration.id));")
             } catch {
                 throw MigrationError.down(migration.id, cause: error)
             }
@@ -65,13 +79,13 @@ public struct MigrationRunner: Sendable {
 
     /// Creates the ledger if it does not exist.
     public func ensureLedger() throws {
-        try database.runAtomically("CREATE TABLE IF NOT EXISTS \(Self.ledgerTable) (id TEXT PRIMARY KEY)")
+        try database.runAtomically("CREATE TABLE IF NOT EXISTS \(database.qualifiedLedgerTable) (id TEXT PRIMARY KEY)")
     }
 
     /// The ids of the applied migrations, sorted.
     public func appliedIDs() throws -> [String] {
         try ensureLedger()
-        return try database.firstColumn(of: "SELECT id FROM \(Self.ledgerTable) ORDER BY id")
+        return try database.firstColumn(of: "SELECT id FROM \(database.qualifiedLedgerTable) ORDER BY id")
     }
 
     /// The addon's own schema objects: everything but the ledger.
@@ -82,6 +96,7 @@ public struct MigrationRunner: Sendable {
     /// Runs up → down → up on a scratch namespace and refuses migrations whose downs do not return
     /// the schema to empty, naming what was left.
     public func checkReversible(_ migrations: [Migration]) throws {
+        try Self.checkTransactionControl(migrations)
         try applyAll(migrations)
         try revertAll(migrations)
         let left = try userObjects()
@@ -106,6 +121,16 @@ public protocol MigrationTarget: Sendable {
 
     /// The first column of every row of `sql`, as text.
     func firstColumn(of sql: String) throws -> [String]
+
+    /// The ledger's name as the runner writes it: qualified with the namespace where the database
+    /// has several, so no object a migration creates (a temporary table of the same name, a
+    /// changed `search_path`) can stand in for it.
+    var qualifiedLedgerTable: String { get }
+}
+
+extension MigrationTarget {
+    /// ``MigrationRunner/ledgerTable``, unqualified.
+    public var qualifiedLedgerTable: String { MigrationRunner.ledgerTable }
 }
 
 extension SQLiteConnection: MigrationTarget {

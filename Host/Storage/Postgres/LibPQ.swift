@@ -77,6 +77,32 @@ enum LibPQ {
         PQstatus(handle) == CONNECTION_OK
     }
 
+    /// Frees every notification libpq has queued on the connection: nothing reads them on an
+    /// addon's connections, and a `LISTEN` there would otherwise grow the host's memory without end.
+    static func discardNotifications(_ handle: OpaquePointer) {
+        while let notification = PQnotifies(handle) { PQfreemem(notification) }
+    }
+
+    /// Whether an idle connection's server is still there. An idle connection has nothing to read
+    /// unless the server is going away: a terminated backend sends its `FATAL` error (which libpq
+    /// takes as a notice while idle) and closes, so input is read until there is none, or until
+    /// libpq sees the end of the stream and marks the connection bad. No round trip.
+    static func isAliveWhileIdle(_ handle: OpaquePointer) -> Bool {
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        for _ in 0 ..< 8 {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 0)
+            if ready == 0 { return isOK(handle) && isIdle(handle) }
+            if ready < 0 { return errno == EINTR && isOK(handle) }
+            guard PQconsumeInput(handle) == 1 else { return false }
+            _ = PQisBusy(handle)
+            discardNotifications(handle)
+            guard isOK(handle) else { return false }
+        }
+        return isOK(handle) && isIdle(handle)
+    }
+
     /// Whether the connection is outside any transaction block.
     static func isIdle(_ handle: OpaquePointer) -> Bool {
         PQtransactionStatus(handle) == PQTRANS_IDLE

@@ -20,6 +20,9 @@ extension PostgresBackend {
             lines.append("role \(name) still exists")
             lines += try admin.query(ownedQuery, [role]).map { "\($0["object"]?.text ?? "?") is owned by role \(name)" }
             lines += try admin.query(grantsQuery, [role]).map { "\($0["grant"]?.text ?? "?") is granted to role \(name)" }
+            lines += try admin.query("SELECT gid, database FROM pg_prepared_xacts WHERE owner = $1 ORDER BY gid", [.text(name)]).map { row in
+                "prepared transaction \(row["gid"]?.text ?? "?") of role \(name) in database \(row["database"]?.text ?? "?")"
+            }
             lines += try admin.query(elsewhereQuery, [role]).map { row in
                 "\(row["count"]?.integer ?? 0) object(s) or privilege(s) of role \(name) in database \(row["database"]?.text ?? "?")"
             }

@@ -23,17 +23,23 @@ public final class PostgresBackend: AddonDataBackend {
     /// The most connections each open addon uses for its queries (plus one for migrations).
     public let poolSize: Int
 
+    /// What each addon may take of the server and the host.
+    public let limits: PostgresLimits
+
     private let admin: Mutex<PostgresConnection?>
 
     /// Connects to `url` (`postgres://user:password@host:port/database`) and prepares the
     /// database: `PUBLIC` loses `CREATE` on schema `public` (PostgreSQL 15's default, not older
     /// versions'), and the secret the addon login passwords derive from is created once.
-    public init(url: String, poolSize: Int = 4) throws {
+    public init(url: String, poolSize: Int = 4, limits: PostgresLimits = PostgresLimits()) throws {
         self.url = url
         self.poolSize = poolSize
+        self.limits = limits
         let connection = try PostgresConnection(url: url)
         try Self.prepareDatabase(on: connection)
         admin = Mutex(connection)
+        // Recovery of checks whose host was killed half-way, on every host that starts.
+        _ = removeAbandonedScratchNamespaces()
     }
 
     /// `postgres`.
@@ -57,25 +63,26 @@ public final class PostgresBackend: AddonDataBackend {
     /// installs would fail with "tuple concurrently updated".
     public func createNamespace(_ id: String) throws -> any AddonDataHandle {
         let names = try PostgresIdentifiers(id)
+        if id.hasPrefix("scratch_") { _ = removeAbandonedScratchNamespaces() }
         let password = try withAdmin { admin in
             let password = try Self.loginPassword(for: names, on: admin)
             let verifier = try admin.encryptedPassword(password, for: names.login)
             var script = [
                 "CREATE ROLE \(names.quotedRole) NOLOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
                 "CREATE SCHEMA \(names.quotedSchema) AUTHORIZATION \(names.quotedRole)",
-                "CREATE ROLE \(names.quotedLogin) LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(PostgresIdentifiers.literal(verifier)) IN ROLE \(names.quotedRole)",
+                "CREATE ROLE \(names.quotedLogin) LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT \(limits.connectionLimit) PASSWORD \(PostgresIdentifiers.literal(verifier)) IN ROLE \(names.quotedRole)",
                 // Defaults as well as the handle's explicit SET: `RESET ROLE` or `DISCARD ALL`
                 // in addon SQL lands back in the addon's role and schema.
                 "ALTER ROLE \(names.quotedLogin) SET role = \(PostgresIdentifiers.literal(names.role))",
-                "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema)",
-            ]
+                "ALTER ROLE \(names.quotedLogin) SET search_path = \(names.quotedSchema), pg_temp",
+            ] + Self.loginSettings(names, limits)
             if try !Self.publicCanConnect(on: admin) {
                 script.append("GRANT CONNECT ON DATABASE \(PostgresIdentifiers.quote(try Self.databaseName(on: admin))) TO \(names.quotedLogin)")
             }
             try admin.transaction(script.joined(separator: ";\n"))
             return password
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize)
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names), repairLogin: repairLogin(names, password: password))
     }
 
     /// Opens the existing schema; fails if it or the login role is missing.
@@ -84,9 +91,10 @@ public final class PostgresBackend: AddonDataBackend {
         let password = try withAdmin { admin in
             guard try Self.exists(schema: names.schema, on: admin) else { throw PostgresError.namespaceMissing(names.schema) }
             guard try Self.exists(role: names.login, on: admin) else { throw PostgresError.namespaceMissing("login role \(names.login) of \(names.schema)") }
+            try Self.enforceLoginSettings(names, limits, on: admin)
             return try Self.loginPassword(for: names, on: admin)
         }
-        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize)
+        return PostgresAddonHandle(names: names, url: url, password: password, poolSize: poolSize, limits: limits, beforeMigration: clearPreparedTransactions(of: names), repairLogin: repairLogin(names, password: password))
     }
 
     /// Ends the addon's sessions (on every host sharing the database), then drops the schema with
@@ -98,7 +106,8 @@ public final class PostgresBackend: AddonDataBackend {
             try Self.endSessions(of: names.login, on: admin)
             let roles = try [names.role, names.login].filter { try Self.exists(role: $0, on: admin) }
             var script: [String] = []
-            var removed: [String] = []
+            // Before the drop, which would wait for their locks for ever.
+            var removed = try Self.rollBackPreparedTransactions(of: roles, on: admin)
             if try Self.exists(schema: names.schema, on: admin) {
                 script.append("DROP SCHEMA \(names.quotedSchema) CASCADE")
                 removed.append("schema \(names.schema)")
@@ -119,7 +128,11 @@ public final class PostgresBackend: AddonDataBackend {
     public func residue(of id: String) -> [String] {
         do {
             let names = try PostgresIdentifiers(id)
-            return try withAdmin { try Self.audit(names, on: $0) }
+            // Scratch namespaces belong to no addon, so every audit removes those abandoned, and
+            // reports any it could not.
+            _ = removeAbandonedScratchNamespaces()
+            let scratch = try withAdmin { try Self.abandonedScratchIDs(on: $0) }.map { "abandoned scratch namespace addon_\($0) (roles berth_addon_\($0), berth_login_\($0))" }
+            return try withAdmin { try Self.audit(names, on: $0) } + scratch
         } catch {
             return ["cannot audit the PostgreSQL data of \(id): \(error)"]
         }
@@ -133,10 +146,31 @@ public final class PostgresBackend: AddonDataBackend {
         }
     }
 
+    /// Rolls back the prepared transactions of the addon's roles, when there are any.
+    private func clearPreparedTransactions(of names: PostgresIdentifiers) -> @Sendable () -> Void {
+        { [weak self] in
+            _ = try? self?.withAdmin { try Self.rollBackPreparedTransactions(of: [names.role, names.login], on: $0) }
+        }
+    }
+
+    /// Sets the login role's password and defaults again: run when a connection as the login role
+    /// fails, since the addon's own SQL may change both (a role may alter itself that far).
+    private func repairLogin(_ names: PostgresIdentifiers, password: String) -> @Sendable () throws -> Void {
+        { [weak self] in
+            guard let self else { return }
+            try self.withAdmin { admin in
+                let verifier = try admin.encryptedPassword(password, for: names.login)
+                try admin.executeScript("ALTER ROLE \(names.quotedLogin) PASSWORD \(PostgresIdentifiers.literal(verifier))")
+                try Self.enforceLoginSettings(names, self.limits, on: admin)
+            }
+        }
+    }
+
     /// Runs `body` on the admin connection, reconnecting first if it broke.
     func withAdmin<R>(_ body: (PostgresConnection) throws -> R) throws -> R {
         let connection = try admin.withLock { connection in
-            if let existing = connection, existing.isUsable { return existing }
+            if let existing = connection, existing.checkAlive() { return existing }
+            connection?.close()
             let fresh = try PostgresConnection(url: url)
             connection = fresh
             return fresh

@@ -12,6 +12,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case invalidAddonID = "postgres_invalid_addon_id"
         case poolClosed = "postgres_pool_closed"
         case namespaceMissing = "postgres_namespace_missing"
+        case statementTimeout = "postgres_statement_timeout"
+        case resultTooLarge = "postgres_result_too_large"
     }
 
     private let kind: Code
@@ -65,6 +67,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         PostgresError(kind: .poolClosed, sqlState: nil, message: "the connection pool is closed", cause: nil)
     }
 
+    static func statementTimeout(_ limit: Duration, setting: String, cause: PostgresError) -> PostgresError {
+        PostgresError(kind: .statementTimeout, sqlState: "57014", message: "the statement ran longer than \(limit) (\(setting)) and was cancelled; \(cause.message)", cause: cause)
+    }
+
+    static func resultTooLarge(_ detail: String, sql: String) -> PostgresError {
+        PostgresError(kind: .resultTooLarge, sqlState: "54000", message: "\(detail) in: \(sql.prefix(200))", cause: nil)
+    }
+
     static func namespaceMissing(_ schema: String) -> PostgresError {
         PostgresError(kind: .namespaceMissing, sqlState: "3F000", message: "schema \(schema) does not exist", cause: nil)
     }
@@ -79,6 +89,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         "40001": "serialization_failure", "40P01": "deadlock_detected", "42501": "insufficient_privilege",
         "42601": "syntax_error", "42703": "undefined_column", "42704": "undefined_object", "42710": "duplicate_object",
         "42883": "undefined_function", "42P01": "undefined_table", "42P06": "duplicate_schema", "42P07": "duplicate_table",
-        "53300": "too_many_connections", "57014": "query_canceled", "57P01": "admin_shutdown",
+        "53300": "too_many_connections", "53400": "configuration_limit_exceeded", "54000": "program_limit_exceeded", "57014": "query_canceled", "57P01": "admin_shutdown",
     ]
 }

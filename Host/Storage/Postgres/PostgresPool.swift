@@ -11,6 +11,10 @@ public final class PostgresPool: Sendable {
     /// The most connections the pool keeps open.
     public let size: Int
 
+    /// How long one borrowing may run its statements before the host cancels them (nil: no bound),
+    /// and the setting that says so, for the error.
+    public let timeout: (limit: Duration, setting: String)?
+
     private let open: @Sendable () throws -> PostgresConnection
     private let state = Mutex(State())
     private let waiterIDs = Atomic<UInt64>(0)
@@ -35,10 +39,12 @@ public final class PostgresPool: Sendable {
         var closed = false
     }
 
-    /// A pool of at most `size` connections, each made by `open`.
-    public init(size: Int, open: @escaping @Sendable () throws -> PostgresConnection) {
+    /// A pool of at most `size` connections, each made by `open`; each borrowing's statements are
+    /// cancelled once `timeout` has passed (see ``PostgresConnection/withDeadline(_:setting:_:)``).
+    public init(size: Int, timeout: (limit: Duration, setting: String)? = nil, open: @escaping @Sendable () throws -> PostgresConnection) {
         precondition(size > 0, "a pool needs at least one connection")
         self.size = size
+        self.timeout = timeout
         self.open = open
     }
 
@@ -55,19 +61,57 @@ public final class PostgresPool: Sendable {
         case .slot(let slot): slot.queue
         case .openNew: DispatchQueue(label: "berth.postgres.connection")
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                var slot: Slot?
-                do {
-                    switch lease {
-                    case .slot(let existing): slot = existing
-                    case .openNew: slot = Slot(connection: try self.open(), queue: queue)
+        // A cancelled borrower (its request gave up) cancels its statement on the server too.
+        let running = Running()
+        let timeout = timeout
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async {
+                    var slot: Slot?
+                    do {
+                        switch lease {
+                        case .slot(let existing) where existing.connection.checkAlive(): slot = existing
+                        case .slot(let stale):
+                            // Its backend ended while it sat idle (terminated, or a server restart):
+                            // nothing was sent on it yet, so a new one serves this borrower.
+                            stale.connection.close()
+                            slot = Slot(connection: try self.open(), queue: queue)
+                        case .openNew: slot = Slot(connection: try self.open(), queue: queue)
+                        }
+                        let connection = slot!.connection
+                        running.start(connection)
+                        defer { running.end() }
+                        let result = try connection.withDeadline(timeout?.limit, setting: timeout?.setting ?? "") { try body(connection) }
+                        continuation.resume(returning: result)
+                    } catch {
+                        continuation.resume(throwing: error)
                     }
-                    continuation.resume(returning: try body(slot!.connection))
-                } catch {
-                    continuation.resume(throwing: error)
+                    self.giveBack(slot)
                 }
-                self.giveBack(slot)
+            }
+        } onCancel: {
+            running.cancel()
+        }
+    }
+
+    /// The connection a borrowing runs on while it runs, and whether its task was cancelled.
+    private final class Running: Sendable {
+        private let state = Mutex<(connection: PostgresConnection?, cancelled: Bool)>((nil, false))
+
+        func start(_ connection: PostgresConnection) {
+            let cancelled = state.withLock { state in
+                state.connection = connection
+                return state.cancelled
+            }
+            if cancelled { connection.cancel() }
+        }
+
+        func end() { state.withLock { $0.connection = nil } }
+
+        func cancel() {
+            state.withLock { state in
+                state.cancelled = true
+                state.connection?.cancel()
             }
         }
     }

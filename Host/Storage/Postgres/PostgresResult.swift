@@ -18,6 +18,15 @@ final class PostgresResult {
         Int(String(cString: PQcmdTuples(handle))) ?? 0
     }
 
+    /// The bytes of every value, as the server sent them.
+    var valueBytes: Int {
+        var total = 0
+        for row in 0 ..< PQntuples(handle) {
+            for column in 0 ..< PQnfields(handle) { total += Int(PQgetlength(handle, row, column)) }
+        }
+        return total
+    }
+
     /// The rows, each value typed from its column's type: see ``PostgresValueCoding/decode(_:type:)``.
     func rows() -> [SQLRow] {
         let columnCount = PQnfields(handle)

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// Starts worker processes: `posix_spawn` of this binary in `worker` mode, with the listening
-/// socket as descriptor 3, the status pipe as 4 and a fresh slot table as 5, and nothing else.
+/// socket as descriptor 3, the status pipe as 4, a fresh slot table as 5 and a pipe holding the
+/// secrets as 6 (see ``SecretEnvironment``), and nothing else.
 struct WorkerLauncher: Sendable {
     /// This binary.
     let executable: String
@@ -30,10 +31,15 @@ struct WorkerLauncher: Sendable {
         posix_spawn_file_actions_adddup2(&actions, listenDescriptor, 3)
         posix_spawn_file_actions_adddup2(&actions, statusDescriptor, 4)
         posix_spawn_file_actions_adddup2(&actions, slotsDescriptor, 5)
+        // The secrets (database URL, tokens) come through a pipe, never the environment: whatever
+        // runs in the worker, addons included, finds none of them in getenv or /proc/self/environ.
+        let secretsDescriptor = try SecretEnvironment.pipeOfSecrets()
+        defer { if let secretsDescriptor { close(secretsDescriptor) } }
+        if let secretsDescriptor { posix_spawn_file_actions_adddup2(&actions, secretsDescriptor, 6) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         // Whatever else the supervisor has open (database files, the mutation lock's descriptor
         // while it holds it) stays out of the worker.
-        berth_spawn_add_closefrom(&actions, 6)
+        berth_spawn_add_closefrom(&actions, 7)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -51,10 +57,10 @@ struct WorkerLauncher: Sendable {
         let arguments = [
             executable, "worker", "--listen-fd", "3", "--status-fd", "4", "--slots-fd", "5",
             "--generation", "\(generation)", "--supervisor", "\(getpid())", "--threads", "\(threads)",
-        ]
+        ] + (secretsDescriptor == nil ? [] : ["--secrets-fd", "6"])
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.filter { !SecretEnvironment.isSecret($0.key, value: $0.value) }
         // The runtime's backtracer would spend seconds symbolicating a crashed worker while its
         // connections wait; the crash guard reports which addon crashed. Set it to keep it.
         if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }

@@ -19,6 +19,8 @@ public enum WorkerCommand {
         var generation = 0
         var supervisor: pid_t = getppid()
         var threads: Int?
+        /// The read end of the pipe holding the secrets, if the supervisor had any.
+        var secretsDescriptor: Int32?
 
         init(_ arguments: [String]) throws(SupervisorError) {
             var index = 0
@@ -34,6 +36,7 @@ public enum WorkerCommand {
                 case "--generation": generation = value
                 case "--supervisor": supervisor = pid_t(value)
                 case "--threads": threads = value
+                case "--secrets-fd": secretsDescriptor = Int32(value)
                 default: throw SupervisorError(.invalidArgument, "worker: unknown option \(name)")
                 }
                 index += 2
@@ -47,7 +50,10 @@ public enum WorkerCommand {
         let logger = Logger(label: "berth.worker", handler: HostLogHandler())
         do {
             let arguments = try Arguments(arguments)
-            let environment = ProcessInfo.processInfo.environment
+            var environment = ProcessInfo.processInfo.environment
+            if let descriptor = arguments.secretsDescriptor {
+                environment.merge(SecretEnvironment.receive(from: descriptor)) { $1 }
+            }
             let limits = try WorkerLimits(environment: environment)
             let settings = try HostSettings(environment: environment)
             // Writing to the status pipe of a supervisor that is gone must not kill the worker.
