@@ -11,7 +11,7 @@ extension RequestState {
                 takeRequest(on: connection)
             }
             if let response {
-                return connection.queue(response, closing: context.draining.load(ordering: .relaxed))
+                return connection.queue(response, closing: context.draining.load(ordering: .relaxed), requestID: requestID)
             }
         }
         return startTask(endpoint, on: connection, context: context)
@@ -72,20 +72,21 @@ extension RequestState {
     }
 
     /// The request the handler sees, from the request line's parts and the connection's fields.
-    static func makeRequest(method: HTTPMethod, path: String, body: [UInt8], parameters: [String: String], on connection: MHDConnection) -> Request {
+    static func makeRequest(method: HTTPMethod, path: String, body: [UInt8], parameters: [String: String], requestID: String, on connection: MHDConnection) -> Request {
         Request(
             method: method,
             path: path,
             query: connection.queryArguments(),
             headers: connection.headers(),
             body: body,
-            parameters: parameters
+            parameters: parameters,
+            requestID: requestID
         )
     }
 
     /// The request the handler sees; the body moves into it.
     private func takeRequest(on connection: MHDConnection) -> Request {
-        let request = Self.makeRequest(method: method, path: path, body: body, parameters: parameters, on: connection)
+        let request = Self.makeRequest(method: method, path: path, body: body, parameters: parameters, requestID: requestID, on: connection)
         body = []
         return request
     }
@@ -109,9 +110,9 @@ extension RequestState {
         switch run.phase.load(ordering: .acquiring) {
         case .completed:
             let response = run.takeResponse() ?? ErrorResponse.make(status: 500, code: "internal_error", message: "The handler produced no response.")
-            return connection.queue(response, closing: context.draining.load(ordering: .relaxed))
+            return connection.queue(response, closing: context.draining.load(ordering: .relaxed), requestID: requestID)
         case .abandoned:
-            return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+            return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
         case .running:
             return suspend(run, on: connection, context: context)
         case .suspended:
@@ -131,7 +132,7 @@ extension RequestState {
         guard context.registerSuspension(run) else {
             // Stop no longer waits for handlers: answer now instead of suspending past its deadline.
             if run.phase.compareExchange(expected: .running, desired: .abandoned, ordering: .acquiringAndReleasing).exchanged {
-                return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+                return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
             }
             return collect(run, on: connection, context: context)
         }

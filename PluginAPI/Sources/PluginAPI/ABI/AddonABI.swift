@@ -27,7 +27,7 @@ public enum AddonABI {
     public static let version = 1
 
     /// The version of this copy of PluginAPI.
-    public static let pluginAPIVersion = "1.1.0"
+    public static let pluginAPIVersion = "1.2.0"
 
     /// A value chosen when this copy of PluginAPI was loaded; an addon that reads a different value
     /// has loaded a second copy of PluginAPI.
@@ -39,7 +39,7 @@ public enum AddonABI {
         let text: StaticString
         switch field {
         case 0: text = "1"
-        case 1: text = "1.1.0"
+        case 1: text = "1.2.0"
         case 2: text = compiledToolchain
         case 3: text = compiledArchitecture
         default: return nil
