@@ -74,6 +74,8 @@ let package = Package(
         .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "PluginAPITests", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], swiftSettings: swift6),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swift6),
     ]
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")
