@@ -35,7 +35,7 @@ enum BodilessRequest {
                 return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
             }
             if let immediate = endpoint.immediate {
-                let response = RequestState.answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
+                let response = RequestState.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context) {
                     RequestState.makeRequest(method: method, path: path, body: [], parameters: parameters, requestID: requestID, on: connection)
                 }
                 if let response { return connection.queue(response, closing: closing, requestID: requestID) }

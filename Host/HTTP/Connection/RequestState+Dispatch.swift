@@ -7,7 +7,7 @@ extension RequestState {
     /// handler in a task (``startTask(_:on:context:)``).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         if let immediate = endpoint.immediate, spool == nil {
-            let response = Self.answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
+            let response = Self.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context) {
                 takeRequest(on: connection)
             }
             if let response {
@@ -37,14 +37,13 @@ extension RequestState {
             }
             return collect(run, on: connection, context: context)
         }
-        let owner = endpoint.owner
         let socket = connection.socket
-        if observer.startsOffPollingThread(owner: owner) {
-            Task { RequestState.start(run, observed: observer, owner: owner, socket: socket) }
+        if observer.startsOffPollingThread(owner: endpoint.owner) {
+            Task { RequestState.start(run, observed: observer, endpoint: endpoint, socket: socket) }
         } else {
             // Called directly, not through a shared closure: that closure's context would be an
             // allocation per request even when nothing escapes.
-            Self.start(run, observed: observer, owner: owner, socket: socket)
+            Self.start(run, observed: observer, endpoint: endpoint, socket: socket)
         }
         return collect(run, on: connection, context: context)
     }
@@ -54,7 +53,8 @@ extension RequestState {
     /// then `request` is not called).
     static func answerImmediately(
         _ immediate: ImmediateEndpointHandler,
-        owner: String,
+        of endpoint: Endpoint,
+        requestID: String,
         on connection: MHDConnection,
         context: ServerContext,
         request: () -> Request
@@ -62,9 +62,9 @@ extension RequestState {
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
             return immediate(request())
         }
-        if observer.startsOffPollingThread(owner: owner) { return nil }
+        if observer.startsOffPollingThread(owner: endpoint.owner) { return nil }
         let request = request()
-        let ticket = observer.handlerWillStart(owner: owner, socket: connection.socket)
+        let ticket = observer.handlerWillStart(endpoint, requestID: requestID, socket: connection.socket)
         let response = immediate(request)
         observer.handlerDidFinish(ticket)
         observer.handlerLeftThread(ticket)
@@ -93,8 +93,8 @@ extension RequestState {
 
     /// Starts the handler with `Task.immediate` on the calling thread, bracketed by the observer's
     /// calls: the part before its first suspension is exactly what runs between them.
-    private static func start(_ run: HandlerRun, observed observer: any HandlerObserver, owner: String, socket: Int32) {
-        let ticket = observer.handlerWillStart(owner: owner, socket: socket)
+    private static func start(_ run: HandlerRun, observed observer: any HandlerObserver, endpoint: Endpoint, socket: Int32) {
+        let ticket = observer.handlerWillStart(endpoint, requestID: run.request.requestID, socket: socket)
         Task.immediate {
             let response = await run.handler(run.request, run.upload)
             if let upload = run.upload { BodySpool.remove(upload) }
