@@ -44,6 +44,10 @@ let package = Package(
         .target(name: "BerthStorage", dependencies: ["CSQLite", "CPostgres", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
         .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
         .target(name: "BerthNetwork", dependencies: ["CCurl", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Network", swiftSettings: swift6),
+        .target(name: "BerthIdentity", dependencies: ["COpenSSL", "BerthNetwork", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Identity", swiftSettings: swift6),
+        // Counters shared by every process of a host (rate limits across workers).
+        .target(name: "CBerthShared", path: "Host/C/CBerthShared"),
+        .target(name: "BerthTraffic", dependencies: ["CBerthShared", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Traffic", swiftSettings: swift6),
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
@@ -72,6 +76,8 @@ let package = Package(
         .testTarget(name: "BerthStorageTests", dependencies: ["BerthStorage"], swiftSettings: swift6),
         .testTarget(name: "BerthPostgresTests", dependencies: ["BerthStorage", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
+        .testTarget(name: "BerthIdentityTests", dependencies: ["BerthIdentity", "COpenSSL"], swiftSettings: swift6),
+        .testTarget(name: "BerthTrafficTests", dependencies: ["BerthTraffic"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "PluginAPITests", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], swiftSettings: swift6),

@@ -23,6 +23,7 @@ extension Manifest {
             throw invalid("files", "hash of '\(path)' is not 64 lowercase hex characters")
         }
         try validateMigrations()
+        try validatePolicies()
     }
 
     private func validateMountPrefix() throws(PackageError) {

@@ -41,6 +41,11 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var files: [String: String]
     /// Identifier of the key that signed the manifest (SHA-256 of the raw public key, first 16 hex).
     public var signingKey: String?
+    /// What the host enforces per route before the addon runs: authentication, roles, scopes, rate
+    /// limits, body size and time. Routes not listed are public, with the host's limits.
+    public var routes: [RoutePolicy] = []
+    /// Which browser origins may call the addon's routes; nil: no cross-origin access.
+    public var cors: CORSPolicy?
 
     /// Creates a manifest.
     public init(
@@ -49,7 +54,8 @@ public struct Manifest: Codable, Sendable, Hashable {
         library: String, mountPrefix: String, permissions: [String] = [],
         dependencies: [String: String] = [:], configSchema: JSONValue? = nil,
         sensitiveKeys: [String] = [], migrations: [MigrationEntry] = [],
-        files: [String: String], signingKey: String? = nil
+        files: [String: String], signingKey: String? = nil,
+        routes: [RoutePolicy] = [], cors: CORSPolicy? = nil
     ) {
         self.id = id
         self.version = version
@@ -68,10 +74,12 @@ public struct Manifest: Codable, Sendable, Hashable {
         self.migrations = migrations
         self.files = files
         self.signingKey = signingKey
+        self.routes = routes
+        self.cors = cors
     }
 
     /// Decodes a manifest; fields that have a default (format, permissions, dependencies,
-    /// sensitive keys, migrations) may be left out of the JSON.
+    /// sensitive keys, migrations, routes, cors) may be left out of the JSON.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         format = try container.decodeIfPresent(Int.self, forKey: .format) ?? 1
@@ -92,6 +100,8 @@ public struct Manifest: Codable, Sendable, Hashable {
         migrations = try container.decodeIfPresent([MigrationEntry].self, forKey: .migrations) ?? []
         files = try container.decode([String: String].self, forKey: .files)
         signingKey = try container.decodeIfPresent(String.self, forKey: .signingKey)
+        routes = try container.decodeIfPresent([RoutePolicy].self, forKey: .routes) ?? []
+        cors = try container.decodeIfPresent(CORSPolicy.self, forKey: .cors)
     }
 }
 

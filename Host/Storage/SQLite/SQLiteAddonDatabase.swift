@@ -1,6 +1,9 @@
 import PluginAPI
 
 /// An addon's database on SQLite: a file of its own that nothing else opens.
+///
+/// Each call runs one statement; transaction control goes through ``transaction(isolation:_:)``.
+/// While one of the addon's transactions is open on the connection, these calls wait for it to end.
 public struct SQLiteAddonDatabase: AddonDatabase {
     /// The connection to the addon's file.
     public let connection: SQLiteConnection
@@ -13,14 +16,25 @@ public struct SQLiteAddonDatabase: AddonDatabase {
     /// `sqlite`.
     public var dialect: String { "sqlite" }
 
-    /// Runs a statement; returns the number of rows changed.
+    /// Runs one statement; returns the number of rows changed.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [SQLValue]) async throws -> Int {
-        try connection.execute(sql, parameters)
+        try TransactionScope.refuseInside(ObjectIdentifier(connection))
+        try SQLStatementText.refuseTransactionControl(sql)
+        return try await connection.runOutsideTransactions { try $0.executeLocked(sql, parameters) }
     }
 
-    /// Runs a query; returns its rows.
+    /// Runs one query; returns its rows.
     public func query(_ sql: String, _ parameters: [SQLValue]) async throws -> [SQLRow] {
-        try connection.query(sql, parameters)
+        try TransactionScope.refuseInside(ObjectIdentifier(connection))
+        try SQLStatementText.refuseTransactionControl(sql)
+        return try await connection.runOutsideTransactions { try $0.queryLocked(sql, parameters) }
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` … `COMMIT` transaction that owns the connection.
+    public func transaction<T>(isolation: isolated (any Actor)?, _ body: (any AddonDatabase) async throws -> T) async throws -> T {
+        try TransactionScope.refuseInside(ObjectIdentifier(connection))
+        let transaction = try await SQLiteTransaction.begin(on: connection)
+        return try await transaction.run(isolation: isolation, body)
     }
 }

@@ -11,11 +11,7 @@ final class SQLiteStatement {
     init(sql: String, connection: OpaquePointer) throws {
         self.sql = sql
         self.connection = connection
-        var handle: OpaquePointer?
-        let result = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
-        guard result == SQLITE_OK, let handle else {
-            throw SQLiteError.prepare(sql, result, String(cString: sqlite3_errmsg(connection)))
-        }
+        let handle = try Self.prepareOne(sql, on: connection)
         self.handle = handle
         // `$1` … `$n` are named parameters to SQLite; resolve each name to its slot once.
         let count = sqlite3_bind_parameter_count(handle)
@@ -27,6 +23,34 @@ final class SQLiteStatement {
             position += 1
         }
         parameterIndexes = indexes
+    }
+
+    /// Prepares `sql`, which must be one statement: SQLite compiles only the first statement of a
+    /// text and reports where it stopped, so text after it other than blanks, comments and `;` is a
+    /// second statement that would silently not run. Such a text is refused before anything runs.
+    private static func prepareOne(_ sql: String, on connection: OpaquePointer) throws -> OpaquePointer {
+        try sql.withCString { text in
+            var handle: OpaquePointer?
+            var tail: UnsafePointer<CChar>?
+            let result = sqlite3_prepare_v3(connection, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, &tail)
+            guard result == SQLITE_OK, let handle else {
+                throw SQLiteError.prepare(sql, result, String(cString: sqlite3_errmsg(connection)))
+            }
+            // Prepare what follows, statement by statement: blanks and comments prepare to nothing.
+            while let rest = tail, rest.pointee != 0 {
+                var next: OpaquePointer?
+                var after: UnsafePointer<CChar>?
+                let status = sqlite3_prepare_v3(connection, rest, -1, 0, &next, &after)
+                if next != nil || status != SQLITE_OK {
+                    sqlite3_finalize(next)
+                    sqlite3_finalize(handle)
+                    throw DatabaseError.multipleStatements(sql)
+                }
+                guard let after, after != rest else { break }
+                tail = after
+            }
+            return handle
+        }
     }
 
     func finalize() {

@@ -10,7 +10,12 @@ import PluginAPI
 /// `FixtureManifestAddon`'s, so one build serves as any number of addons.
 ///
 /// Answers `200 {"rows": [[…], …]}` when the statement ran, and `422 {"sqlState": "42501",
-/// "message": "…"}` when the database refused it.
+/// "message": "…", "code": "…"}` when the database refused it (`code`: a ``DatabaseError``'s).
+///
+/// Its transaction routes work on a table `notes (title TEXT NOT NULL)` from the package's
+/// migrations: `POST <prefix>/tx/notes` inserts each line of the body in one transaction, holding
+/// it open `?hold=` milliseconds before the end, and throws after the inserts when `?fail=1`;
+/// `GET <prefix>/tx/notes` answers the titles decoded into a `Decodable` type.
 struct FixtureSQLAddon: Addon {
     let id: String
     let version: String
@@ -25,8 +30,31 @@ struct FixtureSQLAddon: Addon {
                 let values = rows.map { row in row.values.map(Self.json) }
                 return try Self.json(["rows": values], status: 200)
             } catch {
-                return try Self.json(["sqlState": Self.sqlState(of: error) ?? "", "message": "\(error)"], status: 422)
+                return try Self.json(["sqlState": Self.sqlState(of: error) ?? "", "message": "\(error)", "code": (error as? DatabaseError)?.code ?? ""], status: 422)
             }
+        }
+        routes.post("/tx/notes") { request, context in
+            let titles = request.bodyText.split(separator: "\n").map(String.init)
+            let hold = request.queryValue("hold").flatMap(Int.init) ?? 0
+            let fail = request.queryValue("fail") == "1"
+            do {
+                let count = try await context.database.transaction { tx in
+                    for title in titles {
+                        try await tx.execute("INSERT INTO notes (title) VALUES ($1)", [.text(title)])
+                    }
+                    if hold > 0 { try await Task.sleep(for: .milliseconds(hold)) }
+                    if fail { throw HTTPError(status: 409, code: "refused_on_purpose", message: "rolled back after \(titles.count) inserts") }
+                    return try await tx.query("SELECT count(*) AS c FROM notes").first?.decode(Int.self) ?? -1
+                }
+                return try Self.json(["count": count], status: 201)
+            } catch let error as DatabaseError {
+                return try Self.json(["code": error.code, "message": error.message], status: 422)
+            }
+        }
+        routes.get("/tx/notes") { _, context in
+            struct Note: Decodable { let title: String }
+            let notes = try await context.database.query(Note.self, "SELECT title FROM notes ORDER BY title")
+            return try Self.json(["titles": notes.map(\.title)], status: 200)
         }
     }
 

@@ -23,29 +23,42 @@ public enum AddonABI {
     /// Field of `berth_addon_abi`: the CPU architecture, e.g. `x86_64`.
     public static let architectureField: Int32 = 3
 
-    /// The ABI version this copy of PluginAPI implements.
-    public static let version = 1
+    /// The ABI version this copy of PluginAPI implements: ``compiledABIVersion`` as a number.
+    public static let version = Int(compiledABIVersion.description)!
 
-    /// The version of this copy of PluginAPI.
-    public static let pluginAPIVersion = "1.2.0"
+    /// The version of this copy of PluginAPI: ``compiledPluginAPIVersion``.
+    public static let pluginAPIVersion = compiledPluginAPIVersion.description
 
     /// A value chosen when this copy of PluginAPI was loaded; an addon that reads a different value
     /// has loaded a second copy of PluginAPI.
     public static let runtimeToken = UInt64.random(in: 1 ... .max)
 
     /// Answers `berth_addon_abi(field)` with values fixed when the caller was compiled.
+    ///
+    /// The field numbers are the literals of ``abiVersionField`` … ``architectureField``, spelled
+    /// out so that the answer touches nothing in the host's copy of PluginAPI.
     @_alwaysEmitIntoClient
     public static func describe(_ field: Int32) -> UnsafePointer<CChar>? {
         let text: StaticString
         switch field {
-        case 0: text = "1"
-        case 1: text = "1.2.0"
+        case 0: text = compiledABIVersion
+        case 1: text = compiledPluginAPIVersion
         case 2: text = compiledToolchain
         case 3: text = compiledArchitecture
         default: return nil
         }
         return UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
     }
+
+    /// The ABI version the caller was compiled against: the one literal that ``version``, the
+    /// host's check and every addon's `berth_addon_abi` answer come from.
+    @_alwaysEmitIntoClient
+    public static var compiledABIVersion: StaticString { "1" }
+
+    /// The PluginAPI version the caller was compiled against: the one literal that
+    /// ``pluginAPIVersion``, the host's check and every addon's `berth_addon_abi` answer come from.
+    @_alwaysEmitIntoClient
+    public static var compiledPluginAPIVersion: StaticString { "1.2.0" }
 
     /// The Swift toolchain the caller was compiled with.
     @_alwaysEmitIntoClient

@@ -1,0 +1,76 @@
+import Foundation
+import Synchronization
+
+/// Verifies bearer tokens: signature with the trusted keys, then the claim rules.
+///
+/// Verification is synchronous and never touches the network, so it may run on an HTTP polling
+/// thread. A URL key set is fetched by a ``KeySetRefresher`` off those threads; an unknown `kid`
+/// asks it for a refresh (at most once per floor interval) through ``verifyRefreshing(_:now:)``.
+public final class TokenVerifier: Sendable {
+    /// The rules applied to the claims of a token whose signature verified.
+    public let rules: ClaimRules
+    /// The longest token accepted, in bytes.
+    public let maxTokenBytes: Int
+    private let keys: Mutex<KeySet>
+    private let cache: VerifiedTokenCache
+    private let refresher: KeySetRefresher?
+
+    /// A verifier of tokens signed by `keys`.
+    public init(keys: KeySet, rules: ClaimRules = ClaimRules(), maxTokenBytes: Int = 8192, cacheCapacity: Int = 10_000, refresher: KeySetRefresher? = nil) {
+        self.rules = rules
+        self.maxTokenBytes = maxTokenBytes
+        self.keys = Mutex(keys)
+        self.cache = VerifiedTokenCache(capacity: cacheCapacity)
+        self.refresher = refresher
+    }
+
+    /// The keys in use now.
+    public var currentKeys: KeySet { keys.withLock { $0 } }
+
+    /// Replaces the trusted keys; tokens verified with the old ones must verify again.
+    public func replaceKeys(_ newKeys: KeySet) {
+        keys.withLock { $0 = newKeys }
+        cache.removeAll()
+    }
+
+    /// The bearer's identity if `token` verifies at `now` (seconds since 1970).
+    /// - Throws: ``AuthenticationError`` naming the reason class.
+    public func verify(_ token: some StringProtocol, now: Double = Date().timeIntervalSince1970) throws(AuthenticationError) -> VerifiedToken {
+        let bytes = Array(token.utf8)
+        guard bytes.count <= maxTokenBytes else {
+            throw AuthenticationError(.oversized, "the token has \(bytes.count) bytes; at most \(maxTokenBytes) are accepted")
+        }
+        let digest = VerifiedTokenCache.digest(of: bytes)
+        if let known = cache.lookup(digest) {
+            // Only still-valid results are cached, but time moves on: recheck the window.
+            if now < known.expiresAt + rules.clockSkew { return known }
+            cache.remove(digest)
+        }
+        let parsed = try JSONWebToken(parsing: token, maxBytes: maxTokenBytes)
+        let key = try keys.withLock { (keys: inout KeySet) throws(AuthenticationError) -> VerificationKey in
+            try keys.key(for: parsed.keyID, algorithm: parsed.algorithm)
+        }
+        let valid: Bool
+        do {
+            valid = try key.verifies(parsed.signature, of: parsed.signingInput, with: parsed.algorithm)
+        } catch {
+            throw AuthenticationError(.badSignature, "the signature could not be checked", cause: error)
+        }
+        guard valid else { throw AuthenticationError(.badSignature, "the token's signature does not verify") }
+        let verified = try rules.check(parsed.claims, now: now)
+        cache.store(verified, for: digest, now: now)
+        return verified
+    }
+
+    /// ``verify(_:now:)``, and when the token names a key the set lacks, one refresh of a URL key
+    /// set (subject to its floor) and a second try.
+    public func verifyRefreshing(_ token: String, now: Double = Date().timeIntervalSince1970) async throws(AuthenticationError) -> VerifiedToken {
+        do {
+            return try verify(token, now: now)
+        } catch where error.code == .unknownKey || error.code == .keysUnavailable {
+            guard let refresher, let fresh = await refresher.refreshIfAllowed() else { throw error }
+            replaceKeys(fresh)
+            return try verify(token, now: now)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import PluginAPI
+
+/// The response fields that tell a client about a rate limit: the IETF `RateLimit-Policy` and
+/// `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers-10, structured-field lists with a
+/// quoted policy name), the legacy `X-RateLimit-*` trio, and `Retry-After` on a refusal.
+public enum RateLimitFields {
+    /// Adds the fields for `decision` under the policy `name` (windows of `window` seconds) at
+    /// `now` (seconds since 1970) to `headers`.
+    ///
+    /// `X-RateLimit-Reset` is the epoch second at which the window resets, as GitHub and most
+    /// clients read it; `RateLimit`'s `t` and `Retry-After` are seconds from now.
+    public static func add(_ decision: WindowDecision, policy name: String, window: Int, now: Int, to headers: inout HTTPHeaders) {
+        headers["RateLimit-Policy"] = "\"\(name)\";q=\(decision.limit);w=\(window)"
+        headers["RateLimit"] = "\"\(name)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
+        headers["X-RateLimit-Limit"] = String(decision.limit)
+        headers["X-RateLimit-Remaining"] = String(decision.remaining)
+        headers["X-RateLimit-Reset"] = String(now + decision.resetSeconds)
+        if !decision.allowed { headers["Retry-After"] = String(decision.resetSeconds) }
+    }
+
+    /// The `429 rate_limited` answer for a refused hit, with every field.
+    public static func refusal(_ decision: WindowDecision, policy name: String, window: Int, now: Int, body: [UInt8]) -> Response {
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        add(decision, policy: name, window: window, now: now, to: &headers)
+        return Response(status: 429, headers: headers, body: body)
+    }
+}
