@@ -66,14 +66,19 @@ struct PermissionsTests {
         #expect(gone.text.contains("service_unavailable"), "\(gone.text)")
     }
 
-    @Test func anAddonWithoutTheEventsPermissionIsToldWhyItsSubscriptionWasRefused() throws {
+    @Test func anAddonWithoutTheEventsPermissionIsRefusedAtInstallNamingThePermission() throws {
         let host = try IntegrationHost()
         defer { host.close() }
         let archive = try host.packages.make(id: "ai_chatbot", product: "AIChatbot", mountPrefix: "/api/v1/chat", migrations: [
             ("0001_create_sessions", "CREATE TABLE chat_sessions (id INTEGER PRIMARY KEY, title TEXT NOT NULL, created_at TEXT);", "DROP TABLE chat_sessions;"),
         ]) { $0.permissions = ["database"] }
-        _ = try host.uploadAndInstall(archive, id: "ai_chatbot")
-        let log = (try? String(contentsOfFile: host.berth.logFile, encoding: .utf8)) ?? ""
-        #expect(log.contains("subscription to berth.addon.* refused: addon ai_chatbot was not granted the 'events' permission"), "\(host.berth.tail())")
+        #expect(try host.upload(archive).status == 201)
+        // The chatbot looks its events bus up in `start`; the lookup throws instead of handing out
+        // a bus that silently drops, so the install fails and says what to add.
+        let refused = try host.install("ai_chatbot")
+        #expect(refused.status == 422, "\(refused.text)")
+        #expect(refused.errorCode == "start_failed")
+        #expect(refused.errorMessage?.contains(#"add "events" to the manifest's permissions"#) == true, "\(refused.text)")
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/chat/sessions").status == 404)
     }
 }

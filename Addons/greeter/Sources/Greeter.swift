@@ -5,16 +5,17 @@ struct Greeter: Addon {
     var id: String { "greeter" }
     var version: String { "1.0.0" }
 
-    func routes(_ routes: inout Routes, context: AddonContext) {
-        routes.get("/hello") { _, context in
+    func register(_ router: inout Router) {
+        // No `await`: a synchronous handler, called on the thread that read the request.
+        router.get("/hello") { _, context in
             let configuration = context.configuration
             return .text("\(configuration.string("greeting") ?? "Hello")\(configuration.string("punctuation") ?? "!")")
         }
-        routes.get("/count/:name") { request, context in
+        router.get("/count/:name") { request, context in
             let rows = try await context.database.query("SELECT count FROM greetings WHERE name = $1", [.text(request.parameters["name"] ?? "")])
-            return .json(raw: Array("{\"count\":\(rows.first?["count"]?.integer ?? 0)}".utf8))
+            return try .json(Count(count: rows.first?["count"]?.integer ?? 0))
         }
-        routes.get("/:name") { request, context in
+        router.get("/:name") { request, context in
             let name = request.parameters["name"] ?? ""
             guard !name.isEmpty, name.count <= 64 else { throw HTTPError.badRequest("name must have 1 to 64 characters") }
             let rows = try await context.database.query(
@@ -24,32 +25,25 @@ struct Greeter: Addon {
             let greeting = context.configuration.string("greeting") ?? "Hello"
             let punctuation = context.configuration.string("punctuation") ?? "!"
             let count = rows.first?["count"]?.integer ?? 1
-            return .json(raw: Array("{\"count\":\(count),\"message\":\"\(escape(greeting)), \(escape(name))\(escape(punctuation))\"}".utf8))
+            context.logger.debug("greeted", metadata: ["name": "\(name)", "count": .integer(count)])
+            return try .json(Greeting(count: count, message: "\(greeting), \(name)\(punctuation)"))
         }
     }
 
     func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async {
         context.logger.info("greeting is now \(configuration.string("greeting") ?? "Hello")")
     }
-
-    private func escape(_ text: String) -> String {
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case _ where scalar.value < 0x20: escaped += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
-    }
 }
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
-    }
+/// The answer of `GET /count/:name`.
+struct Count: Encodable {
+    var count: Int64
+}
+
+/// The answer of `GET /:name`.
+struct Greeting: Encodable {
+    var count: Int64
+    var message: String
 }
 
 @_cdecl("berth_addon_abi")

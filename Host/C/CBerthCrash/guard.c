@@ -2,6 +2,7 @@
 #include "CBerthCrash.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,7 +26,13 @@ struct slot {
     int64_t deadline_ns;
     int64_t expired_ns;
     char owner[BERTH_GUARD_OWNER_CAPACITY];
+    char route[BERTH_GUARD_ROUTE_CAPACITY];
+    char request_id[BERTH_GUARD_REQUEST_ID_CAPACITY];
 };
+
+/* The Swift runtime keeps the text of the last fatal error ("file:line: Fatal error: …") here for
+   crash reporters; weak, so a runtime without it leaves it NULL. */
+extern const char **swift_getFatalErrorMessageBuffer(void) __attribute__((weak));
 
 struct header {
     uint32_t magic;
@@ -132,7 +139,7 @@ static void copy_out(char *target, size_t capacity, const char *source) {
 
 /* Writes a complete HTTP response with a JSON error body, then shuts the socket so the client sees
    the end of it whatever the server does with the connection afterwards. */
-static void answer(int fd, const char *status_line, const char *code, const char *message_start, const char *owner, const char *message_end) {
+static void answer(int fd, const char *request_id, const char *status_line, const char *code, const char *message_start, const char *owner, const char *message_end) {
     char body[512];
     size_t length = 0;
     length = append(body, length, sizeof body, "{\"error\":{\"code\":\"");
@@ -148,7 +155,13 @@ static void answer(int fd, const char *status_line, const char *code, const char
     char response[1024];
     size_t at = 0;
     at = append(response, at, sizeof response, status_line);
-    at = append(response, at, sizeof response, "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ");
+    at = append(response, at, sizeof response, "\r\nContent-Type: application/json\r\nConnection: close\r\n");
+    if (request_id[0]) {
+        at = append(response, at, sizeof response, "X-Request-ID: ");
+        at = append(response, at, sizeof response, request_id);
+        at = append(response, at, sizeof response, "\r\n");
+    }
+    at = append(response, at, sizeof response, "Content-Length: ");
     at = append_number(response, at, sizeof response, length);
     at = append(response, at, sizeof response, "\r\n\r\n");
     at = append(response, at, sizeof response, body);
@@ -181,6 +194,78 @@ static void report(const char *owner) {
     /* Shorter than PIPE_BUF: one atomic write, never interleaved with other workers' lines. */
     ssize_t ignored = write(report_fd, line, at);
     (void)ignored;
+}
+
+/* Appends `text` as the inside of a JSON string. */
+static size_t append_json(char *buffer, size_t at, size_t capacity, const char *text) {
+    static const char hex[] = "0123456789abcdef";
+    for (; *text && at + 7 < capacity; text++) {
+        unsigned char c = (unsigned char)*text;
+        if (c == '"' || c == '\\') {
+            buffer[at++] = '\\';
+            buffer[at++] = (char)c;
+        } else if (c == '\n') {
+            buffer[at++] = '\\';
+            buffer[at++] = 'n';
+        } else if (c < 0x20) {
+            buffer[at++] = '\\';
+            buffer[at++] = 'u';
+            buffer[at++] = '0';
+            buffer[at++] = '0';
+            buffer[at++] = hex[c >> 4];
+            buffer[at++] = hex[c & 15];
+        } else {
+            buffer[at++] = (char)c;
+        }
+    }
+    buffer[at] = 0;
+    return at;
+}
+
+/* One JSON log line naming the addon, route and request of a crashed handler and the Swift
+   runtime's fatal message, then the thread's backtrace as the C library symbolizes it. */
+static void describe_crash(const struct slot *slot, int signal_number) {
+    char line[3072];
+    size_t at = 0;
+    at = append(line, at, sizeof line, "{\"level\":\"error\",\"label\":\"berth\",\"message\":\"an addon's handler crashed\",\"addon\":\"");
+    at = append_json(line, at, sizeof line, slot->owner);
+    at = append(line, at, sizeof line, "\",\"route\":\"");
+    at = append_json(line, at, sizeof line, slot->route[0] ? slot->route : "unknown");
+    at = append(line, at, sizeof line, "\",\"request_id\":\"");
+    at = append_json(line, at, sizeof line, slot->request_id[0] ? slot->request_id : "unknown");
+    at = append(line, at, sizeof line, "\",\"signal\":");
+    at = append_number(line, at, sizeof line, (unsigned long)signal_number);
+    at = append(line, at, sizeof line, ",\"pid\":");
+    at = append_number(line, at, sizeof line, (unsigned long)getpid());
+    at = append(line, at, sizeof line, ",\"fatal_error\":");
+    const char *fatal = swift_getFatalErrorMessageBuffer ? *swift_getFatalErrorMessageBuffer() : NULL;
+    if (fatal != NULL && fatal[0]) {
+        char trimmed[1024];
+        size_t length = 0;
+        length = append(trimmed, length, sizeof trimmed, fatal);
+        while (length > 0 && (trimmed[length - 1] == '\n' || trimmed[length - 1] == ' ')) trimmed[--length] = 0;
+        at = append(line, at, sizeof line, "\"");
+        at = append_json(line, at, sizeof line, trimmed);
+        at = append(line, at, sizeof line, "\"");
+    } else {
+        at = append(line, at, sizeof line, "null");
+    }
+    at = append(line, at, sizeof line, "}\n");
+    ssize_t ignored = write(2, line, at);
+    (void)ignored;
+
+    void *frames[64];
+    int count = backtrace(frames, 64);
+    if (count > 0) {
+        at = 0;
+        at = append(line, at, sizeof line, "backtrace of the crashed handler (worker ");
+        at = append_number(line, at, sizeof line, (unsigned long)getpid());
+        at = append(line, at, sizeof line, ", request ");
+        at = append(line, at, sizeof line, slot->request_id[0] ? slot->request_id : "unknown");
+        at = append(line, at, sizeof line, "):\n");
+        ignored = write(2, line, at);
+        backtrace_symbols_fd(frames, count, 2);
+    }
 }
 
 static void say(const char *owner, int signal_number) {
@@ -216,7 +301,8 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
             copy_owner(table->crash_owner, slot->owner);
             atomic_store(&table->crashed, 1);
             say(slot->owner, signal_number);
-            answer(slot->fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slot->owner,
+            describe_crash(slot, signal_number);
+            answer(slot->fd, slot->request_id, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slot->owner,
                    " crashed while handling this request; its worker is being replaced");
             report(slot->owner);
             for (;;) pause();
@@ -243,7 +329,7 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
             for (int i = 0; i < high; i++) {
                 uint32_t expected = SLOT_ACTIVE;
                 if (!slots[i].is_host && strcmp(owner, slots[i].owner) == 0 && atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CRASHED)) {
-                    answer(slots[i].fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", owner,
+                    answer(slots[i].fd, slots[i].request_id, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", owner,
                            " crashed while handling this request; its worker is being replaced");
                 }
             }
@@ -261,6 +347,9 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
 
 int berth_guard_install(int fd) {
     report_fd = fd;
+    /* The first backtrace() loads the unwinder, which allocates: do it now, not in the handler. */
+    void *warm_up[1];
+    (void)backtrace(warm_up, 1);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;
@@ -293,6 +382,8 @@ int berth_guard_begin(const char *owner, int fd, int is_host, int64_t timeout_ns
     if (atomic_load_explicit(&slot->state, memory_order_acquire) != SLOT_FREE) return -1;
     ensure_altstack();
     copy_owner(slot->owner, owner);
+    slot->route[0] = 0;
+    slot->request_id[0] = 0;
     slot->fd = fd;
     slot->is_host = is_host ? 1 : 0;
     int64_t now = timeout_ns > 0 ? berth_guard_now() : 0;
@@ -304,6 +395,16 @@ int berth_guard_begin(const char *owner, int fd, int is_host, int64_t timeout_ns
     while (fd + 1 > high && !atomic_compare_exchange_weak(&table->high_water, &high, fd + 1)) {}
     current_ticket = fd;
     return fd;
+}
+
+void berth_guard_describe(int ticket, const char *method, const char *pattern, const char *request_id) {
+    if (table == NULL || ticket < 0 || (uint32_t)ticket >= table->slot_count) return;
+    struct slot *slot = &slots[ticket];
+    size_t at = 0;
+    at = append(slot->route, at, sizeof slot->route, method);
+    at = append(slot->route, at, sizeof slot->route, " ");
+    at = append(slot->route, at, sizeof slot->route, pattern);
+    copy_out(slot->request_id, sizeof slot->request_id, request_id);
 }
 
 void berth_guard_left_thread(int ticket) {
@@ -335,7 +436,7 @@ int berth_guard_expire(char *owner, size_t capacity) {
         slot->expired_ns = now;
         char seconds[32];
         snprintf(seconds, sizeof seconds, " did not answer within %lld ms", (long long)((slot->deadline_ns - slot->started_ns) / 1000000));
-        answer(slot->fd, "HTTP/1.1 504 Gateway Timeout", "handler_timeout", "addon ", slot->owner, seconds);
+        answer(slot->fd, slot->request_id, "HTTP/1.1 504 Gateway Timeout", "handler_timeout", "addon ", slot->owner, seconds);
         if (count++ == 0) copy_out(owner, capacity, slot->owner);
     }
     return count;

@@ -56,7 +56,7 @@ struct ConfigurationSchema: Sendable {
         var violations: [Violation] = []
         func fail(_ message: String) { violations.append(Violation(pointer: pointer, message: message)) }
         if case .string(let type) = rules["type"], !Self.value(value, hasType: type) {
-            fail("must be of type \(type)")
+            fail(type == "integer" ? "must be of type integer (a whole number that fits in 64 bits)" : "must be of type \(type)")
             return violations
         }
         if case .array(let allowed) = rules["enum"], !allowed.contains(value) {
@@ -67,8 +67,8 @@ struct ConfigurationSchema: Sendable {
             if case .number(let maximum) = rules["maximum"], number > maximum { fail("must be at most \(Self.text(.number(maximum)))") }
         }
         if case .string(let string) = value {
-            if case .number(let minimum) = rules["minLength"], Double(string.count) < minimum { fail("must have at least \(Int(minimum)) characters") }
-            if case .number(let maximum) = rules["maxLength"], Double(string.count) > maximum { fail("must have at most \(Int(maximum)) characters") }
+            if case .number(let minimum) = rules["minLength"], Double(string.count) < minimum { fail("must have at least \(Self.text(.number(minimum))) characters") }
+            if case .number(let maximum) = rules["maxLength"], Double(string.count) > maximum { fail("must have at most \(Self.text(.number(maximum))) characters") }
             if case .string(let pattern) = rules["pattern"] {
                 let matches = (try? NSRegularExpression(pattern: pattern))
                     .map { $0.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil } ?? false
@@ -81,7 +81,9 @@ struct ConfigurationSchema: Sendable {
     static func value(_ value: JSONValue, hasType type: String) -> Bool {
         switch (type, value) {
         case ("string", .string), ("boolean", .bool), ("number", .number), ("array", .array), ("object", .object), ("null", .null): true
-        case ("integer", .number(let number)): number.rounded() == number
+        // Whole and within Int64, so that `AddonConfiguration.integer` can return it: `1e300` is
+        // whole but no integer an addon can hold.
+        case ("integer", .number(let number)): Int64(exactly: number) != nil
         default: false
         }
     }
@@ -89,7 +91,7 @@ struct ConfigurationSchema: Sendable {
     static func text(_ value: JSONValue) -> String {
         switch value {
         case .string(let string): "\"\(string)\""
-        case .number(let number) where number.rounded() == number && abs(number) < 1e15: String(Int(number))
+        case .number(let number) where abs(number) < 1e15 && Int(exactly: number) != nil: String(Int(number))
         case .number(let number): String(number)
         case .bool(let bool): String(bool)
         case .null: "null"

@@ -9,38 +9,20 @@ extension AddonManager {
     /// With `replacing`, the addon's previous routes are removed in the same swap, so a request
     /// sees either the old version's routes or the new one's, never neither.
     func mount(_ addon: RunningAddon, prefix: String, replacing: Bool = false) throws -> [String] {
-        var routes = Routes()
-        addon.library.addon.routes(&routes, context: addon.context)
-        let context = addon.context
-        let gate = addon.gate
-        let logger = logger
+        var router = Router(context: addon.context)
+        addon.library.addon.register(&router)
+        let adapter = RouteAdapter(context: addon.context, gate: addon.gate, logger: logger, timeout: HandlerDeadline.timeout)
         var patterns: [String] = []
         do {
             try server.updateRoutes { table in
                 if replacing { table.removeAll(owner: addon.id) }
-                for route in routes.all {
+                for route in router.all {
                     let pattern = Self.join(prefix, route.path)
+                    let limit = RouteAdapter.bodyLimit(of: route)
                     if let immediate = route.immediateHandler {
-                        try table.add(route.method, pattern, owner: addon.id, immediate: { request in
-                            gate.enter()
-                            defer { gate.leave() }
-                            do {
-                                return try immediate(request, context)
-                            } catch {
-                                return Self.response(for: error, from: request, context: context, logger: logger)
-                            }
-                        })
+                        try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, immediate: adapter.immediate(immediate, pattern: pattern))
                     } else {
-                        let handler = route.handler
-                        try table.add(route.method, pattern, owner: addon.id) { request, _ in
-                            gate.enter()
-                            defer { gate.leave() }
-                            do {
-                                return try await handler(request, context)
-                            } catch {
-                                return Self.response(for: error, from: request, context: context, logger: logger)
-                            }
-                        }
+                        try table.add(route.method, pattern, owner: addon.id, body: .buffered(limit: limit), handler: adapter.handler(route.handler, pattern: pattern))
                     }
                     patterns.append("\(route.method.rawValue) \(pattern)")
                 }
@@ -50,16 +32,6 @@ extension AddonManager {
         }
         mounted[addon.id] = patterns
         return patterns
-    }
-
-    /// The answer to a request whose handler threw: an ``HTTPError`` as the addon shaped it, anything
-    /// else as a 500 that names the addon (the error itself goes to the log, not to the client).
-    static func response(for error: any Error, from request: Request, context: AddonContext, logger: Logger) -> Response {
-        if let error = error as? HTTPError {
-            return JSONResponse.error(status: error.status, code: error.code, message: error.message)
-        }
-        logger.error("handler failed", metadata: ["addon": context.addonID, "path": request.path, "error": "\(error)"])
-        return JSONResponse.error(status: 500, code: "addon_error", message: "addon \(context.addonID) failed to handle the request")
     }
 
     /// Removes the addon's routes in one atomic swap, then waits for its in-flight requests.

@@ -2,7 +2,8 @@ import PluginAPI
 
 /// The permissions a manifest may request; the context hands out only the services granted.
 ///
-/// `database`, `events` and `filesystem` (a scratch folder) stand alone; `network:<host>` or
+/// `database`, `events`, `filesystem` (a scratch folder) and the provider slots' permissions
+/// (`email`, `cache`, … see ``ProviderSlot``) stand alone; `network:<host>` or
 /// `network:<host>:<port>` grant outgoing HTTP to that host; `service:<addon>.<name>` (or
 /// `service:<addon>.*`) grants calling another addon's service.
 enum Permission {
@@ -10,7 +11,7 @@ enum Permission {
     static let events = "events"
     static let filesystem = "filesystem"
 
-    static let plain: Set<String> = [database, events, filesystem]
+    static let plain: Set<String> = Set([database, events, filesystem]).union(ProviderSlot.permissions)
 
     /// The requested permissions this host does not understand.
     static func unknown(in permissions: [String]) -> [String] {
@@ -31,7 +32,7 @@ enum Permission {
     }
 
     /// How the manifest may spell permissions, for messages.
-    static let forms = "database, events, filesystem, network:<host>[:<port>], service:<addon>.<name>"
+    static let forms = "database, events, filesystem, \(ProviderSlot.all.map(\.permission).joined(separator: ", ")), network:<host>[:<port>], service:<addon>.<name>"
 }
 
 /// The database of an addon that did not ask for the `database` permission.

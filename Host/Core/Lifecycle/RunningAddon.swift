@@ -36,7 +36,8 @@ final class RunningAddon: Sendable {
             events: bus, http: RestrictedHTTPClient(addonID: id, permissions: permissions),
             services: services.view(for: id, permissions: permissions),
             scratchDirectory: permissions.contains(Permission.filesystem) ? scratchDirectory : nil,
-            configuration: { settings.configuration }
+            configuration: { settings.configuration },
+            lookup: services.lookup(for: id, permissions: permissions, events: bus)
         )
     }
 }

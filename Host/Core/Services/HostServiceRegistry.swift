@@ -1,11 +1,13 @@
 import PluginAPI
 import Synchronization
 
-/// Services addons offer each other, by provider and name. An addon's offers end when it stops.
+/// Services addons offer each other, by provider and name, and the host's providers of the slots
+/// (email, cache, …) by slot name. An addon's offers end when it stops.
 public final class HostServiceRegistry: Sendable {
     typealias Handler = @Sendable (JSONValue) async throws -> JSONValue
 
     private let services = Mutex<[String: [String: Handler]]>([:])
+    private let providers = Mutex<[String: any Sendable]>([:])
 
     /// Creates an empty registry.
     public init() {}
@@ -28,6 +30,22 @@ public final class HostServiceRegistry: Sendable {
     /// The names `provider` offers.
     public func names(of provider: String) -> [String] {
         services.withLock { ($0[provider] ?? [:]).keys.sorted() }
+    }
+
+    /// Makes `provider` the answer to lookups of `name` (a slot such as `email`, whose protocol it
+    /// must conform to, e.g. `any EmailSender`), replacing any earlier one.
+    public func register(provider: any Sendable, named name: String) {
+        providers.withLock { $0[name] = provider }
+    }
+
+    /// The provider registered as `name`.
+    func provider(named name: String) -> (any Sendable)? {
+        providers.withLock { $0[name] }
+    }
+
+    /// The service lookup of one addon's context.
+    func lookup(for addonID: String, permissions: [String], events: any EventBus) -> any ServiceLookup {
+        AddonServiceLookup(addonID: addonID, permissions: Set(permissions), events: events, registry: self)
     }
 
     /// The registry as one addon sees it: it may offer services, and call those its manifest grants.

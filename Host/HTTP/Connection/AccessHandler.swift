@@ -38,7 +38,7 @@ func berthAccessHandler(
         requestContext.pointee = BodilessRequest.marker
         return .YES
     }
-    let state = RequestState(method: method, url: url)
+    let state = RequestState(method: method, url: url, requestID: RequestIdentifier.resolve(on: handle))
     requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
     return state.begin(on: handle, context: server, contentLength: contentLength)
 }

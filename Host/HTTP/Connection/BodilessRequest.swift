@@ -24,23 +24,24 @@ enum BodilessRequest {
         let method = RequestState.method(named: name)
         let path = String(cString: url)
         let closing = context.draining.load(ordering: .relaxed)
+        let requestID = RequestIdentifier.resolve(on: connection)
         switch context.currentRoutes.match(method, path) {
         case .notFound:
-            return connection.queue(ErrorResponse.notFound(method, path), closing: closing)
+            return connection.queue(ErrorResponse.notFound(method, path), closing: closing, requestID: requestID)
         case .methodNotAllowed(let allowed):
-            return connection.queue(ErrorResponse.methodNotAllowed(method, path, allowed: allowed), closing: closing)
+            return connection.queue(ErrorResponse.methodNotAllowed(method, path, allowed: allowed), closing: closing, requestID: requestID)
         case .found(let endpoint, let parameters):
             if context.refusing.load(ordering: .relaxed) {
-                return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+                return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
             }
             if let immediate = endpoint.immediate {
-                let response = RequestState.answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
-                    RequestState.makeRequest(method: method, path: path, body: [], parameters: parameters, on: connection)
+                let response = RequestState.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context) {
+                    RequestState.makeRequest(method: method, path: path, body: [], parameters: parameters, requestID: requestID, on: connection)
                 }
-                if let response { return connection.queue(response, closing: closing) }
+                if let response { return connection.queue(response, closing: closing, requestID: requestID) }
             }
             // The synchronous handler, if any, was already offered the request above.
-            let state = RequestState(method: method, path: path, endpoint: endpoint, parameters: parameters)
+            let state = RequestState(method: method, path: path, requestID: requestID, endpoint: endpoint, parameters: parameters)
             requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
             return state.startTask(endpoint, on: connection, context: context)
         }

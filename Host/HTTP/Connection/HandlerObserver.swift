@@ -17,9 +17,21 @@ public protocol HandlerObserver: Sendable {
     /// - Returns: a ticket for the two other calls.
     func handlerWillStart(owner: String, socket: Int32) -> Int32
 
+    /// The handler of `endpoint` starts for the request `requestID` on `socket`, e.g. so that a crash
+    /// report can name the route and the request; by default ``handlerWillStart(owner:socket:)``.
+    /// - Returns: a ticket for the two other calls.
+    func handlerWillStart(_ endpoint: Endpoint, requestID: String, socket: Int32) -> Int32
+
     /// The handler no longer runs on the thread that started it.
     func handlerLeftThread(_ ticket: Int32)
 
     /// The handler returned.
     func handlerDidFinish(_ ticket: Int32)
+}
+
+extension HandlerObserver {
+    /// By default the owner is all an observer learns.
+    public func handlerWillStart(_ endpoint: Endpoint, requestID: String, socket: Int32) -> Int32 {
+        handlerWillStart(owner: endpoint.owner, socket: socket)
+    }
 }

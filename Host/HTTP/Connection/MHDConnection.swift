@@ -49,11 +49,13 @@ struct MHDConnection {
         MHD_suspend_connection(pointer)
     }
 
-    /// Queues `response`. `closing` adds `Connection: close`, ending the connection after it.
+    /// Queues `response` with `X-Request-ID: requestID`. `closing` adds `Connection: close`,
+    /// ending the connection after it.
     ///
     /// The body is copied by libmicrohttpd (`.RESPMEM_MUST_COPY`), so no pointer outlives the
-    /// `withUnsafeBytes` scope.
-    func queue(_ response: Response, closing: Bool) -> MHD_Result {
+    /// `withUnsafeBytes` scope. A handler's own `X-Request-ID` field is dropped: the host's id is
+    /// the one the logs carry.
+    func queue(_ response: Response, closing: Bool, requestID: String) -> MHD_Result {
         let status = (100...999).contains(response.status) ? response.status : 500
         let handle = response.body.withUnsafeBytes { bytes in
             MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
@@ -63,7 +65,8 @@ struct MHDConnection {
         var hasConnectionField = false
         for field in response.headers.fields {
             // libmicrohttpd computes the framing itself and refuses conflicting framing fields.
-            if field.name.equalsIgnoringASCIICase("Content-Length") || field.name.equalsIgnoringASCIICase("Transfer-Encoding") {
+            if field.name.equalsIgnoringASCIICase("Content-Length") || field.name.equalsIgnoringASCIICase("Transfer-Encoding")
+                || field.name.equalsIgnoringASCIICase("X-Request-ID") {
                 continue
             }
             if field.name.equalsIgnoringASCIICase("Connection") { hasConnectionField = true }
@@ -73,6 +76,7 @@ struct MHDConnection {
                 field.value.withCString { value in MHD_add_response_header(handle, name, value) }
             }
         }
+        _ = requestID.withCString { MHD_add_response_header(handle, "X-Request-ID", $0) }
         if closing && !hasConnectionField {
             _ = MHD_add_response_header(handle, "Connection", "close")
         }

@@ -7,11 +7,11 @@ extension RequestState {
     /// handler in a task (``startTask(_:on:context:)``).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         if let immediate = endpoint.immediate, spool == nil {
-            let response = Self.answerImmediately(immediate, owner: endpoint.owner, on: connection, context: context) {
+            let response = Self.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context) {
                 takeRequest(on: connection)
             }
             if let response {
-                return connection.queue(response, closing: context.draining.load(ordering: .relaxed))
+                return connection.queue(response, closing: context.draining.load(ordering: .relaxed), requestID: requestID)
             }
         }
         return startTask(endpoint, on: connection, context: context)
@@ -37,14 +37,13 @@ extension RequestState {
             }
             return collect(run, on: connection, context: context)
         }
-        let owner = endpoint.owner
         let socket = connection.socket
-        if observer.startsOffPollingThread(owner: owner) {
-            Task { RequestState.start(run, observed: observer, owner: owner, socket: socket) }
+        if observer.startsOffPollingThread(owner: endpoint.owner) {
+            Task { RequestState.start(run, observed: observer, endpoint: endpoint, socket: socket) }
         } else {
             // Called directly, not through a shared closure: that closure's context would be an
             // allocation per request even when nothing escapes.
-            Self.start(run, observed: observer, owner: owner, socket: socket)
+            Self.start(run, observed: observer, endpoint: endpoint, socket: socket)
         }
         return collect(run, on: connection, context: context)
     }
@@ -54,7 +53,8 @@ extension RequestState {
     /// then `request` is not called).
     static func answerImmediately(
         _ immediate: ImmediateEndpointHandler,
-        owner: String,
+        of endpoint: Endpoint,
+        requestID: String,
         on connection: MHDConnection,
         context: ServerContext,
         request: () -> Request
@@ -62,9 +62,9 @@ extension RequestState {
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
             return immediate(request())
         }
-        if observer.startsOffPollingThread(owner: owner) { return nil }
+        if observer.startsOffPollingThread(owner: endpoint.owner) { return nil }
         let request = request()
-        let ticket = observer.handlerWillStart(owner: owner, socket: connection.socket)
+        let ticket = observer.handlerWillStart(endpoint, requestID: requestID, socket: connection.socket)
         let response = immediate(request)
         observer.handlerDidFinish(ticket)
         observer.handlerLeftThread(ticket)
@@ -72,28 +72,29 @@ extension RequestState {
     }
 
     /// The request the handler sees, from the request line's parts and the connection's fields.
-    static func makeRequest(method: HTTPMethod, path: String, body: [UInt8], parameters: [String: String], on connection: MHDConnection) -> Request {
+    static func makeRequest(method: HTTPMethod, path: String, body: [UInt8], parameters: [String: String], requestID: String, on connection: MHDConnection) -> Request {
         Request(
             method: method,
             path: path,
             query: connection.queryArguments(),
             headers: connection.headers(),
             body: body,
-            parameters: parameters
+            parameters: parameters,
+            requestID: requestID
         )
     }
 
     /// The request the handler sees; the body moves into it.
     private func takeRequest(on connection: MHDConnection) -> Request {
-        let request = Self.makeRequest(method: method, path: path, body: body, parameters: parameters, on: connection)
+        let request = Self.makeRequest(method: method, path: path, body: body, parameters: parameters, requestID: requestID, on: connection)
         body = []
         return request
     }
 
     /// Starts the handler with `Task.immediate` on the calling thread, bracketed by the observer's
     /// calls: the part before its first suspension is exactly what runs between them.
-    private static func start(_ run: HandlerRun, observed observer: any HandlerObserver, owner: String, socket: Int32) {
-        let ticket = observer.handlerWillStart(owner: owner, socket: socket)
+    private static func start(_ run: HandlerRun, observed observer: any HandlerObserver, endpoint: Endpoint, socket: Int32) {
+        let ticket = observer.handlerWillStart(endpoint, requestID: run.request.requestID, socket: socket)
         Task.immediate {
             let response = await run.handler(run.request, run.upload)
             if let upload = run.upload { BodySpool.remove(upload) }
@@ -109,9 +110,9 @@ extension RequestState {
         switch run.phase.load(ordering: .acquiring) {
         case .completed:
             let response = run.takeResponse() ?? ErrorResponse.make(status: 500, code: "internal_error", message: "The handler produced no response.")
-            return connection.queue(response, closing: context.draining.load(ordering: .relaxed))
+            return connection.queue(response, closing: context.draining.load(ordering: .relaxed), requestID: requestID)
         case .abandoned:
-            return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+            return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
         case .running:
             return suspend(run, on: connection, context: context)
         case .suspended:
@@ -131,7 +132,7 @@ extension RequestState {
         guard context.registerSuspension(run) else {
             // Stop no longer waits for handlers: answer now instead of suspending past its deadline.
             if run.phase.compareExchange(expected: .running, desired: .abandoned, ordering: .acquiringAndReleasing).exchanged {
-                return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+                return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
             }
             return collect(run, on: connection, context: context)
         }

@@ -14,6 +14,8 @@ import Glibc
 final class RequestState {
     let method: HTTPMethod
     let path: String
+    /// The id sent back in `X-Request-ID` (see ``RequestIdentifier``).
+    let requestID: String
 
     /// The endpoint found on the first call, when there is one.
     var endpoint: Endpoint?
@@ -35,15 +37,17 @@ final class RequestState {
     /// The handler invocation, once started.
     var run: HandlerRun?
 
-    init(method: UnsafePointer<CChar>, url: UnsafePointer<CChar>) {
+    init(method: UnsafePointer<CChar>, url: UnsafePointer<CChar>, requestID: String) {
         self.method = RequestState.method(named: method)
         self.path = String(cString: url)
+        self.requestID = requestID
     }
 
     /// State for a request already routed, without a body (see ``BodilessRequest``).
-    init(method: HTTPMethod, path: String, endpoint: Endpoint, parameters: [String: String]) {
+    init(method: HTTPMethod, path: String, requestID: String, endpoint: Endpoint, parameters: [String: String]) {
         self.method = method
         self.path = path
+        self.requestID = requestID
         self.endpoint = endpoint
         self.parameters = parameters
     }
@@ -79,7 +83,7 @@ final class RequestState {
         }
         // `refusal != nil` rather than `if let`: binding a resilient optional copies it, even nil.
         if refusal != nil {
-            return connection.queue(refusal!, closing: true)
+            return connection.queue(refusal!, closing: true, requestID: requestID)
         }
         return .YES
     }
@@ -101,13 +105,13 @@ final class RequestState {
             return collect(run, on: connection, context: context)
         }
         if refusal != nil {
-            return connection.queue(refusal!, closing: context.draining.load(ordering: .relaxed))
+            return connection.queue(refusal!, closing: context.draining.load(ordering: .relaxed), requestID: requestID)
         }
         guard let endpoint else {
-            return connection.queue(ErrorResponse.notFound(method, path), closing: true)
+            return connection.queue(ErrorResponse.notFound(method, path), closing: true, requestID: requestID)
         }
         if context.refusing.load(ordering: .relaxed) {
-            return connection.queue(ErrorResponse.shuttingDown(), closing: true)
+            return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
         }
         return dispatch(endpoint, on: connection, context: context)
     }

@@ -35,6 +35,19 @@ public final class CrashGuard: HandlerObserver {
         return owner.withCString { berth_guard_begin($0, socket, isHost ? 1 : 0, isHost ? 0 : timeoutNanoseconds) }
     }
 
+    /// Records the route and request id beside the owner, so that a crash report names them.
+    public func handlerWillStart(_ endpoint: Endpoint, requestID: String, socket: Int32) -> Int32 {
+        let ticket = handlerWillStart(owner: endpoint.owner, socket: socket)
+        if ticket >= 0 {
+            endpoint.method.rawValue.withCString { method in
+                endpoint.pattern.withCString { pattern in
+                    requestID.withCString { berth_guard_describe(ticket, method, pattern, $0) }
+                }
+            }
+        }
+        return ticket
+    }
+
     public func handlerLeftThread(_ ticket: Int32) {
         berth_guard_left_thread(ticket)
     }

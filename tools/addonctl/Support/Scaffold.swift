@@ -36,12 +36,12 @@ enum Scaffold {
                 var id: String { "\(id)" }
                 var version: String { "1.0.0" }
 
-                func routes(_ routes: inout Routes, context: AddonContext) {
-                    routes.get("/items") { _, context in
+                func register(_ router: inout Router) {
+                    router.get("/items") { _, context in
                         let rows = try await context.database.query("SELECT name FROM items ORDER BY id")
                         return .text(rows.compactMap { $0["name"]?.text }.joined(separator: "\\n"))
                     }
-                    routes.post("/items") { request, context in
+                    router.post("/items") { request, context in
                         try await context.database.execute("INSERT INTO items (name) VALUES ($1)", [.text(request.bodyText)])
                         return .text("added", status: 201)
                     }

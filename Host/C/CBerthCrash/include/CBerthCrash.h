@@ -23,6 +23,10 @@
 /// Bytes reserved for an owner's id, its terminating NUL included.
 #define BERTH_GUARD_OWNER_CAPACITY 72
 
+/// Bytes reserved for a route (`METHOD /pattern`) and for a request id, NUL included.
+#define BERTH_GUARD_ROUTE_CAPACITY 192
+#define BERTH_GUARD_REQUEST_ID_CAPACITY 132
+
 /// Creates a table for `slots` sockets (descriptors 0 ..< slots) in a new memfd.
 /// Returns the descriptor (close-on-exec), or -1 with errno set.
 int berth_guard_table_create(uint32_t slots);
@@ -39,6 +43,11 @@ int berth_guard_install(int report_fd);
 /// `timeout_ns` > 0 arms the deadline the watchdog enforces. Returns a ticket, or -1 when the
 /// socket is not tracked (no table, or a descriptor beyond its size).
 int berth_guard_begin(const char *owner, int fd, int is_host, int64_t timeout_ns);
+
+/// Records the route (`method` and `pattern`) and the request id of the handler of `ticket`, for
+/// the crash report: a crash in it logs one JSON line naming the addon, route, request id and the
+/// Swift runtime's fatal message, then the thread's backtrace.
+void berth_guard_describe(int ticket, const char *method, const char *pattern, const char *request_id);
 
 /// The handler of `ticket` left this thread (it suspended or returned).
 void berth_guard_left_thread(int ticket);

@@ -1,8 +1,8 @@
 /// The protocol every Berth addon implements.
 ///
-/// The host creates one instance through the addon's exported entry (see ``AddonExport``), checks
+/// The host creates one instance through the addon's exported entry (see ``AddonABI``), checks
 /// that ``id`` and ``version`` match the signed manifest, calls ``start(_:)``, then mounts the
-/// routes registered by ``routes(_:)`` under the manifest's mount prefix. On deactivation or
+/// routes registered by ``register(_:)`` under the manifest's mount prefix. On deactivation or
 /// uninstall the routes are unmounted first, in-flight requests finish, then ``stop(_:)`` runs.
 ///
 /// New requirements arrive only with default implementations, so an addon built against an older
@@ -14,8 +14,13 @@ public protocol Addon: Sendable {
     /// The addon's semantic version; must equal the `version` of its manifest.
     var version: String { get }
 
-    /// Registers the addon's routes, with paths relative to the mount prefix.
+    /// Registers the addon's routes, with paths relative to the mount prefix (PluginAPI 1.x).
+    /// Write ``register(_:)`` instead; its handlers get a per-request ``RequestContext``.
     func routes(_ routes: inout Routes, context: AddonContext)
+
+    /// Registers the addon's routes on `router`, with paths relative to the mount prefix; the host
+    /// calls this, and by default it registers what ``routes(_:context:)`` does.
+    func register(_ router: inout Router)
 
     /// Called after the addon's migrations ran and before its routes are mounted.
     func start(_ context: AddonContext) async throws
@@ -30,6 +35,14 @@ public protocol Addon: Sendable {
 extension Addon {
     /// By default an addon mounts no routes.
     public func routes(_ routes: inout Routes, context: AddonContext) {}
+
+    /// By default the routes of ``routes(_:context:)``, so an addon written for PluginAPI 1.x keeps
+    /// serving exactly what it did.
+    public func register(_ router: inout Router) {
+        var routes = Routes()
+        self.routes(&routes, context: router.context)
+        router.add(routes)
+    }
 
     /// By default starting does nothing.
     public func start(_ context: AddonContext) async throws {}

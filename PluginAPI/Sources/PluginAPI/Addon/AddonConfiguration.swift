@@ -19,9 +19,10 @@ public struct AddonConfiguration: Sendable, Hashable {
         return nil
     }
 
-    /// The integer value of `key`, if it is set and is a whole number.
+    /// The integer value of `key`, if it is set and is a whole number that fits in `Int`
+    /// (`nil` for `1.5`, `1e300` or a non-number; never a trap).
     public func integer(_ key: String) -> Int? {
-        if case .number(let value) = values[key], value.rounded() == value { return Int(value) }
+        if case .number(let value) = values[key] { return Int(exactly: value) }
         return nil
     }
 

@@ -31,4 +31,14 @@ public struct HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func notFound(_ message: String) -> HTTPError {
         HTTPError(status: 404, code: "not_found", message: message)
     }
+
+    /// A 500 with code `permission_denied`: the addon's manifest does not grant `permission`.
+    public static func permissionDenied(addonID: String, permission: String) -> HTTPError {
+        HTTPError(status: 500, code: "permission_denied", message: "addon \(addonID) was not granted the '\(permission)' permission: add \"\(permission)\" to the manifest's permissions")
+    }
+
+    /// A 503 with code `service_unavailable`: the host has no such service or provider.
+    public static func serviceUnavailable(_ message: String) -> HTTPError {
+        HTTPError(status: 503, code: "service_unavailable", message: message)
+    }
 }

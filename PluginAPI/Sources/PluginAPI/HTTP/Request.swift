@@ -18,6 +18,10 @@ public struct Request: Sendable {
     /// The values of the route's path parameters, e.g. `id` for `/sessions/:id`.
     public var parameters: [String: String]
 
+    /// The request's id, also sent back in the response's `X-Request-ID` (see
+    /// ``RequestContext/requestID``); empty for a request a test made without one.
+    public var requestID: String
+
     /// Creates a request; called by the host and by tests.
     public init(
         method: HTTPMethod,
@@ -33,6 +37,26 @@ public struct Request: Sendable {
         self.headers = headers
         self.body = body
         self.parameters = parameters
+        self.requestID = ""
+    }
+
+    /// Creates a request with its id; called by the host and by tests.
+    public init(
+        method: HTTPMethod,
+        path: String,
+        query: [(name: String, value: String)] = [],
+        headers: HTTPHeaders = [:],
+        body: [UInt8] = [],
+        parameters: [String: String] = [:],
+        requestID: String
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.parameters = parameters
+        self.requestID = requestID
     }
 
     /// The first value of the query parameter `name`.

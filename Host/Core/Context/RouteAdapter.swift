@@ -1,0 +1,72 @@
+import BerthHTTP
+import PluginAPI
+
+/// Turns an addon's ``Router/Route`` into the endpoint handlers the HTTP server calls: each request
+/// is counted by the addon's gate, gets its ``RequestContext``, and a thrown error becomes the
+/// host's JSON error answer.
+///
+/// The synchronous form stays synchronous, so the server still calls it on the polling thread
+/// without a task. Per request it makes only the context, whose fields are the request's id (an
+/// inline string), a clock reading and one reference to the addon's context: no allocation.
+struct RouteAdapter: Sendable {
+    /// The addon's context, shared by all its requests.
+    let context: AddonContext
+    /// The addon's in-flight counter.
+    let gate: RequestGate
+    /// The host's logger, for failures the addon did not shape.
+    let logger: Logger
+    /// How long a handler may take; the context's deadline is this far from the request's start.
+    let timeout: Duration
+
+    /// The server's default body limit when the route sets none.
+    static let defaultBodyLimit = 1 << 20
+
+    /// The body limit of `route`.
+    static func bodyLimit(of route: Router.Route) -> Int {
+        route.options.bodyLimit ?? defaultBodyLimit
+    }
+
+    /// The context of one request.
+    func requestContext(for request: Request) -> RequestContext {
+        RequestContext(requestID: request.requestID, deadline: .now + timeout, addon: context)
+    }
+
+    /// The synchronous endpoint handler for `handler`, registered at `pattern`.
+    func immediate(_ handler: @escaping ImmediateRequestHandler, pattern: String) -> ImmediateEndpointHandler {
+        { request in
+            gate.enter()
+            defer { gate.leave() }
+            do {
+                return try handler(request, requestContext(for: request))
+            } catch {
+                return response(for: error, from: request, pattern: pattern)
+            }
+        }
+    }
+
+    /// The endpoint handler for `handler`, registered at `pattern`.
+    func handler(_ handler: @escaping RequestHandler, pattern: String) -> EndpointHandler {
+        { request, _ in
+            gate.enter()
+            defer { gate.leave() }
+            do {
+                return try await handler(request, requestContext(for: request))
+            } catch {
+                return response(for: error, from: request, pattern: pattern)
+            }
+        }
+    }
+
+    /// The answer to a request whose handler threw: an ``HTTPError`` as the addon shaped it, anything
+    /// else as a 500 that names the addon (the error itself goes to the log, not to the client).
+    func response(for error: any Error, from request: Request, pattern: String) -> Response {
+        if let error = error as? HTTPError {
+            return JSONResponse.error(status: error.status, code: error.code, message: error.message)
+        }
+        logger.error("handler failed", metadata: [
+            "addon": .string(context.addonID), "route": "\(request.method) \(pattern)", "path": .string(request.path),
+            "request_id": .string(request.requestID), "error": "\(error)",
+        ])
+        return JSONResponse.error(status: 500, code: "addon_error", message: "addon \(context.addonID) failed to handle the request")
+    }
+}

@@ -1,0 +1,63 @@
+import FixtureIdentity
+import PluginAPI
+
+/// An addon written against the PluginAPI 1.2 router: its handlers read the request context, look
+/// services up, decode JSON bodies and log through the request's logger. Its id and version come
+/// from the installed manifest, so tests choose its permissions.
+struct FixtureContextAddon: Addon {
+    let id: String
+    let version: String
+
+    struct Order: Codable {
+        struct Line: Codable {
+            var sku: String
+            var quantity: Int
+        }
+        var customer: String
+        var lines: [Line]
+    }
+
+    func register(_ router: inout Router) {
+        router.get("/request-id") { _, context in .text(context.requestID) }
+        router.get("/request-id-async") { _, context in
+            await Task.yield()
+            return .text(context.requestID)
+        }
+        router.get("/deadline") { _, context in
+            .text(context.timeRemaining > .zero ? "ahead" : "passed")
+        }
+        router.post("/orders") { request, _ in
+            let order = try request.decode(Order.self)
+            return try .json(order, status: 201)
+        }
+        router.post("/email") { _, context in
+            let sender = try context.services.email
+            let receipt = try await sender.send(EmailMessage(to: [EmailAddress("ada@example.com")], subject: "hi", text: "hello"))
+            return .text(receipt.messageID)
+        }
+        router.post("/publish") { _, context in
+            try await context.events.publish("fixture.published", payload: .null)
+            return .text("published")
+        }
+        router.get("/log") { _, context in
+            context.logger.info("line written during a request", metadata: ["step": 1])
+            return .text("logged")
+        }
+        router.post("/small", options: RouteOptions(bodyLimit: 8)) { request, _ in .text(request.bodyText) }
+        // Crashes on a non-numeric id, on purpose: the crash report must name the route and the
+        // runtime's message.
+        router.get("/crash/:id") { request, _ in
+            let id = Int(request.parameters["id"]!)!
+            return .text("\(id)")
+        }
+    }
+}
+
+@_cdecl("berth_addon_abi")
+public func berthAddonABI(_ field: Int32) -> UnsafePointer<CChar>? { AddonABI.describe(field) }
+
+@_cdecl("berth_addon_create")
+public func berthAddonCreate() -> UnsafeMutableRawPointer {
+    let identity = installedIdentity()
+    return AddonABI.export(FixtureContextAddon(id: identity.id, version: identity.version))
+}
