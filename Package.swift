@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
-            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", "BerthNetwork", .product(name: "PluginAPI", package: "PluginAPI")],
+            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", "BerthNetwork", "BerthIdentity", "BerthTraffic", "BerthMetrics", .product(name: "PluginAPI", package: "PluginAPI")],
             path: "Host/Core",
             swiftSettings: swift6
         ),
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "BerthJobsTests", dependencies: ["BerthJobs"], swiftSettings: swift6),
         .testTarget(name: "BerthMetricsTests", dependencies: ["BerthMetrics"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport", "COpenSSL"], swiftSettings: swift6),
         .testTarget(name: "PluginAPITests", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], swiftSettings: swift6),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swift6),
     ]

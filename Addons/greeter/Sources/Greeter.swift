@@ -11,6 +11,11 @@ struct Greeter: Addon {
             let configuration = context.configuration
             return .text("\(configuration.string("greeting") ?? "Hello")\(configuration.string("punctuation") ?? "!")")
         }
+        // The host lets only callers with a valid token through (the manifest's route policy).
+        router.get("/me") { _, context in
+            guard let identity = context.identity else { throw HTTPError(status: 401, code: "unauthorized", message: "sign in first") }
+            return try .json(Caller(subject: identity.subject, roles: identity.roles))
+        }
         router.get("/count/:name") { request, context in
             let rows = try await context.database.query("SELECT count FROM greetings WHERE name = $1", [.text(request.parameters["name"] ?? "")])
             return try .json(Count(count: rows.first?["count"]?.integer ?? 0))
@@ -33,6 +38,12 @@ struct Greeter: Addon {
     func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async {
         context.logger.info("greeting is now \(configuration.string("greeting") ?? "Hello")")
     }
+}
+
+/// The answer of `GET /me`.
+struct Caller: Encodable {
+    var subject: String
+    var roles: [String]
 }
 
 /// The answer of `GET /count/:name`.

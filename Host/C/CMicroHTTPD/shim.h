@@ -6,6 +6,9 @@
 #include <sys/types.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <microhttpd.h>
 
 /* MHD_start_daemon is variadic, which Swift cannot call: these shims pass a fixed option list. */
@@ -55,6 +58,19 @@ static inline int berth_mhd_connection_fd(struct MHD_Connection *connection) {
 static inline unsigned int berth_mhd_connection_count(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
     return info == NULL ? 0 : info->num_connections;
+}
+
+/// Writes the numeric address of `connection`'s client into `buffer` (NUL-terminated); returns its
+/// length, or 0 if it has none.
+static inline size_t berth_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL || size == 0) return 0;
+    const struct sockaddr *address = info->client_addr;
+    const void *bytes = NULL;
+    if (address->sa_family == AF_INET) bytes = &((const struct sockaddr_in *)address)->sin_addr;
+    else if (address->sa_family == AF_INET6) bytes = &((const struct sockaddr_in6 *)address)->sin6_addr;
+    if (bytes == NULL || inet_ntop(address->sa_family, bytes, buffer, (socklen_t)size) == NULL) return 0;
+    return strlen(buffer);
 }
 
 #endif

@@ -13,19 +13,26 @@ extension AddonManager {
         addon.library.addon.register(&router)
         let adapter = RouteAdapter(context: addon.context, gate: addon.gate, logger: logger, timeout: HandlerDeadline.timeout)
         var patterns: [String] = []
+        let enforcements = enforcements(for: addon, router: router, prefix: prefix)
         do {
             try server.updateRoutes { table in
                 if replacing { table.removeAll(owner: addon.id) }
-                for route in router.all {
+                for (route, enforcement) in zip(router.all, enforcements) {
                     let pattern = Self.join(prefix, route.path)
                     let limit = RouteAdapter.bodyLimit(of: route)
-                    if let immediate = route.immediateHandler {
+                    switch (route.immediateHandler, enforcement.isActive) {
+                    case (let immediate?, false):
                         try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, immediate: adapter.immediate(immediate, pattern: pattern))
-                    } else {
+                    case (let immediate?, true):
+                        try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, immediate: adapter.immediate(immediate, pattern: pattern, enforcement: enforcement))
+                    case (nil, false):
                         try table.add(route.method, pattern, owner: addon.id, body: .buffered(limit: limit), handler: adapter.handler(route.handler, pattern: pattern))
+                    case (nil, true):
+                        try table.add(route.method, pattern, owner: addon.id, body: .buffered(limit: limit), handler: adapter.handler(route.handler, pattern: pattern, enforcement: enforcement))
                     }
                     patterns.append("\(route.method.rawValue) \(pattern)")
                 }
+                try addPreflights(for: addon, router: router, prefix: prefix, into: &table)
             }
         } catch {
             throw BerthError.unprocessable("route_conflict", "addon \(addon.id) registers a route that is already taken: \(error)", cause: error)

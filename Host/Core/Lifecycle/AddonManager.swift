@@ -39,6 +39,8 @@ public actor AddonManager {
     let drainTimeout: Duration = .seconds(10)
     /// Called after every successful mutation, with the lock released; see ``setChangeObserver(_:)``.
     var changeObserver: (@Sendable () async -> Void)?
+    /// What the host enforces on addon routes; see ``setRequestPolicies(_:)``.
+    var requestPolicies: RequestPolicies
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
     static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/admin"]
@@ -58,6 +60,7 @@ public actor AddonManager {
         self.lock = MutationLock(path: home.lockFile)
         self.auditLog = AuditLog(path: home.auditLogFile)
         self.registry = try registryStore.load()
+        self.requestPolicies = .none(logger: logger)
     }
 
     func summary(of entry: RegistryEntry) -> AddonSummary {

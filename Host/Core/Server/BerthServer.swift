@@ -46,7 +46,14 @@ public enum BerthServer {
         if let observer = options.changeObserver { await manager.setChangeObserver(observer) }
         let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
         let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster)
+        let environment = settings.environment
+        let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
+        await manager.setRequestPolicies(policies)
         try server.updateRoutes { try admin.register(in: &$0) }
+        if let metrics = policies.metrics {
+            let scraper = environment["BERTH_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : AdminAuthenticator(token: $0) }
+            try server.updateRoutes { try MetricsEndpoint(table: metrics, admin: AdminAuthenticator(token: parts.token), scraper: scraper).register(in: &$0) }
+        }
         try await manager.startUp(recovering: options.recovering)
         // A cluster node converges on the cluster's installed set before it serves.
         try await cluster?.start(advertising: settings.nodeURL ?? "http://\(settings.host):\(settings.port)")

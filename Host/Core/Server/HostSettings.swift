@@ -47,7 +47,12 @@ public struct HostSettings: Sendable {
     public var maxPackageBytes: Int
 
     /// Reads the settings from `environment`, naming the variable when a value is malformed.
+    /// The environment the settings were read from, secrets included (they are no longer in the
+    /// process's own environment), for the settings of other layers (identity, metrics).
+    public let environment: [String: String]
+
     public init(environment: [String: String]) throws {
+        self.environment = environment
         home = environment["BERTH_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "."
         host = environment["BERTH_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         port = try Self.integer(environment, "BERTH_PORT", default: 8080, range: 0 ... 65535)

@@ -12,6 +12,18 @@ struct MHDConnection {
         berth_mhd_connection_fd(pointer)
     }
 
+    /// The client's numeric address; an IPv4 one fits a small string, so reading it allocates
+    /// nothing.
+    var clientAddress: String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let length = berth_mhd_client_address(pointer, buffer.baseAddress, buffer.count)
+            guard length > 0 else { return "" }
+            return buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+            }
+        }
+    }
+
     /// The request header fields, in order.
     func headers() -> HTTPHeaders {
         HTTPHeaders(values(of: .HEADER_KIND))

@@ -73,7 +73,7 @@ extension RequestState {
 
     /// The request the handler sees, from the request line's parts and the connection's fields.
     static func makeRequest(method: HTTPMethod, path: String, body: [UInt8], parameters: [String: String], requestID: String, on connection: MHDConnection) -> Request {
-        Request(
+        var request = Request(
             method: method,
             path: path,
             query: connection.queryArguments(),
@@ -82,6 +82,8 @@ extension RequestState {
             parameters: parameters,
             requestID: requestID
         )
+        request.remoteAddress = connection.clientAddress
+        return request
     }
 
     /// The request the handler sees; the body moves into it.

@@ -62,6 +62,15 @@ public final class TokenVerifier: Sendable {
         return verified
     }
 
+    /// Refreshes a URL key set in the background (subject to its floor), for callers that cannot
+    /// wait: the next token naming the new key verifies.
+    public func refreshSoon() {
+        guard let refresher else { return }
+        Task {
+            if let fresh = await refresher.refreshIfAllowed() { self.replaceKeys(fresh) }
+        }
+    }
+
     /// ``verify(_:now:)``, and when the token names a key the set lacks, one refresh of a URL key
     /// set (subject to its floor) and a second try.
     public func verifyRefreshing(_ token: String, now: Double = Date().timeIntervalSince1970) async throws(AuthenticationError) -> VerifiedToken {

@@ -30,7 +30,8 @@ enum PackCommand {
             library: "lib/lib\(source.product).so", mountPrefix: source.mountPrefix,
             permissions: source.permissions ?? [], dependencies: source.dependencies ?? [:],
             configSchema: source.configSchema, sensitiveKeys: source.sensitiveKeys ?? [],
-            migrations: migrations.entries, files: [:]
+            migrations: migrations.entries, files: [:],
+            routes: source.routes ?? [], cors: source.cors, jobs: source.jobs ?? []
         )
         let output = outputPath(options["out"], id: source.id, version: source.version)
         do {

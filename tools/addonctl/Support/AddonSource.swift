@@ -17,6 +17,12 @@ struct AddonSource: Decodable {
     var dependencies: [String: String]?
     var configSchema: JSONValue?
     var sensitiveKeys: [String]?
+    /// Per-route policies (auth, roles, scopes, rate limits, body size, time).
+    var routes: [RoutePolicy]?
+    /// Which browser origins may call the routes.
+    var cors: CORSPolicy?
+    /// Scheduled jobs.
+    var jobs: [JobDeclaration]?
 
     static func load(from folder: String) throws -> AddonSource {
         let path = folder + "/addon.json"

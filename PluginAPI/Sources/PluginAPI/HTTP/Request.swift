@@ -22,6 +22,10 @@ public struct Request: Sendable {
     /// ``RequestContext/requestID``); empty for a request a test made without one.
     public var requestID: String
 
+    /// The address of the client's end of the connection (`203.0.113.7`, `2001:db8::1`); empty for
+    /// a request a test made without one. Behind a proxy this is the proxy's address.
+    public var remoteAddress: String = ""
+
     /// Creates a request; called by the host and by tests.
     public init(
         method: HTTPMethod,

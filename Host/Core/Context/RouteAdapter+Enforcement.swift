@@ -1,0 +1,47 @@
+import BerthHTTP
+import PluginAPI
+
+/// Endpoint handlers for routes the host enforces policies on: the access rule and rate limit are
+/// checked before the addon runs (a refusal never reaches it), and the answer gets the
+/// rate-limit and CORS fields and is counted in the metrics.
+extension RouteAdapter {
+    /// The synchronous endpoint handler for `handler` under `enforcement`.
+    func immediate(_ handler: @escaping ImmediateRequestHandler, pattern: String, enforcement: RouteEnforcement) -> ImmediateEndpointHandler {
+        { request in
+            gate.enter()
+            defer { gate.leave() }
+            let admission: RouteEnforcement.Admission
+            switch enforcement.admit(request) {
+            case .success(let admitted): admission = admitted
+            case .failure(let refusal): return enforcement.finish(refusal.response, for: request, admission: nil)
+            }
+            let response: Response
+            do {
+                response = try handler(request, RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context))
+            } catch {
+                response = self.response(for: error, from: request, pattern: pattern)
+            }
+            return enforcement.finish(response, for: request, admission: admission)
+        }
+    }
+
+    /// The endpoint handler for `handler` under `enforcement`.
+    func handler(_ handler: @escaping RequestHandler, pattern: String, enforcement: RouteEnforcement) -> EndpointHandler {
+        { request, _ in
+            gate.enter()
+            defer { gate.leave() }
+            let admission: RouteEnforcement.Admission
+            switch await enforcement.admitRefreshing(request) {
+            case .success(let admitted): admission = admitted
+            case .failure(let refusal): return enforcement.finish(refusal.response, for: request, admission: nil)
+            }
+            let response: Response
+            do {
+                response = try await handler(request, RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context))
+            } catch {
+                response = self.response(for: error, from: request, pattern: pattern)
+            }
+            return enforcement.finish(response, for: request, admission: admission)
+        }
+    }
+}

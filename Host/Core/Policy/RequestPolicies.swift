@@ -1,0 +1,64 @@
+import BerthIdentity
+import BerthMetrics
+import BerthTraffic
+import Foundation
+import PluginAPI
+
+/// What the host enforces on every addon route before the addon runs, shared by all routes of a
+/// process: token verification, the rate-limit counts of the whole host, and the request metrics.
+public struct RequestPolicies: Sendable {
+    /// Verifies tokens and applies a route's access rule.
+    let access: AccessGate
+    /// Hit counts shared by every worker of the host (the `memory` rate-limiting store).
+    let rateLimits: RateWindowTable?
+    /// Request counters and histograms shared by every worker of the host.
+    let metrics: SeriesTable?
+    /// Whether a route is served when its rate limit cannot be counted (`BERTH_RATE_LIMIT_FAIL_OPEN`).
+    let failOpen: Bool
+    /// Where refusals the operator should see are logged.
+    let logger: Logger
+
+    /// Policies that enforce nothing: every route public, no limits counted, no metrics.
+    public static func none(logger: Logger) -> RequestPolicies {
+        RequestPolicies(access: AccessGate(verifier: nil), rateLimits: nil, metrics: nil, failOpen: true, logger: logger)
+    }
+
+    /// The policies of `home` under `environment`: the identity settings (`BERTH_AUTH_*`), the
+    /// counters in `.berth/run/`, and `BERTH_RATE_LIMIT_FAIL_OPEN` (default `1`).
+    /// - Throws: ``BerthError`` (`invalid_setting`) naming a bad setting or an unusable file.
+    static func load(environment: [String: String], runDirectory: String, logger: Logger) async throws -> RequestPolicies {
+        let auth: AuthSettings
+        do {
+            auth = try AuthSettings(environment: environment)
+        } catch {
+            throw BerthError(status: 500, code: "invalid_setting", message: error.message)
+        }
+        var verifier: TokenVerifier?
+        if auth.isEnabled {
+            do {
+                let (made, skipped) = try await auth.makeVerifier()
+                for reason in skipped { logger.warning("a key of BERTH_AUTH_JWKS is not used", metadata: ["reason": .string(reason)]) }
+                verifier = made
+            } catch {
+                throw BerthError(status: 500, code: "invalid_setting", message: error.message)
+            }
+        }
+        let failOpen: Bool
+        switch environment["BERTH_RATE_LIMIT_FAIL_OPEN"]?.lowercased() ?? "1" {
+        case "1", "true", "yes", "": failOpen = true
+        case "0", "false", "no": failOpen = false
+        case let other: throw BerthError(status: 500, code: "invalid_setting", message: "BERTH_RATE_LIMIT_FAIL_OPEN=\(other.prefix(20)) must be 1 or 0")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            return RequestPolicies(
+                access: AccessGate(verifier: verifier, cookieName: auth.cookieName),
+                rateLimits: try RateWindowTable(path: runDirectory + "/rate-limits.v1"),
+                metrics: try SeriesTable(path: runDirectory + "/metrics.v1"),
+                failOpen: failOpen, logger: logger
+            )
+        } catch let error as TrafficError {
+            throw BerthError(status: 500, code: "invalid_setting", message: "the host's shared counters cannot be used: \(error.message)")
+        }
+    }
+}

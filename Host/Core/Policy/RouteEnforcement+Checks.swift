@@ -1,0 +1,119 @@
+import BerthIdentity
+import BerthMetrics
+import BerthTraffic
+import Foundation
+import PluginAPI
+
+/// The checks before a handler runs and the additions to its answer.
+extension RouteEnforcement {
+    /// What the checks let through: the caller and the rate-limit count to report.
+    struct Admission {
+        let identity: Identity?
+        let decision: WindowDecision?
+        let started: ContinuousClock.Instant
+    }
+
+    /// The caller's identity and rate-limit count, or the refusal to answer instead. A token
+    /// naming a key the host does not know yet is refused and starts a refresh of a URL key set
+    /// in the background (synchronous handlers never wait on the network).
+    func admit(_ request: Request) -> Result<Admission, RefusalResponse> {
+        let started = ContinuousClock.now
+        let now = Date().timeIntervalSince1970
+        guard access.mode != .none else { return count(request, identity: nil, now: now, started: started) }
+        do {
+            let identity = try policies.access.admit(request.headers, under: access, now: now).map(Self.identity)
+            return count(request, identity: identity, now: now, started: started)
+        } catch {
+            if let error = error as? AuthenticationError, error.code == .unknownKey { policies.access.verifier?.refreshSoon() }
+            return .failure(RefusalResponse(refusal(for: error)))
+        }
+    }
+
+    /// ``admit(_:)`` for handlers that may suspend: an unknown key is looked up in a refreshed
+    /// URL key set (at most once per floor interval) before the token is refused.
+    func admitRefreshing(_ request: Request) async -> Result<Admission, RefusalResponse> {
+        let started = ContinuousClock.now
+        let now = Date().timeIntervalSince1970
+        guard access.mode != .none else { return count(request, identity: nil, now: now, started: started) }
+        do {
+            let identity = try await policies.access.admitRefreshing(request.headers, under: access, now: now).map(Self.identity)
+            return count(request, identity: identity, now: now, started: started)
+        } catch {
+            return .failure(RefusalResponse(refusal(for: error)))
+        }
+    }
+
+    private static func identity(_ token: VerifiedToken) -> Identity {
+        Identity(subject: token.subject, roles: token.roles, claims: token.claims)
+    }
+
+    /// Counts the hit against the route's rate limit, if it has one.
+    private func count(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant) -> Result<Admission, RefusalResponse> {
+        var decision: WindowDecision?
+        if let rateLimit, let table = policies.rateLimits {
+            let key = "\(addonID)|\(name)|\(rateKey(rateLimit.key, request: request, identity: identity))"
+            switch table.hit(key, limit: rateLimit.limit, window: rateLimit.windowSeconds, now: UInt32(clamping: Int(now))) {
+            case .decided(let counted) where counted.allowed:
+                decision = counted
+            case .decided(let refused):
+                let body = JSONResponse.error(status: 429, code: "rate_limited", message: "\(name) allows \(rateLimit.limit) requests per \(rateLimit.windowSeconds) s; try again in \(refused.resetSeconds) s").body
+                return .failure(RefusalResponse(RateLimitFields.refusal(refused, policy: name, window: rateLimit.windowSeconds, now: Int(now), body: body)))
+            case .unavailable:
+                policies.logger.warning("rate limit not counted: the counter table is full", metadata: ["route": .string(name), "fail_open": .bool(policies.failOpen)])
+                if !policies.failOpen {
+                    return .failure(RefusalResponse(JSONResponse.error(status: 503, code: "rate_limit_unavailable", message: "the rate limit of \(name) cannot be counted now; try again shortly")))
+                }
+            }
+        }
+        return .success(Admission(identity: identity, decision: decision, started: started))
+    }
+
+    /// `response` with the rate-limit and CORS fields added, recorded in the metrics.
+    func finish(_ response: Response, for request: Request, admission: Admission?) -> Response {
+        var response = response
+        if let decision = admission?.decision, let rateLimit {
+            RateLimitFields.add(decision, policy: name, window: rateLimit.windowSeconds, now: Int(Date().timeIntervalSince1970), to: &response.headers)
+        }
+        if let cors { CORSHeaders.add(cors, for: request, to: &response.headers) }
+        if let recorder {
+            let elapsed = ContinuousClock.now - (admission?.started ?? .now)
+            let (seconds, attoseconds) = elapsed.components
+            recorder.record(status: response.status, nanoseconds: UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000)
+        }
+        return response
+    }
+
+    /// The 401/403 of a refused caller, with `WWW-Authenticate`.
+    private func refusal(for error: any Error) -> Response {
+        switch error {
+        case let error as AuthenticationError:
+            var response = JSONResponse.error(status: error.status, code: error.code.rawValue, message: error.message)
+            response.headers["WWW-Authenticate"] = error.wwwAuthenticate
+            return response
+        case let error as AccessDenied:
+            var response = JSONResponse.error(status: 403, code: error.code.description, message: error.message)
+            if let challenge = error.wwwAuthenticate { response.headers["WWW-Authenticate"] = challenge }
+            return response
+        default:
+            return JSONResponse.error(status: 401, code: "unauthorized", message: "the request's credentials could not be checked")
+        }
+    }
+
+    /// The value a rate limit counts per.
+    private func rateKey(_ key: String, request: Request, identity: Identity?) -> String {
+        switch key {
+        case "route": return "route"
+        case "user": return identity.map { "user:" + $0.subject } ?? "ip:" + request.remoteAddress
+        case "ip": return "ip:" + request.remoteAddress
+        default:
+            let field = String(key.dropFirst("header:".count))
+            return "header:" + (request.headers[field] ?? "")
+        }
+    }
+}
+
+/// A refusal decided before the handler, wrapped so it can be a `Result`'s failure.
+struct RefusalResponse: Error {
+    let response: Response
+    init(_ response: Response) { self.response = response }
+}

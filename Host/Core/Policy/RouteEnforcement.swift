@@ -1,0 +1,39 @@
+import BerthIdentity
+import BerthMetrics
+import BerthPackages
+import BerthTraffic
+import PluginAPI
+
+/// What the host checks and records around one mounted route: who may call it, how often, which
+/// browser origins may, and its request metrics.
+struct RouteEnforcement: Sendable {
+    let addonID: String
+    /// `METHOD /full/pattern`, the route's name in rate-limit fields, metrics and logs.
+    let name: String
+    let access: AccessRule
+    let rateLimit: RateLimitRule?
+    let cors: CORSPolicy?
+    let recorder: RouteRecorder?
+    let policies: RequestPolicies
+
+    /// Whether anything is checked or recorded: routes without policies and a host without
+    /// metrics skip every step.
+    var isActive: Bool {
+        access.mode != .none || rateLimit != nil || cors != nil || recorder != nil
+    }
+
+    /// The enforcement of the route `method` `path` (relative) mounted at `pattern`, from the
+    /// addon's manifest `policies`.
+    init(addonID: String, method: HTTPMethod, path: String, pattern: String, manifest: Manifest?, policies: RequestPolicies) {
+        self.addonID = addonID
+        self.name = "\(method.rawValue) \(pattern)"
+        self.policies = policies
+        let declared = manifest?.routes.first { $0.covers(method: method.rawValue, path: path) }
+        access = declared.map { declared in
+            AccessRule(mode: AccessRule.Mode(rawValue: declared.auth.rawValue) ?? .none, anyOfRoles: declared.roles, allOfScopes: declared.scopes)
+        } ?? .open
+        rateLimit = declared?.rateLimit
+        cors = manifest?.cors
+        recorder = policies.metrics.map { RouteRecorder(table: $0, addon: addonID, route: pattern, method: method.rawValue) }
+    }
+}
