@@ -83,7 +83,12 @@ struct AdminAPI: Sendable {
         _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
     ) throws {
         let authenticator = authenticator
-        try table.add(method, pattern, owner: Self.owner, body: body) { request, upload in
+        // The header check refuses a caller without the token before any body byte is read (an
+        // anonymous upload never reaches the disk); the handler's own check covers bodiless requests.
+        let headerCheck: HeaderCheck = { headers in
+            authenticator.isAuthorized(authorization: headers["Authorization"]) ? nil : AdminAuthenticator.unauthorized
+        }
+        try table.add(method, pattern, owner: Self.owner, body: body, headerCheck: headerCheck) { request, upload in
             guard authenticator.isAuthorized(request) else { return AdminAuthenticator.unauthorized }
             do {
                 return try await handler(request, upload)

@@ -36,6 +36,8 @@ public enum BerthServer {
         configuration.host = settings.host
         configuration.port = settings.port
         configuration.spoolDirectory = home.spoolDirectory
+        configuration.spoolReserveBytes = settings.minimumFreeBytes
+        configuration.maxConcurrentUploads = settings.maxConcurrentUploads
         if let threads = options.threads ?? settings.threads { configuration.threads = threads }
         configuration.listenSocket = options.listenSocket
         configuration.handlerObserver = options.handlerObserver

@@ -30,6 +30,10 @@ public struct HostSettings: Sendable {
     public var threads: Int?
     /// `BERTH_MAX_PACKAGE_BYTES`: largest package upload (default 256 MiB).
     public var maxPackageBytes: Int
+    /// `BERTH_MIN_FREE_MB`: free space (MiB) an upload must leave on the home's disk (default 512).
+    public var minimumFreeBytes: Int
+    /// `BERTH_MAX_CONCURRENT_UPLOADS`: package uploads received at once, per process (default 4).
+    public var maxConcurrentUploads: Int
 
     /// Reads the settings from `environment`, naming the variable when a value is malformed.
     public init(environment: [String: String]) throws {
@@ -41,6 +45,8 @@ public struct HostSettings: Sendable {
         trustedKeyFiles = (environment["BERTH_TRUSTED_KEYS"] ?? "").split(separator: ",").map { String($0).trimmingWhitespace }.filter { !$0.isEmpty }
         threads = environment["BERTH_THREADS"] == nil ? nil : try Self.integer(environment, "BERTH_THREADS", default: 1, range: 1 ... 1024)
         maxPackageBytes = try Self.integer(environment, "BERTH_MAX_PACKAGE_BYTES", default: 256 << 20, range: 1024 ... (4 << 30))
+        minimumFreeBytes = try Self.integer(environment, "BERTH_MIN_FREE_MB", default: 512, range: 0 ... (1 << 40)) << 20
+        maxConcurrentUploads = try Self.integer(environment, "BERTH_MAX_CONCURRENT_UPLOADS", default: 4, range: 1 ... 1024)
         databasePoolSize = try Self.integer(environment, "BERTH_DATABASE_POOL_SIZE", default: 4, range: 1 ... 64)
         reconcileInterval = try Self.integer(environment, "BERTH_CLUSTER_RECONCILE_SECONDS", default: 5, range: 1 ... 3600)
         nodeID = environment["BERTH_NODE_ID"].flatMap { $0.isEmpty ? nil : $0 }

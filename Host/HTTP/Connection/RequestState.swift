@@ -32,6 +32,9 @@ final class RequestState {
     /// Body bytes received so far, kept or not.
     var received = 0
 
+    /// The upload slot a spooled body holds until the request's state goes.
+    var uploadSlot: UploadSlot?
+
     /// The handler invocation, once started.
     var run: HandlerRun?
 
@@ -69,7 +72,10 @@ final class RequestState {
         case .found(let endpoint, let parameters):
             self.endpoint = endpoint
             self.parameters = parameters
-            if let contentLength {
+            if endpoint.headerCheck != nil || endpoint.body.spools {
+                refusal = admit(endpoint, on: connection, context: context, contentLength: contentLength)
+            }
+            if refusal == nil, let contentLength {
                 if contentLength > endpoint.body.limit {
                     refusal = ErrorResponse.payloadTooLarge(limit: endpoint.body.limit)
                 } else if !endpoint.body.spools {

@@ -31,6 +31,15 @@ public struct ServerConfiguration: Sendable {
     /// The folder in which ``BodyPolicy/spooled(limit:)`` bodies are written.
     public var spoolDirectory: String
 
+    /// The most spooled uploads received at once; a further one is answered
+    /// `503 too_many_uploads` before its body is read. 0 means no limit.
+    public var maxConcurrentUploads = 4
+
+    /// The free space the spool's file system keeps: an upload that would leave less is answered
+    /// `507 insufficient_storage` (before its body when it declares its length, else as soon as the
+    /// spooled part passes the reserve). 0 (the default here) means no reserve.
+    public var spoolReserveBytes = 0
+
     /// An already listening socket to accept on instead of binding ``host``:``port``, e.g. one
     /// inherited from a supervisor. The caller keeps it: the server does not close it when it stops.
     public var listenSocket: Int32?

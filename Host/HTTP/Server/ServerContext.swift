@@ -28,6 +28,9 @@ final class ServerContext: Sendable {
     /// Set once the drain deadline passed: new requests get a 503 instead of a handler.
     let refusing = Atomic<Bool>(false)
 
+    /// Spooled uploads between their admission and the end of their request; see ``UploadAdmission``.
+    let activeUploads = Atomic<Int>(0)
+
     /// Connections suspended while their handler runs; see `ServerContext+Suspension.swift`.
     let suspensions = Mutex(SuspensionRegistry())
 
