@@ -21,7 +21,8 @@ extension HTTPServer {
         lifecycle.withLock { state in
             guard state.stage == .running, let daemon = state.daemon else { return }
             context.draining.store(true, ordering: .sequentiallyConsistent)
-            _ = MHD_quiesce_daemon(daemon)
+            state.gate?.quiesce()
+            _ = daemon
         }
     }
 
