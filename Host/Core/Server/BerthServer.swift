@@ -38,6 +38,10 @@ public enum BerthServer {
         configuration.spoolDirectory = home.spoolDirectory
         configuration.spoolReserveBytes = settings.minimumFreeBytes
         configuration.maxConcurrentUploads = settings.maxConcurrentUploads
+        configuration.connectionLimit = settings.maxConnections
+        configuration.perIPConnectionLimit = settings.maxConnectionsPerAddress
+        configuration.headTimeoutSeconds = settings.headTimeoutSeconds
+        configuration.maxQueryParameters = settings.maxQueryParameters
         if let threads = options.threads ?? settings.threads { configuration.threads = threads }
         configuration.listenSocket = options.listenSocket
         configuration.handlerObserver = options.handlerObserver
