@@ -35,6 +35,10 @@ final class ConnectionGate: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Open connections in total and per address: those waiting here and those libmicrohttpd serves.
     let counts = Mutex(Counts())
+    /// Connections waiting for their head, mirrored from ``pending`` for other threads.
+    private let waiting = Atomic<Int>(0)
+    /// When the last connection was handed over, in nanoseconds of the monotonic clock.
+    private let lastHandOff = Atomic<Int64>(0)
     nonisolated(unsafe) private var daemon: OpaquePointer?
     nonisolated(unsafe) private var thread: pthread_t?
     private var pending: [Int32: Pending] = [:]
@@ -107,6 +111,24 @@ final class ConnectionGate: @unchecked Sendable {
         signal()
         if let thread { pthread_join(thread, nil) }
         thread = nil
+    }
+
+    /// Whether no connection waits here and none was handed over in the last `quiet`: libmicrohttpd
+    /// then knows of every request the gate let through (a handed-over head is already in its socket,
+    /// so its request starts within that time). What a drain waits for besides the active requests.
+    func isSettled(quiet: Duration = .milliseconds(100)) -> Bool {
+        guard waiting.load(ordering: .acquiring) == 0 else { return false }
+        let quietNanoseconds = quiet.components.seconds * 1_000_000_000 + quiet.components.attoseconds / 1_000_000_000
+        return Self.monotonicNanoseconds() - lastHandOff.load(ordering: .acquiring) >= quietNanoseconds
+    }
+
+    /// Connections waiting here for their first head.
+    var waitingCount: Int { waiting.load(ordering: .acquiring) }
+
+    private static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// A connection libmicrohttpd served has closed.
@@ -195,6 +217,7 @@ final class ConnectionGate: @unchecked Sendable {
             return
         }
         pending[descriptor] = Pending(address: address, length: length, peer: peer, deadline: clock.now + limits.headTimeout)
+        waiting.store(pending.count, ordering: .releasing)
         watch(descriptor, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
         examine(descriptor)
     }
@@ -243,6 +266,8 @@ final class ConnectionGate: @unchecked Sendable {
     private func handOff(_ descriptor: Int32, _ entry: Pending) {
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
         pending[descriptor] = nil
+        lastHandOff.store(Self.monotonicNanoseconds(), ordering: .releasing)
+        waiting.store(pending.count, ordering: .releasing)
         var address = entry.address
         let added = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, descriptor, $0, entry.length) }
@@ -265,6 +290,7 @@ final class ConnectionGate: @unchecked Sendable {
 
     private func drop(_ descriptor: Int32) {
         guard let entry = pending.removeValue(forKey: descriptor) else { return }
+        waiting.store(pending.count, ordering: .releasing)
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
         close(descriptor)
         released(entry.peer)

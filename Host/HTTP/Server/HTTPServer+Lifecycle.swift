@@ -72,7 +72,9 @@ extension HTTPServer {
         let clock = ContinuousClock()
         context.draining.store(true, ordering: .sequentiallyConsistent)
         taken.gate?.quiesce()
-        wait(until: clock.now + drainTimeout) { context.activeRequests.load(ordering: .acquiring) == 0 }
+        wait(until: clock.now + drainTimeout) {
+            taken.gate?.isSettled() != false && context.activeRequests.load(ordering: .acquiring) == 0
+        }
 
         context.refusing.store(true, ordering: .sequentiallyConsistent)
         while !context.abandonSuspended() { pause() }
