@@ -12,6 +12,9 @@ struct HomeParts: Sendable {
 
     init(settings: HostSettings) throws {
         home = try BerthHome(root: settings.home)
+        try home.tightenPermissions()
+        // A registry from before sealing holds configurations in plain text: seal it now.
+        try RegistryStore(path: home.registryFile, keyFile: home.sealingKeyFile).sealIfNeeded()
         let (token, generated) = try AdminToken.resolve(settings: settings, home: home)
         self.token = token
         tokenNotice = generated ? "admin token (stored with mode 0600 in \(home.relative(home.adminTokenFile))): \(token)\n" : nil
