@@ -1,4 +1,5 @@
 import BerthHTTP
+import BerthPackages
 import Foundation
 import PluginAPI
 
@@ -10,6 +11,8 @@ struct AdminAPI: Sendable {
     let maxPackageBytes: Int
     /// In cluster mode, installs, upgrades and uninstalls go through this node to every node.
     var cluster: ClusterNode? = nil
+    /// The live trust store `/api/v1/trusted-keys` lists and changes.
+    var trustStore: TrustStore? = nil
 
     static let owner = "berth"
 
@@ -53,6 +56,7 @@ struct AdminAPI: Sendable {
             }
             return JSONResponse.make(try await cluster.overview())
         }
+        try registerTrustedKeys(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }
@@ -78,7 +82,7 @@ struct AdminAPI: Sendable {
     }
 
     /// Registers a route that needs the admin token and answers errors as JSON.
-    private func admin(
+    func admin(
         _ method: HTTPMethod, _ pattern: String, in table: inout RoutingTable, body: BodyPolicy = .buffered(limit: 1 << 20),
         _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
     ) throws {

@@ -6,8 +6,11 @@ import Glibc
 extension BerthHome {
     /// The files at fixed places that hold configuration, keys or tokens.
     var privateFiles: [String] {
-        [registryFile, adminTokenFile, sealingKeyFile, journalFile, stateDirectory + "/node-id"]
+        [registryFile, adminTokenFile, sealingKeyFile, journalFile, revokedKeysFile, stateDirectory + "/node-id"]
     }
+
+    /// Ids of trusted keys revoked through the admin API, one per line.
+    public var revokedKeysFile: String { stateDirectory + "/revoked-keys" }
 
     /// The key that seals addons' configurations in the registry.
     public var sealingKeyFile: String { stateDirectory + "/secret.key" }

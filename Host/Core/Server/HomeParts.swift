@@ -19,7 +19,7 @@ struct HomeParts: Sendable {
         self.token = token
         tokenNotice = generated ? "admin token (stored with mode 0600 in \(home.relative(home.adminTokenFile))): \(token)\n" : nil
         do {
-            trustStore = try TrustStore(directory: home.trustedKeysDirectory, extraFiles: settings.trustedKeyFiles)
+            trustStore = try TrustStore(directory: home.trustedKeysDirectory, extraFiles: settings.trustedKeyFiles, revocationsFile: home.revokedKeysFile)
         } catch {
             throw BerthError(status: 500, code: "invalid_trusted_key", message: "\(error)", cause: error)
         }
