@@ -48,7 +48,13 @@ struct AdminAPI: Sendable {
             return JSONResponse.make(try await manager.upgrade(request.parameters["id"] ?? "", body))
         }
         try admin(.get, "/api/v1/addons/:id/events", in: &table) { request, _ in
-            JSONResponse.make(["events": await manager.history(of: request.parameters["id"] ?? "")])
+            let id = request.parameters["id"] ?? ""
+            let events = await manager.history(of: id)
+            // An uninstalled addon keeps its history; an id that never was one is not found.
+            if events.isEmpty, (try? await manager.addon(id)) == nil {
+                throw BerthError.notFound("addon_not_found", "no addon '\(id)' is installed or has a lifecycle history here")
+            }
+            return JSONResponse.make(["events": events])
         }
         try admin(.get, "/api/v1/cluster", in: &table) { [cluster] _, _ in
             guard let cluster else {

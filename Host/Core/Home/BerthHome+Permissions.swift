@@ -40,3 +40,35 @@ extension BerthHome {
         }
     }
 }
+
+extension BerthHome {
+    /// Installed addons' folders and databases present in the home, relative to it.
+    func addonLeftovers() -> [String] {
+        var found: [String] = []
+        for folder in [addonsDirectory, dataDirectory] {
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where !name.hasPrefix(".") {
+                found.append(relative(folder + "/" + name))
+            }
+        }
+        return found
+    }
+}
+
+extension BerthHome {
+    /// Fails, naming the folder and the system's reason, when the home cannot be written: every
+    /// change writes the registry at its top and the journal and lock under `.berth/`. Without this
+    /// a read-only home would only show up later, as a lock that cannot be taken.
+    func checkWritable() throws {
+        for folder in [root, stateDirectory] {
+            let probe = folder + "/.berth-write-check-\(getpid())"
+            let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                let code = errno
+                let reason = code == EROFS ? "it is on a read-only file system" : String(cString: strerror(code))
+                throw BerthError.internalError("home_not_writable", "the home folder \(folder) cannot be written (\(reason)): Berth keeps its registry, journal and lock there. Mount it read-write, fix its owner or mode, or point BERTH_HOME at a writable folder")
+            }
+            close(descriptor)
+            unlink(probe)
+        }
+    }
+}

@@ -36,6 +36,8 @@ struct RegistryStore: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(RegistryDocument(addons: sealed))
         try FileSystem.writeAtomically(data + Data("\n".utf8), to: path, mode: 0o600) { FaultInjection.reach("registry.rename") }
+        // The copy a damaged or deleted registry is restored from (see RegistryStore+Recovery).
+        try? FileSystem.writeAtomically(data + Data("\n".utf8), to: lastGoodPath, mode: 0o600)
     }
 
     /// Rewrites a registry that still holds a configuration in plain text (or is readable by
@@ -57,7 +59,7 @@ struct RegistryStore: Sendable {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             addons = try JSONDecoder().decode(RegistryDocument.self, from: data).addons
         } catch {
-            throw BerthError.internalError("registry_unreadable", "\(path) cannot be read: \(error)", cause: error)
+            throw BerthError.internalError("registry_unreadable", "\(path) cannot be read: \(error). \(restoreAdvice())", cause: error)
         }
         var hadPlaintext = false
         var box: SecretBox?

@@ -12,9 +12,12 @@ struct HomeParts: Sendable {
 
     init(settings: HostSettings) throws {
         home = try BerthHome(root: settings.home)
+        try home.checkWritable()
         try home.tightenPermissions()
+        let registry = RegistryStore(path: home.registryFile, keyFile: home.sealingKeyFile)
+        try registry.refuseMissingRegistry(leftovers: home.addonLeftovers())
         // A registry from before sealing holds configurations in plain text: seal it now.
-        try RegistryStore(path: home.registryFile, keyFile: home.sealingKeyFile).sealIfNeeded()
+        try registry.sealIfNeeded()
         let (token, generated) = try AdminToken.resolve(settings: settings, home: home)
         self.token = token
         tokenNotice = generated ? "admin token (stored with mode 0600 in \(home.relative(home.adminTokenFile))): \(token)\n" : nil
