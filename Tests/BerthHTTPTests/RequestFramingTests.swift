@@ -84,4 +84,29 @@ struct RequestFramingTests {
             #expect(try connection.readResponse().status == 200)
         }
     }
+
+    static let keptAliveRefusals: [(head: String, status: Int, code: String)] = [
+        ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "conflicting_framing"),
+        ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400, "conflicting_content_length"),
+        ("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "unsupported_transfer_coding"),
+        ("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501, "unsupported_transfer_coding"),
+    ]
+
+    @Test(arguments: keptAliveRefusals.indices)
+    func aLaterRequestWithABodyOnAKeptAliveConnectionIsCheckedToo(index: Int) async throws {
+        let server = try Self.server()
+        defer { server.stop(drainTimeout: .zero) }
+        let port = server.port
+        let (head, status, code) = Self.keptAliveRefusals[index]
+        try await onThread {
+            let connection = try RawHTTPConnection(port: port, timeoutSeconds: 5)
+            #expect(try connection.request("/hello").status == 200)
+            try connection.send(Array(head.utf8))
+            let (bytes, closed) = connection.readToEnd()
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(text.components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) } == [status], "\(text)")
+            #expect(text.contains("\"code\":\"\(code)\""), "\(text)")
+            #expect(closed)
+        }
+    }
 }
