@@ -72,8 +72,11 @@ extension HTTPServer {
         let clock = ContinuousClock()
         context.draining.store(true, ordering: .sequentiallyConsistent)
         taken.gate?.quiesce()
+        // Heads still arriving at the gate get a second to complete (then their requests are
+        // served); a connection slower than that, e.g. one trickling, does not hold the stop.
+        let headGrace = clock.now + .seconds(1)
         wait(until: clock.now + drainTimeout) {
-            taken.gate?.isSettled() != false && context.activeRequests.load(ordering: .acquiring) == 0
+            (taken.gate?.isSettled() != false || clock.now >= headGrace) && context.activeRequests.load(ordering: .acquiring) == 0
         }
 
         context.refusing.store(true, ordering: .sequentiallyConsistent)
