@@ -30,7 +30,9 @@ struct AdminTokenComparisonTests {
         ]
         for (label, bearer) in wrong where bearer != token {
             let reply = try HTTPTestClient(port: berth.port, token: bearer).send("GET", "/api/v1/addons")
-            #expect(reply.status == 401, "length \(length), \(label): \(reply.status)")
+            // A bearer past the 16 KiB head limit is refused before the token is looked at.
+            let expected = bearer.utf8.count > 16_000 ? 431 : 401
+            #expect(reply.status == expected, "length \(length), \(label): \(reply.status)")
         }
         let raw = try HTTPTestClient(port: berth.port).send("GET", "/api/v1/addons", headers: ["Authorization": "Bearer"])
         #expect(raw.status == 401, "length \(length), 'Bearer' without a token")

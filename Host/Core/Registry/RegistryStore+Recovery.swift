@@ -19,9 +19,11 @@ extension RegistryStore {
 
     /// Refuses to start on a home whose registry is missing while installed addons' files or
     /// databases are still there: starting would show no addons and treat their data as debris.
+    /// An interrupted operation (its journal present) explains such files; recovery finishes or
+    /// undoes it, so that case starts as usual.
     /// - Parameter leftovers: the addon folders and databases found, relative to the home.
-    func refuseMissingRegistry(leftovers: [String]) throws {
-        guard !FileManager.default.fileExists(atPath: path), !leftovers.isEmpty else { return }
+    func refuseMissingRegistry(leftovers: [String], interruptedOperation: Bool) throws {
+        guard !interruptedOperation, !FileManager.default.fileExists(atPath: path), !leftovers.isEmpty else { return }
         throw BerthError.internalError(
             "registry_missing",
             "\(path) is missing, but the home still holds addons' files or data: \(leftovers.prefix(10).joined(separator: ", ")). \(restoreAdvice()) To start empty instead, move those out of the home first."

@@ -15,7 +15,7 @@ struct HomeParts: Sendable {
         try home.checkWritable()
         try home.tightenPermissions()
         let registry = RegistryStore(path: home.registryFile, keyFile: home.sealingKeyFile)
-        try registry.refuseMissingRegistry(leftovers: home.addonLeftovers())
+        try registry.refuseMissingRegistry(leftovers: home.addonLeftovers(), interruptedOperation: FileManager.default.fileExists(atPath: home.journalFile))
         // A registry from before sealing holds configurations in plain text: seal it now.
         try registry.sealIfNeeded()
         let (token, generated) = try AdminToken.resolve(settings: settings, home: home)

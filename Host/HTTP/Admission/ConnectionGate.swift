@@ -55,8 +55,15 @@ final class ConnectionGate: @unchecked Sendable {
         var length: socklen_t
         var peer: PeerAddress
         var deadline: ContinuousClock.Instant
+        var serial: UInt64
         var scanned = 0
     }
+
+    /// Deadlines in the order they were set, which is their order in time (every connection gets
+    /// the same timeout): the nearest is the first still pending, found without a scan.
+    private var deadlines: [(deadline: ContinuousClock.Instant, descriptor: Int32, serial: UInt64)] = []
+    private var deadlinesStart = 0
+    private var nextSerial: UInt64 = 0
 
     init(listenDescriptor: Int32, limits: Limits) throws(SystemCallError) {
         self.listenDescriptor = listenDescriptor
@@ -169,11 +176,24 @@ final class ConnectionGate: @unchecked Sendable {
     }
 
     private func waitMilliseconds() -> Int32 {
-        guard let nearest = pending.values.lazy.map(\.deadline).min() else { return -1 }
+        dropSettledDeadlines()
+        guard deadlinesStart < deadlines.count else { return -1 }
+        let nearest = deadlines[deadlinesStart].deadline
         let left = clock.now.duration(to: nearest)
         if left <= .zero { return 0 }
         let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
         return Int32(clamping: min(milliseconds, 1000))
+    }
+
+    /// Forgets deadlines of connections no longer waiting, from the front, and compacts the queue.
+    private func dropSettledDeadlines() {
+        while deadlinesStart < deadlines.count, pending[deadlines[deadlinesStart].descriptor]?.serial != deadlines[deadlinesStart].serial {
+            deadlinesStart += 1
+        }
+        if deadlinesStart > 1024 && deadlinesStart * 2 > deadlines.count {
+            deadlines.removeFirst(deadlinesStart)
+            deadlinesStart = 0
+        }
     }
 
     private func acceptAll() {
@@ -216,7 +236,10 @@ final class ConnectionGate: @unchecked Sendable {
             close(descriptor)
             return
         }
-        pending[descriptor] = Pending(address: address, length: length, peer: peer, deadline: clock.now + limits.headTimeout)
+        nextSerial += 1
+        let deadline = clock.now + limits.headTimeout
+        pending[descriptor] = Pending(address: address, length: length, peer: peer, deadline: deadline, serial: nextSerial)
+        deadlines.append((deadline, descriptor, nextSerial))
         waiting.store(pending.count, ordering: .releasing)
         watch(descriptor, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
         examine(descriptor)
@@ -283,9 +306,14 @@ final class ConnectionGate: @unchecked Sendable {
 
     private func expire() {
         let now = clock.now
-        for (descriptor, entry) in pending where entry.deadline <= now {
-            refuse(descriptor, status: 408, code: "request_head_timeout", message: "The request head did not arrive whole within \(limits.headTimeout).")
+        while deadlinesStart < deadlines.count, deadlines[deadlinesStart].deadline <= now {
+            let (_, descriptor, serial) = deadlines[deadlinesStart]
+            deadlinesStart += 1
+            if pending[descriptor]?.serial == serial {
+                refuse(descriptor, status: 408, code: "request_head_timeout", message: "The request head did not arrive whole within \(limits.headTimeout).")
+            }
         }
+        dropSettledDeadlines()
     }
 
     private func drop(_ descriptor: Int32) {
