@@ -109,4 +109,38 @@ struct RequestFramingTests {
             #expect(closed)
         }
     }
+
+    @Test func aLaterRequestOnAKeptAliveConnectionWithANulInItsPathIs400() async throws {
+        let server = try Self.server()
+        defer { server.stop(drainTimeout: .zero) }
+        let port = server.port
+        try await onThread {
+            let connection = try RawHTTPConnection(port: port, timeoutSeconds: 5)
+            #expect(try connection.request("/items/a").text == "a")
+            try connection.send(Array("GET /items/greeter%00x HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            let (bytes, closed) = connection.readToEnd()
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
+            #expect(text.contains("invalid_path"))
+            #expect(!text.contains("greeter"), "the path was not cut at the NUL and served")
+            #expect(closed)
+        }
+    }
+
+    @Test func aLaterRequestOnAKeptAliveConnectionWithHundredsOfParametersIsAnsweredAtOnce() async throws {
+        let server = try Self.server()
+        defer { server.stop(drainTimeout: .zero) }
+        let port = server.port
+        try await onThread {
+            let connection = try RawHTTPConnection(port: port, timeoutSeconds: 5)
+            #expect(try connection.request("/hello").status == 200)
+            let query = (0 ..< 600).map { "p\($0)=\($0)" }.joined(separator: "&")
+            try connection.send(Array("GET /hello?\(query) HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            let (bytes, closed) = connection.readToEnd()
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(text.components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) } == [414], "\(text.prefix(300))")
+            #expect(text.contains("too_many_query_parameters"))
+            #expect(closed)
+        }
+    }
 }

@@ -60,11 +60,14 @@ static inline struct MHD_Daemon *berth_mhd_start(unsigned int flags,
 
 /// Starts a daemon that accepts nothing itself: Berth's connection gate accepts, reads each first
 /// request head and hands the connection over with MHD_add_connection (MHD_USE_ITC wakes a polling
-/// thread for it). `notify` hears every connection start and close.
+/// thread for it). `notify` hears every connection start and close; `uri_log` sees each request's
+/// raw target before libmicrohttpd splits off and stores its query.
 static inline struct MHD_Daemon *berth_mhd_start_gated(unsigned int flags,
                                                        MHD_AccessHandlerCallback handler, void *handler_context,
                                                        MHD_RequestCompletedCallback completed, void *completed_context,
                                                        MHD_NotifyConnectionCallback notify, void *notify_context,
+                                                       void *(*uri_log)(void *context, const char *uri, struct MHD_Connection *connection),
+                                                       void *uri_log_context,
                                                        unsigned int thread_pool_size,
                                                        unsigned int connection_limit,
                                                        unsigned int idle_timeout_seconds,
@@ -72,6 +75,7 @@ static inline struct MHD_Daemon *berth_mhd_start_gated(unsigned int flags,
     return MHD_start_daemon(flags | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC, 0, NULL, NULL, handler, handler_context,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
                             MHD_OPTION_NOTIFY_CONNECTION, notify, notify_context,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, uri_log_context,
                             MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
                             MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout_seconds,

@@ -109,6 +109,7 @@ extension HTTPServer {
             berthAccessHandler, pointer,
             berthRequestCompleted, pointer,
             berthConnectionNotice, Unmanaged.passUnretained(gate).toOpaque(),
+            berthScreenURI, pointer,
             UInt32(clamping: max(1, configuration.threads)),
             UInt32(clamping: backstop),
             UInt32(clamping: max(0, configuration.idleTimeoutSeconds)),
