@@ -62,5 +62,5 @@ enum URIScreen {
 func berthScreenURI(_ context: UnsafeMutableRawPointer?, _ uri: UnsafePointer<CChar>?, _ connection: OpaquePointer?) -> UnsafeMutableRawPointer? {
     guard let context, let uri else { return nil }
     let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
-    return URIScreen.screen(uri, maxQueryParameters: server.configuration.maxQueryParameters)
+    return URIScreen.screen(uri, maxQueryParameters: server.maxQueryParameters)
 }

@@ -38,8 +38,13 @@ final class ServerContext: Sendable {
     /// observer itself is read, since reading it copies the existential (a retain and a release).
     let observesHandlers: Bool
 
+    /// ``ServerConfiguration/maxQueryParameters``, kept apart so that the URI screen, which runs for
+    /// every request, reads one integer rather than going through the configuration.
+    let maxQueryParameters: Int
+
     init(configuration: ServerConfiguration, routes: RoutingTable) {
         self.configuration = configuration
+        self.maxQueryParameters = max(1, configuration.maxQueryParameters)
         self.observesHandlers = configuration.handlerObserver != nil
         self.routes = Mutex(routes)
     }
