@@ -30,7 +30,7 @@ extension RequestState {
 /// What the walk over the fields found.
 struct FieldTally {
     var contentLengths = 0
-    var firstLength: [UInt8] = []
+    var firstLength: UInt64?
     var differingLengths = false
     var transferEncodings = 0
     var unknownCoding = false
@@ -52,7 +52,9 @@ private func tallyField(
     let text = value.map { UnsafeRawBufferPointer(start: $0, count: valueSize) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
     if name.contains(.space) || name.contains(.tab) { tally.pointee.badName = true }
     if RequestFraming.equalsIgnoringCase(name, "content-length") {
-        let length = Array(RequestFraming.trimmed(text))
+        // Parsed rather than copied, so the walk allocates nothing (libmicrohttpd already refused a
+        // value that is not a number).
+        let length = RequestFraming.decimal(RequestFraming.trimmed(text))
         if tally.pointee.contentLengths > 0 && length != tally.pointee.firstLength { tally.pointee.differingLengths = true }
         if tally.pointee.contentLengths == 0 { tally.pointee.firstLength = length }
         tally.pointee.contentLengths += 1
