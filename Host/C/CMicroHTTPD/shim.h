@@ -9,7 +9,22 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <microhttpd.h>
+
+/// accept4 (declared by <sys/socket.h> only under _GNU_SOURCE): a non-blocking, close-on-exec
+/// connection in one call.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+static inline int berth_accept(int fd, struct sockaddr *address, socklen_t *length) {
+    return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/// Flags of recv that Swift's Glibc module does not export.
+static const int berth_msg_peek = MSG_PEEK;
+static const int berth_msg_dontwait = MSG_DONTWAIT;
+/// MHD_CONNECTION_NOTIFY_CLOSED, under a name Swift imports as is.
+static const int berth_mhd_notify_closed = MHD_CONNECTION_NOTIFY_CLOSED;
 
 /* MHD_start_daemon is variadic, which Swift cannot call: these shims pass a fixed option list. */
 
@@ -46,7 +61,38 @@ static inline struct MHD_Daemon *berth_mhd_start(unsigned int flags,
                             MHD_OPTION_END);
 }
 
+/// Starts a daemon that accepts nothing itself: Berth's connection gate accepts, reads each first
+/// request head and hands the connection over with MHD_add_connection (MHD_USE_ITC wakes a polling
+/// thread for it). `notify` hears every connection start and close; `uri_log` sees each request's
+/// raw target before libmicrohttpd splits off and stores its query.
+static inline struct MHD_Daemon *berth_mhd_start_gated(unsigned int flags,
+                                                       MHD_AccessHandlerCallback handler, void *handler_context,
+                                                       MHD_RequestCompletedCallback completed, void *completed_context,
+                                                       MHD_NotifyConnectionCallback notify, void *notify_context,
+                                                       void *(*uri_log)(void *context, const char *uri, struct MHD_Connection *connection),
+                                                       void *uri_log_context,
+                                                       unsigned int thread_pool_size,
+                                                       unsigned int connection_limit,
+                                                       unsigned int idle_timeout_seconds,
+                                                       size_t connection_memory_limit) {
+    return MHD_start_daemon(flags | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC, 0, NULL, NULL, handler, handler_context,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify, notify_context,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, uri_log_context,
+                            MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
+                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                            MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout_seconds,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
+                            MHD_OPTION_END);
+}
+
 /* MHD_get_connection_info and MHD_get_daemon_info are variadic too. */
+
+/// The peer address of `connection`, or NULL.
+static inline const struct sockaddr *berth_mhd_client_address(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return info == NULL ? NULL : info->client_addr;
+}
 
 /// The socket of `connection`, or -1.
 static inline int berth_mhd_connection_fd(struct MHD_Connection *connection) {

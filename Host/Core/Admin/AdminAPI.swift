@@ -1,4 +1,5 @@
 import BerthHTTP
+import BerthPackages
 import Foundation
 import PluginAPI
 
@@ -10,6 +11,8 @@ struct AdminAPI: Sendable {
     let maxPackageBytes: Int
     /// In cluster mode, installs, upgrades and uninstalls go through this node to every node.
     var cluster: ClusterNode? = nil
+    /// The live trust store `/api/v1/trusted-keys` lists and changes.
+    var trustStore: TrustStore? = nil
 
     static let owner = "berth"
 
@@ -45,7 +48,13 @@ struct AdminAPI: Sendable {
             return JSONResponse.make(try await manager.upgrade(request.parameters["id"] ?? "", body))
         }
         try admin(.get, "/api/v1/addons/:id/events", in: &table) { request, _ in
-            JSONResponse.make(["events": await manager.history(of: request.parameters["id"] ?? "")])
+            let id = request.parameters["id"] ?? ""
+            let events = await manager.history(of: id)
+            // An uninstalled addon keeps its history; an id that never was one is not found.
+            if events.isEmpty, (try? await manager.addon(id)) == nil {
+                throw BerthError.notFound("addon_not_found", "no addon '\(id)' is installed or has a lifecycle history here")
+            }
+            return JSONResponse.make(["events": events])
         }
         try admin(.get, "/api/v1/cluster", in: &table) { [cluster] _, _ in
             guard let cluster else {
@@ -53,6 +62,7 @@ struct AdminAPI: Sendable {
             }
             return JSONResponse.make(try await cluster.overview())
         }
+        try registerTrustedKeys(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }
@@ -78,12 +88,17 @@ struct AdminAPI: Sendable {
     }
 
     /// Registers a route that needs the admin token and answers errors as JSON.
-    private func admin(
+    func admin(
         _ method: HTTPMethod, _ pattern: String, in table: inout RoutingTable, body: BodyPolicy = .buffered(limit: 1 << 20),
         _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
     ) throws {
         let authenticator = authenticator
-        try table.add(method, pattern, owner: Self.owner, body: body) { request, upload in
+        // The header check refuses a caller without the token before any body byte is read (an
+        // anonymous upload never reaches the disk); the handler's own check covers bodiless requests.
+        let headerCheck: HeaderCheck = { headers in
+            authenticator.isAuthorized(authorization: headers["Authorization"]) ? nil : AdminAuthenticator.unauthorized
+        }
+        try table.add(method, pattern, owner: Self.owner, body: body, headerCheck: headerCheck) { request, upload in
             guard authenticator.isAuthorized(request) else { return AdminAuthenticator.unauthorized }
             do {
                 return try await handler(request, upload)

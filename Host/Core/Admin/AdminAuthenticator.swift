@@ -1,7 +1,8 @@
+import BerthPackages
 import PluginAPI
 
-/// Checks the bearer admin token in constant time, so the answer's timing says nothing about how
-/// much of a guess was right.
+/// Checks the bearer admin token in constant time over the full lengths of both, so neither the
+/// answer nor its timing says how much of a guess was right.
 struct AdminAuthenticator: Sendable {
     private let token: [UInt8]
 
@@ -10,13 +11,13 @@ struct AdminAuthenticator: Sendable {
     }
 
     func isAuthorized(_ request: Request) -> Bool {
-        guard let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else { return false }
-        let presented = Array(header.utf8.dropFirst("Bearer ".utf8.count))
-        var difference = UInt8(truncatingIfNeeded: presented.count ^ token.count)
-        for index in 0 ..< presented.count {
-            difference |= presented[index] ^ token[index % max(token.count, 1)]
-        }
-        return difference == 0 && !token.isEmpty
+        isAuthorized(authorization: request.headers["Authorization"])
+    }
+
+    /// Whether the `Authorization` field's value carries the admin token.
+    func isAuthorized(authorization header: String?) -> Bool {
+        guard !token.isEmpty, let header, header.hasPrefix("Bearer ") else { return false }
+        return SecretComparison.equal(header.utf8.dropFirst("Bearer ".utf8.count), token)
     }
 
     static var unauthorized: Response {

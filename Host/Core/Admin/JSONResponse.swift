@@ -34,6 +34,9 @@ enum JSONResponse {
 
     /// The answer for any error thrown while handling a request.
     static func error(_ error: any Error) -> Response {
+        if StorageExhaustion.isCause(of: error) {
+            return StorageExhaustion.response(for: (error as? BerthError)?.message ?? "\(error)")
+        }
         switch error {
         case let error as BerthError:
             if let failure = error.cause as? ConfigurationSchema.ValidationFailure {

@@ -99,10 +99,25 @@ struct ConfigurationSchema: Sendable {
         }
     }
 
+    /// The placeholder answers show instead of a sensitive value.
+    static let redactedPlaceholder = JSONValue.string("[redacted]")
+
+    /// `values` with `changes` applied: `null` removes a key; the placeholder sent back for a
+    /// sensitive key (a client that read the configuration and changed another key) keeps the
+    /// stored secret instead of replacing it with the placeholder's text.
+    static func merge(_ changes: [String: JSONValue], into values: [String: JSONValue], sensitiveKeys: [String]) -> [String: JSONValue] {
+        var merged = values
+        for (key, value) in changes {
+            if value == redactedPlaceholder && sensitiveKeys.contains(key) { continue }
+            merged[key] = value == .null ? nil : value
+        }
+        return merged
+    }
+
     /// `values` with every sensitive key's value replaced by `[redacted]`.
     static func redact(_ values: [String: JSONValue], sensitiveKeys: [String]) -> [String: JSONValue] {
         var redacted = values
-        for key in sensitiveKeys where redacted[key] != nil { redacted[key] = .string("[redacted]") }
+        for key in sensitiveKeys where redacted[key] != nil { redacted[key] = redactedPlaceholder }
         return redacted
     }
 }

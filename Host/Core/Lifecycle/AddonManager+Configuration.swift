@@ -28,10 +28,7 @@ extension AddonManager {
         guard var entry = registry[id] else { throw Self.notInstalled(id) }
         let manifest = try installedManifest(entry)
         let previous = entry.configuration
-        var merged = entry.configuration
-        for (key, value) in changes {
-            if value == .null { merged[key] = nil } else { merged[key] = value }
-        }
+        let merged = ConfigurationSchema.merge(changes, into: entry.configuration, sensitiveKeys: manifest.sensitiveKeys)
         entry.configuration = try resolveConfiguration(manifest, provided: merged)
         registry[id] = entry
         do {

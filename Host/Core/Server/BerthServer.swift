@@ -36,6 +36,12 @@ public enum BerthServer {
         configuration.host = settings.host
         configuration.port = settings.port
         configuration.spoolDirectory = home.spoolDirectory
+        configuration.spoolReserveBytes = settings.minimumFreeBytes
+        configuration.maxConcurrentUploads = settings.maxConcurrentUploads
+        configuration.connectionLimit = settings.maxConnections
+        configuration.perIPConnectionLimit = settings.maxConnectionsPerAddress
+        configuration.headTimeoutSeconds = settings.headTimeoutSeconds
+        configuration.maxQueryParameters = settings.maxQueryParameters
         if let threads = options.threads ?? settings.threads { configuration.threads = threads }
         configuration.listenSocket = options.listenSocket
         configuration.handlerObserver = options.handlerObserver
@@ -45,7 +51,7 @@ public enum BerthServer {
         let manager = try AddonManager(home: home, backend: backend, trustStore: parts.trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
         if let observer = options.changeObserver { await manager.setChangeObserver(observer) }
         let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
-        let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster)
+        let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore)
         let environment = settings.environment
         let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
         await manager.setRequestPolicies(policies)

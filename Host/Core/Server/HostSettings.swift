@@ -45,6 +45,21 @@ public struct HostSettings: Sendable {
     public var threads: Int?
     /// `BERTH_MAX_PACKAGE_BYTES`: largest package upload (default 256 MiB).
     public var maxPackageBytes: Int
+    /// `BERTH_MIN_FREE_MB`: free space (MiB) an upload must leave on the home's disk (default 512).
+    public var minimumFreeBytes: Int
+    /// `BERTH_MAX_CONNECTIONS`: connections open at once per process (default 1024; one more is
+    /// answered 503).
+    public var maxConnections: Int
+    /// `BERTH_MAX_CONNECTIONS_PER_ADDRESS`: connections open at once from one IP address per process
+    /// (default 256; 0: no limit, e.g. behind a reverse proxy that limits per client itself).
+    public var maxConnectionsPerAddress: Int
+    /// `BERTH_HEAD_TIMEOUT`: seconds a new connection has to send its first request head whole
+    /// (default 10, decimals allowed).
+    public var headTimeoutSeconds: Double
+    /// `BERTH_MAX_QUERY_PARAMETERS`: query parameters a request may carry (default 256).
+    public var maxQueryParameters: Int
+    /// `BERTH_MAX_CONCURRENT_UPLOADS`: package uploads received at once, per process (default 4).
+    public var maxConcurrentUploads: Int
 
     /// Reads the settings from `environment`, naming the variable when a value is malformed.
     /// The environment the settings were read from, secrets included (they are no longer in the
@@ -61,6 +76,18 @@ public struct HostSettings: Sendable {
         trustedKeyFiles = (environment["BERTH_TRUSTED_KEYS"] ?? "").split(separator: ",").map { String($0).trimmingWhitespace }.filter { !$0.isEmpty }
         threads = environment["BERTH_THREADS"] == nil ? nil : try Self.integer(environment, "BERTH_THREADS", default: 1, range: 1 ... 1024)
         maxPackageBytes = try Self.integer(environment, "BERTH_MAX_PACKAGE_BYTES", default: 256 << 20, range: 1024 ... (4 << 30))
+        minimumFreeBytes = try Self.integer(environment, "BERTH_MIN_FREE_MB", default: 512, range: 0 ... (1 << 40)) << 20
+        maxConnections = try Self.integer(environment, "BERTH_MAX_CONNECTIONS", default: 1024, range: 1 ... 1_000_000)
+        maxConnectionsPerAddress = try Self.integer(environment, "BERTH_MAX_CONNECTIONS_PER_ADDRESS", default: 256, range: 0 ... 1_000_000)
+        maxQueryParameters = try Self.integer(environment, "BERTH_MAX_QUERY_PARAMETERS", default: 256, range: 1 ... 400)
+        headTimeoutSeconds = 10
+        if let text = environment["BERTH_HEAD_TIMEOUT"], !text.isEmpty {
+            guard let seconds = Double(text), (0.05 ... 3600).contains(seconds) else {
+                throw BerthError(status: 500, code: "invalid_setting", message: "BERTH_HEAD_TIMEOUT=\(text) is not a number of seconds in 0.05…3600")
+            }
+            headTimeoutSeconds = seconds
+        }
+        maxConcurrentUploads = try Self.integer(environment, "BERTH_MAX_CONCURRENT_UPLOADS", default: 4, range: 1 ... 1024)
         databasePoolSize = try Self.integer(environment, "BERTH_DATABASE_POOL_SIZE", default: 4, range: 1 ... 64)
         let handlerTimeout = try Self.seconds(environment, "BERTH_HANDLER_TIMEOUT", default: 30)
         databaseStatementTimeout = try Self.seconds(environment, "BERTH_DATABASE_STATEMENT_TIMEOUT", default: handlerTimeout)

@@ -5,7 +5,7 @@ import Glibc
 enum FileSystem {
     /// Writes `data` to `path` atomically and durably: temp file, fsync, rename, fsync of the folder.
     /// A crash leaves either the old file or the new one, never a mix.
-    static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644, beforeRename: () -> Void = {}) throws {
+    static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o600, beforeRename: () -> Void = {}) throws {
         let folder = (path as NSString).deletingLastPathComponent
         let temporary = folder + "/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)

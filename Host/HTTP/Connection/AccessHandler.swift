@@ -26,6 +26,11 @@ func berthAccessHandler(
             guard let url, let method else { return .NO }
             return BodilessRequest.answer(method: method, url: url, on: handle, context: server, requestContext: requestContext)
         }
+        if URIScreen.isMark(existing) {
+            // Marked by the URI screen before the first call; never counted as active.
+            requestContext.pointee = nil
+            return handle.queue(URIScreen.refusal(for: existing, maxQueryParameters: server.maxQueryParameters), closing: true)
+        }
         let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
         return state.proceed(on: handle, context: server, data: uploadData, size: uploadDataSize)
     }
@@ -54,6 +59,8 @@ func berthRequestCompleted(
 ) {
     guard let context, let requestContext, let existing = requestContext.pointee else { return }
     requestContext.pointee = nil
+    // A request the URI screen marked and that ended before its first call was never counted.
+    if URIScreen.isMark(existing) { return }
     if existing != BodilessRequest.marker {
         Unmanaged<RequestState>.fromOpaque(existing).release()
     }

@@ -1,4 +1,7 @@
 import PluginAPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The JSON error answers the server produces itself, in the host's error shape
 /// `{"error":{"code":…,"message":…}}`.
@@ -20,9 +23,13 @@ enum ErrorResponse {
         make(status: 413, code: "payload_too_large", message: "The request body exceeds \(limit) bytes.")
     }
 
-    /// The body could not be written to the spool directory.
-    static func spoolFailed() -> Response {
-        make(status: 500, code: "spool_failed", message: "The request body could not be stored.")
+    /// The body could not be written to the spool directory: 507 when the disk (or quota) is
+    /// full, else 500, naming the folder and the system's reason either way.
+    static func spoolFailed(_ error: SystemCallError, directory: String) -> Response {
+        if error.code == ENOSPC || error.code == EDQUOT {
+            return make(status: 507, code: "insufficient_storage", message: "The request body could not be stored in \(directory): the disk is full (\(error)).")
+        }
+        return make(status: 500, code: "spool_failed", message: "The request body could not be stored in \(directory): \(error).")
     }
 
     /// The server is stopping and no longer runs handlers.

@@ -20,11 +20,16 @@ extension RequestState {
             body.append(contentsOf: chunk)
             return true
         }
-        do {
+        do throws(SystemCallError) {
             if spool == nil { spool = try BodySpool(in: context.configuration.spoolDirectory) }
             try spool?.write(chunk)
         } catch {
-            refuse(ErrorResponse.spoolFailed())
+            refuse(ErrorResponse.spoolFailed(error, directory: context.configuration.spoolDirectory))
+            return true
+        }
+        if received / Self.storageCheckInterval != (received - chunk.count) / Self.storageCheckInterval,
+           let refusal = UploadAdmission.storageRefusal(directory: context.configuration.spoolDirectory, incoming: 0, reserve: context.configuration.spoolReserveBytes) {
+            refuse(refusal)
         }
         return true
     }

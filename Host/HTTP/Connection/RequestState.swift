@@ -34,6 +34,9 @@ final class RequestState {
     /// Body bytes received so far, kept or not.
     var received = 0
 
+    /// The upload slot a spooled body holds until the request's state goes.
+    var uploadSlot: UploadSlot?
+
     /// The handler invocation, once started.
     var run: HandlerRun?
 
@@ -65,6 +68,9 @@ final class RequestState {
     /// A refusal is answered at once, closing the connection, since the body would otherwise have to
     /// be read first.
     func begin(on connection: MHDConnection, context: ServerContext, contentLength: Int?) -> MHD_Result {
+        if let refusal = Self.framingRefusal(on: connection) {
+            return connection.queue(refusal, closing: true)
+        }
         switch context.currentRoutes.match(method, path) {
         case .notFound:
             refusal = ErrorResponse.notFound(method, path)
@@ -73,7 +79,10 @@ final class RequestState {
         case .found(let endpoint, let parameters):
             self.endpoint = endpoint
             self.parameters = parameters
-            if let contentLength {
+            if endpoint.headerCheck != nil || endpoint.body.spools {
+                refusal = admit(endpoint, on: connection, context: context, contentLength: contentLength)
+            }
+            if refusal == nil, let contentLength {
                 if contentLength > endpoint.body.limit {
                     refusal = ErrorResponse.payloadTooLarge(limit: endpoint.body.limit)
                 } else if !endpoint.body.spools {

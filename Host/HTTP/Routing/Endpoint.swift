@@ -42,16 +42,20 @@ public final class Endpoint: Sendable {
     /// the polling thread).
     public let immediate: ImmediateEndpointHandler?
 
+    /// Checked on the header fields before a body is read (see ``HeaderCheck``); nil for none.
+    public let headerCheck: HeaderCheck?
+
     /// The parsed pattern; kept so that rebuilding the routing trie never re-parses strings.
     let compiled: RoutePattern
 
-    init(method: HTTPMethod, compiled: RoutePattern, owner: String, body: BodyPolicy, handler: @escaping EndpointHandler, immediate: ImmediateEndpointHandler? = nil) {
+    init(method: HTTPMethod, compiled: RoutePattern, owner: String, body: BodyPolicy, handler: @escaping EndpointHandler, immediate: ImmediateEndpointHandler? = nil, headerCheck: HeaderCheck? = nil) {
         self.method = method
         self.pattern = compiled.source
         self.owner = owner
         self.body = body
         self.handler = handler
         self.immediate = immediate
+        self.headerCheck = headerCheck
         self.compiled = compiled
     }
 }

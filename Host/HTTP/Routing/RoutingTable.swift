@@ -39,7 +39,20 @@ public struct RoutingTable: Sendable {
         body: BodyPolicy = .buffered(limit: 1 << 20),
         handler: @escaping EndpointHandler
     ) throws(RoutingError) {
-        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil)
+        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil, headerCheck: nil)
+    }
+
+    /// Registers `handler` like ``add(_:_:owner:body:handler:)``, with `headerCheck` deciding from
+    /// the header fields whether a request's body is read at all (e.g. authentication).
+    public mutating func add(
+        _ method: HTTPMethod,
+        _ pattern: String,
+        owner: String,
+        body: BodyPolicy = .buffered(limit: 1 << 20),
+        headerCheck: @escaping HeaderCheck,
+        handler: @escaping EndpointHandler
+    ) throws(RoutingError) {
+        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil, headerCheck: headerCheck)
     }
 
     /// Registers the synchronous `handler` for `method` on `pattern`, with a buffered body of at most
@@ -51,7 +64,7 @@ public struct RoutingTable: Sendable {
         bodyLimit: Int = 1 << 20,
         immediate handler: @escaping ImmediateEndpointHandler
     ) throws(RoutingError) {
-        try insert(method, pattern, owner: owner, body: .buffered(limit: bodyLimit), handler: { request, _ in handler(request) }, immediate: handler)
+        try insert(method, pattern, owner: owner, body: .buffered(limit: bodyLimit), handler: { request, _ in handler(request) }, immediate: handler, headerCheck: nil)
     }
 
     /// Removes every endpoint registered by `owner`, e.g. when its addon is unmounted.
@@ -108,7 +121,8 @@ public struct RoutingTable: Sendable {
         owner: String,
         body: BodyPolicy,
         handler: @escaping EndpointHandler,
-        immediate: ImmediateEndpointHandler?
+        immediate: ImmediateEndpointHandler?,
+        headerCheck: HeaderCheck?
     ) throws(RoutingError) {
         let compiled = try RoutePattern(parsing: pattern)
         if let holder = endpoints.first(where: { $0.method == method && $0.compiled.shape == compiled.shape }) {
@@ -118,7 +132,7 @@ public struct RoutingTable: Sendable {
                 holder: holder.owner
             )
         }
-        endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler, immediate: immediate))
+        endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler, immediate: immediate, headerCheck: headerCheck))
         rebuild()
     }
 

@@ -21,7 +21,8 @@ extension HTTPServer {
         lifecycle.withLock { state in
             guard state.stage == .running, let daemon = state.daemon else { return }
             context.draining.store(true, ordering: .sequentiallyConsistent)
-            _ = MHD_quiesce_daemon(daemon)
+            state.gate?.quiesce()
+            _ = daemon
         }
     }
 
@@ -30,11 +31,14 @@ extension HTTPServer {
         context.activeRequests.load(ordering: .acquiring)
     }
 
-    /// Connections open now, idle keep-alive ones included; 0 unless running.
+    /// Connections open now, idle keep-alive ones and those still sending their first head
+    /// included (one more while a connection just handed to libmicrohttpd may not be counted by it
+    /// yet); 0 unless running.
     public var openConnectionCount: Int {
         lifecycle.withLock { state in
             guard state.stage == .running, let daemon = state.daemon else { return 0 }
-            return Int(berth_mhd_connection_count(daemon))
+            let gate = state.gate
+            return Int(berth_mhd_connection_count(daemon)) + (gate?.waitingCount ?? 0) + (gate?.isSettled() == false ? 1 : 0)
         }
     }
 }

@@ -28,7 +28,14 @@ extension HTTPServer {
                 socket.closeIfOwned()
                 throw error
             }
-            guard let daemon = startDaemon(on: socket, configuration) else {
+            let gate: ConnectionGate
+            do throws(SystemCallError) {
+                gate = try ConnectionGate(listenDescriptor: socket.descriptor, limits: Self.gateLimits(configuration))
+            } catch {
+                socket.closeIfOwned()
+                throw HTTPServerError(code: .socketFailed, message: "The connection gate could not start.", cause: error)
+            }
+            guard let daemon = startDaemon(configuration, gate: gate) else {
                 socket.closeIfOwned()
                 throw HTTPServerError(
                     code: .daemonFailed,
@@ -36,7 +43,14 @@ extension HTTPServer {
                     errno: errno
                 )
             }
-            state = Lifecycle(stage: .running, daemon: daemon, socket: socket, port: port)
+            do throws(SystemCallError) {
+                try gate.start(daemon: daemon)
+            } catch {
+                MHD_stop_daemon(daemon)
+                socket.closeIfOwned()
+                throw HTTPServerError(code: .daemonFailed, message: "The connection gate's thread could not start.", cause: error)
+            }
+            state = Lifecycle(stage: .running, daemon: daemon, socket: socket, gate: gate, port: port)
         }
     }
 
@@ -49,45 +63,67 @@ extension HTTPServer {
     /// finishes in the background; its result is dropped. Calling it before ``start()`` or a second
     /// time does nothing.
     public func stop(drainTimeout: Duration = .seconds(10)) {
-        let taken = lifecycle.withLock { state -> (daemon: OpaquePointer, socket: ListenSocket?)? in
+        let taken = lifecycle.withLock { state -> (daemon: OpaquePointer, socket: ListenSocket?, gate: ConnectionGate?)? in
             guard state.stage == .running, let daemon = state.daemon else { return nil }
             state.stage = .stopping
-            return (daemon, state.socket)
+            return (daemon, state.socket, state.gate)
         }
         guard let taken else { return }
         let clock = ContinuousClock()
         context.draining.store(true, ordering: .sequentiallyConsistent)
-        _ = MHD_quiesce_daemon(taken.daemon)
-        wait(until: clock.now + drainTimeout) { context.activeRequests.load(ordering: .acquiring) == 0 }
+        taken.gate?.quiesce()
+        // Heads still arriving at the gate get a second to complete (then their requests are
+        // served); a connection slower than that, e.g. one trickling, does not hold the stop.
+        let headGrace = clock.now + .seconds(1)
+        wait(until: clock.now + drainTimeout) {
+            (taken.gate?.isSettled() != false || clock.now >= headGrace) && context.activeRequests.load(ordering: .acquiring) == 0
+        }
 
         context.refusing.store(true, ordering: .sequentiallyConsistent)
         while !context.abandonSuspended() { pause() }
         // Give the resumed connections a moment to send their 503 before the daemon closes them.
         wait(until: clock.now + .milliseconds(100)) { context.activeRequests.load(ordering: .acquiring) == 0 }
 
+        // The gate stops first, so it hands nothing to a stopping daemon; the daemon's close notices
+        // still reach it, so it lives until the daemon has stopped.
+        taken.gate?.stop()
         MHD_stop_daemon(taken.daemon)
         // Closed only after MHD_stop_daemon: until then a polling thread may still use it.
         taken.socket?.closeIfOwned()
         lifecycle.withLock { state in
             state.stage = .stopped
             state.daemon = nil
+            state.gate = nil
         }
     }
 
-    private func startDaemon(on socket: ListenSocket, _ configuration: ServerConfiguration) -> OpaquePointer? {
+    /// Starts libmicrohttpd without a listening socket of its own: the gate accepts and hands over.
+    private func startDaemon(_ configuration: ServerConfiguration, gate: ConnectionGate) -> OpaquePointer? {
         let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let pointer = Unmanaged.passUnretained(context).toOpaque()
-        return berth_mhd_start(
+        // The gate enforces the limits; libmicrohttpd's own is only a backstop above them (its
+        // limit is per polling thread, and it refuses silently).
+        let backstop = configuration.connectionLimit > 0 ? configuration.connectionLimit + 64 : 1 << 20
+        return berth_mhd_start_gated(
             flags,
-            nil,
-            socket.descriptor,
             berthAccessHandler, pointer,
             berthRequestCompleted, pointer,
+            berthConnectionNotice, Unmanaged.passUnretained(gate).toOpaque(),
+            berthScreenURI, pointer,
             UInt32(clamping: max(1, configuration.threads)),
-            UInt32(clamping: max(1, configuration.connectionLimit)),
-            UInt32(clamping: max(0, configuration.perIPConnectionLimit)),
+            UInt32(clamping: backstop),
             UInt32(clamping: max(0, configuration.idleTimeoutSeconds)),
             max(4096, configuration.connectionMemoryLimit)
+        )
+    }
+
+    static func gateLimits(_ configuration: ServerConfiguration) -> ConnectionGate.Limits {
+        ConnectionGate.Limits(
+            totalConnections: max(0, configuration.connectionLimit),
+            connectionsPerAddress: max(0, configuration.perIPConnectionLimit),
+            headTimeout: .milliseconds(Int64(max(0.05, configuration.headTimeoutSeconds) * 1000)),
+            maxHeadBytes: max(1024, configuration.maxHeadBytes),
+            framing: RequestFraming(maxQueryParameters: max(1, configuration.maxQueryParameters), maxHeaderFields: max(1, configuration.maxHeaderFields))
         )
     }
 

@@ -17,6 +17,7 @@ public final class HTTPServer: Sendable {
         var stage = Stage.idle
         var daemon: OpaquePointer?
         var socket: ListenSocket?
+        var gate: ConnectionGate?
         var port = 0
     }
 

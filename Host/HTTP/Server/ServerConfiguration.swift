@@ -13,11 +13,27 @@ public struct ServerConfiguration: Sendable {
     /// The number of libmicrohttpd polling threads; each serves its own connections.
     public var threads: Int
 
-    /// The most connections open at once; further ones wait in the listen backlog.
+    /// The most connections open at once; one more is answered `503 too_many_connections` and
+    /// closed. 0 means no limit.
     public var connectionLimit: Int
 
-    /// The most connections open at once from one IP address; 0 means no limit.
+    /// The most connections open at once from one IP address (one more is answered
+    /// `503 too_many_connections`); 0 means no limit.
     public var perIPConnectionLimit: Int
+
+    /// Seconds a new connection has to send its first request head whole, however it trickles;
+    /// past that it is answered `408 request_head_timeout` and closed.
+    public var headTimeoutSeconds: Double = 10
+
+    /// The largest request head (request line and header fields) accepted; a larger one is answered
+    /// `431 request_head_too_large`. Keep it well under ``connectionMemoryLimit``, which must hold it.
+    public var maxHeadBytes = 16 * 1024
+
+    /// The most query parameters a request may carry (`414 too_many_query_parameters` past it).
+    public var maxQueryParameters = 256
+
+    /// The most header fields a request may carry (`431 too_many_header_fields` past it).
+    public var maxHeaderFields = 100
 
     /// How long a connection may stay idle before the server closes it. Connections waiting for a
     /// handler are not idle and never time out.
@@ -30,6 +46,15 @@ public struct ServerConfiguration: Sendable {
 
     /// The folder in which ``BodyPolicy/spooled(limit:)`` bodies are written.
     public var spoolDirectory: String
+
+    /// The most spooled uploads received at once; a further one is answered
+    /// `503 too_many_uploads` before its body is read. 0 means no limit.
+    public var maxConcurrentUploads = 4
+
+    /// The free space the spool's file system keeps: an upload that would leave less is answered
+    /// `507 insufficient_storage` (before its body when it declares its length, else as soon as the
+    /// spooled part passes the reserve). 0 (the default here) means no reserve.
+    public var spoolReserveBytes = 0
 
     /// An already listening socket to accept on instead of binding ``host``:``port``, e.g. one
     /// inherited from a supervisor. The caller keeps it: the server does not close it when it stops.

@@ -28,6 +28,9 @@ final class ServerContext: Sendable {
     /// Set once the drain deadline passed: new requests get a 503 instead of a handler.
     let refusing = Atomic<Bool>(false)
 
+    /// Spooled uploads between their admission and the end of their request; see ``UploadAdmission``.
+    let activeUploads = Atomic<Int>(0)
+
     /// Connections suspended while their handler runs; see `ServerContext+Suspension.swift`.
     let suspensions = Mutex(SuspensionRegistry())
 
@@ -35,8 +38,13 @@ final class ServerContext: Sendable {
     /// observer itself is read, since reading it copies the existential (a retain and a release).
     let observesHandlers: Bool
 
+    /// ``ServerConfiguration/maxQueryParameters``, kept apart so that the URI screen, which runs for
+    /// every request, reads one integer rather than going through the configuration.
+    let maxQueryParameters: Int
+
     init(configuration: ServerConfiguration, routes: RoutingTable) {
         self.configuration = configuration
+        self.maxQueryParameters = max(1, configuration.maxQueryParameters)
         self.observesHandlers = configuration.handlerObserver != nil
         self.routes = Mutex(routes)
     }

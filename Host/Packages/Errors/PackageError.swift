@@ -111,7 +111,7 @@ extension PackageError {
         PackageError(.badSignature, "manifest signature does not verify: \(detail)")
     }
     static func untrustedKey(_ keyID: String) -> PackageError {
-        PackageError(.untrustedKey, "manifest is signed by key \(keyID), which is not in the trust store")
+        PackageError(.untrustedKey, "manifest is signed by key \(keyID), which is not in the trust store (trust it with POST /api/v1/trusted-keys, or copy its .pub into .berth/trusted-keys/: either applies at once)")
     }
     static func untrustedKeyUnnamed() -> PackageError {
         PackageError(.untrustedKey, "manifest names no signing key and no key in the trust store verifies its signature")

@@ -42,4 +42,13 @@ public struct SHA256Hasher: ~Copyable {
         precondition(status == 1, "EVP_DigestFinal_ex failed: \(OpenSSLCall.drainErrors())")
         return HexEncoding.encode(digest[0..<Int(length)])
     }
+
+    /// Ends the digest and returns its 32 bytes.
+    public consuming func finalizeBytes() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let status = digest.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(context, $0.baseAddress, &length) }
+        precondition(status == 1, "EVP_DigestFinal_ex failed: \(OpenSSLCall.drainErrors())")
+        return Array(digest[0..<Int(length)])
+    }
 }

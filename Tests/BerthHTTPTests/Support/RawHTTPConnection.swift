@@ -105,6 +105,17 @@ final class RawHTTPConnection {
         return response
     }
 
+    /// Everything the server sends until it closes the connection (or the timeout passes), with
+    /// whether it closed.
+    func readToEnd() -> (bytes: [UInt8], closed: Bool) {
+        do {
+            _ = try fill { _ in false }
+            return (buffer, false)
+        } catch {
+            return (buffer, (error as? Failure) == .closed)
+        }
+    }
+
     /// True if the server closed the connection (reads EOF within the timeout).
     func isClosedByPeer() -> Bool {
         do {

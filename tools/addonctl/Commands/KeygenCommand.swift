@@ -17,6 +17,6 @@ enum KeygenCommand {
         chmod(privatePath, 0o600)
         try key.publicKey.writePEM(to: publicPath)
         print("wrote \(privatePath) (private, mode 0600) and \(publicPath) (public); key id \(key.publicKey.id)")
-        print("trust it on a host: copy \(publicPath) into <home>/.berth/trusted-keys/ or list it in BERTH_TRUSTED_KEYS")
+        print("trust it on a host: POST it to /api/v1/trusted-keys, or copy \(publicPath) into <home>/.berth/trusted-keys/ (both apply without a restart), or list it in BERTH_TRUSTED_KEYS")
     }
 }
