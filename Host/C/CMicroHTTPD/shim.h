@@ -108,10 +108,9 @@ static inline unsigned int berth_mhd_connection_count(struct MHD_Daemon *daemon)
 
 /// Writes the numeric address of `connection`'s client into `buffer` (NUL-terminated); returns its
 /// length, or 0 if it has none.
-static inline size_t berth_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size) {
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (info == NULL || info->client_addr == NULL || size == 0) return 0;
-    const struct sockaddr *address = info->client_addr;
+static inline size_t berth_mhd_client_address_text(struct MHD_Connection *connection, char *buffer, size_t size) {
+    const struct sockaddr *address = berth_mhd_client_address(connection);
+    if (address == NULL || size == 0) return 0;
     const void *bytes = NULL;
     if (address->sa_family == AF_INET) bytes = &((const struct sockaddr_in *)address)->sin_addr;
     else if (address->sa_family == AF_INET6) bytes = &((const struct sockaddr_in6 *)address)->sin6_addr;

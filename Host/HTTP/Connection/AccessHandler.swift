@@ -29,7 +29,7 @@ func berthAccessHandler(
         if URIScreen.isMark(existing) {
             // Marked by the URI screen before the first call; never counted as active.
             requestContext.pointee = nil
-            return handle.queue(URIScreen.refusal(for: existing, maxQueryParameters: server.maxQueryParameters), closing: true)
+            return handle.queue(URIScreen.refusal(for: existing, maxQueryParameters: server.maxQueryParameters), closing: true, requestID: RequestIdentifier.resolve(on: handle))
         }
         let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
         return state.proceed(on: handle, context: server, data: uploadData, size: uploadDataSize)

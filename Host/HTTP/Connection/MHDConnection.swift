@@ -16,7 +16,7 @@ struct MHDConnection {
     /// nothing.
     var clientAddress: String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-            let length = berth_mhd_client_address(pointer, buffer.baseAddress, buffer.count)
+            let length = berth_mhd_client_address_text(pointer, buffer.baseAddress, buffer.count)
             guard length > 0 else { return "" }
             return buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
                 String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)

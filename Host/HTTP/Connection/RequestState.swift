@@ -69,7 +69,7 @@ final class RequestState {
     /// be read first.
     func begin(on connection: MHDConnection, context: ServerContext, contentLength: Int?) -> MHD_Result {
         if let refusal = Self.framingRefusal(on: connection) {
-            return connection.queue(refusal, closing: true)
+            return connection.queue(refusal, closing: true, requestID: requestID)
         }
         switch context.currentRoutes.match(method, path) {
         case .notFound:
