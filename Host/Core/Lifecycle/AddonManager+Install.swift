@@ -18,7 +18,7 @@ extension AddonManager {
     /// a failure unwinds them all, so a failed install leaves no tables, no files and no registry
     /// entry. A crash is compensated at the next start (see `recover()`).
     func install(_ request: InstallRequest) async throws -> InstallReport {
-        try await mutation("install \(request.id)") { try await performInstall(request) }
+        try await mutation("install \(request.id)", addon: request.id) { try await performInstall(request) }
     }
 
     private func performInstall(_ request: InstallRequest) async throws -> InstallReport {
@@ -64,7 +64,7 @@ extension AddonManager {
             let pending = try pendingMigrations(migrations, applied: record.baselineMigrations, of: manifest)
             let applied = try runMigrations(pending, on: data)
             if kept != nil {
-                undo.push("migrate") { _ = try? runner.revertAll(pending) }
+                undo.push("migrate") { _ = try runner.revertAll(pending) }
             }
             clock.lap("migrate")
 
@@ -89,7 +89,7 @@ extension AddonManager {
                 installedAt: ISO8601DateFormatter().string(from: Date())
             )
             try commit(entry)
-            running[manifest.id] = addon
+            markRunning(addon)
             journal.finish()
             forgetKeptData(manifest.id)
             clock.lap("commit")
@@ -103,8 +103,12 @@ extension AddonManager {
                 timingsMilliseconds: clock.report
             )
         } catch {
-            await undo.unwind()
-            journal.finish()
+            let left = await undo.unwind()
+            closeJournal(record, left: left)
+            if !left.isEmpty, let kept = unfinished.record(of: record.id) {
+                logger.error("install failed and could not be fully undone", metadata: ["addon": record.id, "error": "\(error)"])
+                throw BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
+            }
             logger.warning("install refused", metadata: ["addon": manifest.id, "error": "\(error)"])
             throw error
         }
@@ -190,7 +194,7 @@ extension AddonManager {
         try FileManager.default.moveItem(atPath: staging, toPath: installPath)
         FileSystem.syncDirectory(parent)
         undo.push("stage") {
-            try? FileSystem.remove(installPath)
+            try FileSystem.remove(installPath)
             if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true {
                 try? FileManager.default.removeItem(atPath: parent)
             }
@@ -225,15 +229,43 @@ extension AddonManager {
     /// Calls the addon's start hook; its undo stops it and cancels its subscriptions.
     func start(_ addon: RunningAddon, undo: inout UndoStack) async throws {
         do {
-            try await addon.library.addon.start(addon.context)
+            let context = addon.context
+            try await StepDeadline.run("start", addon: addon.id, limit: LifecycleDeadlines.current.start) {
+                try await addon.library.addon.start(context)
+            }
+        } catch let error as BerthError {
+            events.cancelAll(instance: addon.instance)
+            stuckStep(error, addon: addon.id)
+            throw error
         } catch {
             events.cancelAll(instance: addon.instance)
             throw BerthError.unprocessable("start_failed", "addon \(addon.id) failed to start: \(error)", cause: error)
         }
-        undo.push("start") { [events] in
-            await addon.library.addon.stop(addon.context)
+        undo.push("start") { [self, events] in
+            await self.stopWithDeadline(addon)
             events.cancelAll(instance: addon.instance)
         }
+    }
+
+    /// Calls the addon's stop hook, giving up on it after `BERTH_STOP_TIMEOUT`.
+    func stopWithDeadline(_ addon: RunningAddon) async {
+        let context = addon.context
+        do {
+            try await StepDeadline.run("stop", addon: addon.id, limit: LifecycleDeadlines.current.stop) {
+                await addon.library.addon.stop(context)
+            }
+        } catch let error as BerthError {
+            stuckStep(error, addon: addon.id)
+            logger.error("stop did not finish", metadata: ["addon": addon.id, "error": "\(error)"])
+        } catch {}
+    }
+
+    /// After a step that ran past its deadline: the addon may hold a thread of this process for
+    /// good, so a worker asks to be replaced (see ``setStuckObserver(_:)``).
+    func stuckStep(_ error: BerthError, addon: String) {
+        guard error.status == 504 else { return }
+        logger.error("a step of an addon ran past its deadline", metadata: ["addon": addon, "error": error.message])
+        stuckObserver?("\(addon): \(error.message)")
     }
 
     /// SHA-256 of every installed file, relative to the install folder.

@@ -26,7 +26,7 @@ extension AddonManager {
         }
         undo.push("database") { [backend] in
             data.close()
-            _ = try? backend.dropNamespace(id)
+            _ = try backend.dropNamespace(id)
         }
         return data
     }

@@ -10,18 +10,69 @@ extension AddonManager {
     /// home may be using them.
     func recover(removingScratch: Bool = true) throws {
         defer { if removingScratch { removeStaleStaging() } }
+        try recoverJournal()
+        for kept in unfinished.all() {
+            do {
+                try finishUnfinished(kept)
+            } catch {
+                logger.error("an unfinished change is still not undone; changes of its addon stay blocked", metadata: ["addon": kept.journal.id, "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Retries the undo of an unfinished change before a new change of its addon.
+    func retryUnfinished(_ kept: UnfinishedChanges.Record) async throws {
+        do {
+            try finishUnfinished(kept)
+        } catch {
+            var again = kept
+            again.left = [.init(step: kept.left.first?.step ?? kept.journal.step, error: "\(error)")]
+            try? unfinished.keep(kept.journal, left: again.left)
+            throw UnfinishedChanges.blocked(again)
+        }
+        // An uninstall that was being put back: serve the addon again.
+        if kept.journal.operation == .uninstall, let entry = registry[kept.journal.id], entry.state == .active, running[entry.id] == nil {
+            let addon = try load(entry)
+            var undo = UndoStack()
+            try await start(addon, undo: &undo)
+            try mount(addon, prefix: entry.mountPrefix)
+            markRunning(addon)
+        }
+    }
+
+    /// Finishes the compensation of an unfinished change: an install or upgrade is undone the way
+    /// crash recovery undoes it; an uninstall that was being put back gets its ledger back to what
+    /// it was before.
+    func finishUnfinished(_ kept: UnfinishedChanges.Record) throws {
+        let record = kept.journal
+        switch record.operation {
+        case .install: try recoverInstall(record)
+        case .upgrade: try recoverUpgrade(record)
+        case .uninstall:
+            if let installPath = record.oldInstallPath.map(home.absolute) {
+                try reapplyMigrationsOrThrow(of: record.id, baseline: record.baselineMigrations, using: installPath)
+            }
+        }
+        unfinished.forget(record.id)
+        auditLog.record(id: record.id, event: "recovered", version: record.toVersion ?? record.fromVersion, detail: "unfinished \(record.operation.rawValue) undone")
+    }
+
+    private func recoverJournal() throws {
         guard let record = try journal.pending() else { return }
         logger.warning("recovering an interrupted operation", metadata: ["operation": record.operation.rawValue, "addon": record.id, "step": record.step])
         switch record.operation {
         case .install: try recoverInstall(record)
         case .upgrade: try recoverUpgrade(record)
+        case .uninstall where record.step == "restore":
+            // The uninstall was being put back when it stopped: finish that, as an unfinished change.
+            try unfinished.keep(record, left: [.init(step: "restore", error: "interrupted while the addon was being put back into service")])
         case .uninstall: try recoverUninstall(record)
         }
         journal.finish()
         auditLog.record(id: record.id, event: "recovered", version: record.toVersion ?? record.fromVersion, detail: "\(record.operation.rawValue) interrupted at \(record.step)")
     }
 
-    private func recoverInstall(_ record: JournalRecord) throws {
+    func recoverInstall(_ record: JournalRecord) throws {
         if let entry = registry[record.id], entry.installPath == record.installPath { return }
         let installPath = record.installPath.map(home.absolute)
         if let installPath, !record.createdNamespace, record.reachedMigrations {
@@ -36,7 +87,7 @@ extension AddonManager {
         }
     }
 
-    private func recoverUpgrade(_ record: JournalRecord) throws {
+    func recoverUpgrade(_ record: JournalRecord) throws {
         let newPath = record.installPath.map(home.absolute)
         let oldPath = record.oldInstallPath.map(home.absolute)
         if let entry = registry[record.id], entry.installPath == record.installPath {
@@ -53,6 +104,14 @@ extension AddonManager {
     }
 
     private func recoverUninstall(_ record: JournalRecord) throws {
+        // Workers of an older generation may still serve the addon: its data goes only once none does.
+        guard let exclusive = servingLock.tryExclusive(record.id) else {
+            throw BerthError.conflict("still_served", "the interrupted uninstall of \(record.id) waits until no worker serves it")
+        }
+        defer {
+            exclusive.release()
+            servingLock.remove(record.id)
+        }
         let installPath = record.oldInstallPath.map(home.absolute)
         if !record.keepData {
             if let installPath { revertMigrations(of: record.id, since: [], using: installPath) }
@@ -97,6 +156,17 @@ extension AddonManager {
         let runner = MigrationRunner(database: data)
         let applied = (try? runner.appliedIDs()) ?? []
         _ = try? runner.applyAll(migrations.filter { baseline.contains($0.id) && !applied.contains($0.id) })
+    }
+
+    /// Like ``reapplyMigrations(of:baseline:using:)``, reporting failure.
+    private func reapplyMigrationsOrThrow(of id: String, baseline: [String], using installPath: String) throws {
+        let manifest = try manifestIn(installPath)
+        let migrations = try loadMigrations(manifest, installPath: installPath)
+        let data = try backend.openNamespace(id)
+        defer { data.close() }
+        let runner = MigrationRunner(database: data)
+        let applied = try runner.appliedIDs()
+        try runner.applyAll(migrations.filter { baseline.contains($0.id) && !applied.contains($0.id) })
     }
 
     private func manifestIn(_ installPath: String) throws -> Manifest {

@@ -6,8 +6,15 @@ extension AddonManager {
     /// Sets the function called after every successful mutation, once the home's lock is released.
     /// A worker uses it to have the supervisor roll a new generation of workers, and returns from it
     /// once the new generation serves.
-    public func setChangeObserver(_ observer: @escaping @Sendable () async -> Void) {
+    /// The observer answers whether the new generation serves.
+    public func setChangeObserver(_ observer: @escaping @Sendable () async -> Bool) {
         changeObserver = observer
+    }
+
+    /// Sets the function told when an addon's step ran past its deadline (its reason for the log):
+    /// a worker asks the supervisor to replace it, since the addon may hold one of its threads.
+    public func setStuckObserver(_ observer: @escaping @Sendable (String) -> Void) {
+        stuckObserver = observer
     }
 
     /// Before the first generation of workers: finishes or compensates an interrupted operation,
@@ -35,6 +42,9 @@ extension AddonManager {
             guard try journal.pending() != nil else { return false }
             try recover(removingScratch: false)
             return true
+        } catch let error as BerthError where error.code == "still_served" {
+            // Retried at the supervisor's next attempt, once the old workers are gone.
+            return false
         } catch {
             logger.error("recovery after a worker's death failed", metadata: ["error": "\(error)"])
             return false

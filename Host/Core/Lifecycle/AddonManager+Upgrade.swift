@@ -17,7 +17,7 @@ extension AddonManager {
     /// swap the routes atomically → commit → stop the old one. A failure leaves the old version
     /// serving with its data as it was; a crash is compensated at the next start.
     func upgrade(_ id: String, _ request: UpgradeRequest) async throws -> InstallReport {
-        try await mutation("upgrade \(id)") { try await performUpgrade(id, request) }
+        try await mutation("upgrade \(id)", addon: id) { try await performUpgrade(id, request) }
     }
 
     private func performUpgrade(_ id: String, _ request: UpgradeRequest) async throws -> InstallReport {
@@ -63,7 +63,9 @@ extension AddonManager {
             try checkReversible(migrations, of: target)
             clock.lap("check_migrations")
 
-            let data = try old?.data ?? openNamespace(id, undo: &undo)
+            // A connection of its own: the old version keeps serving on its connection, so no
+            // request's write can join a migration's transaction (and be rolled back with it).
+            let data = try openNamespace(id, undo: &undo)
             let runner = MigrationRunner(database: data)
             record.baselineMigrations = try runner.appliedIDs()
             try advance(&record, to: "migrate")
@@ -106,14 +108,15 @@ extension AddonManager {
             next.signer = package.signer
             next.packageSHA256 = package.archiveSHA256
             try commit(next)
-            running[id] = addon
+            markRunning(addon)
             failures[id] = nil
             clock.lap("commit")
 
             if let old {
                 _ = await old.gate.drain(timeout: drainTimeout)
-                await old.library.addon.stop(old.context)
+                await stopWithDeadline(old)
                 events.cancelAll(instance: old.instance)
+                old.data.close()
             }
             try? FileSystem.remove(oldInstallPath)
             journal.finish()
@@ -127,8 +130,12 @@ extension AddonManager {
                 timingsMilliseconds: clock.report
             )
         } catch {
-            await undo.unwind()
-            journal.finish()
+            let left = await undo.unwind()
+            closeJournal(record, left: left)
+            if !left.isEmpty, let kept = unfinished.record(of: record.id) {
+                logger.error("upgrade failed and could not be fully undone", metadata: ["addon": record.id, "error": "\(error)"])
+                throw BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
+            }
             logger.warning("upgrade refused", metadata: ["addon": id, "to": target.version, "error": "\(error)"])
             throw error
         }
@@ -143,10 +150,10 @@ extension AddonManager {
         let leaving = try loadMigrations(oldManifest, installPath: oldInstallPath).filter { baseline.contains($0.id) && !targetIDs.contains($0.id) }
         do {
             let reverted = try runner.revertAll(leaving)
-            undo.push("revert") { _ = try? runner.applyAll(leaving) }
+            undo.push("revert") { _ = try runner.applyAll(leaving) }
             let pending = migrations.filter { !baseline.contains($0.id) }
             let applied = try runner.applyAll(pending)
-            undo.push("apply") { _ = try? runner.revertAll(pending) }
+            undo.push("apply") { _ = try runner.revertAll(pending) }
             return applied.map { "+" + $0 } + reverted.map { "-" + $0 }
         } catch let error as MigrationError {
             throw BerthError.unprocessable(error.code, error.message, cause: error)

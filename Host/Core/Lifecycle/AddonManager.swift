@@ -22,6 +22,12 @@ public actor AddonManager {
     let journal: OperationJournal
     let lock: MutationLock
     let auditLog: AuditLog
+    /// Changes whose undo did not complete; each blocks further changes of its addon.
+    let unfinished: UnfinishedChanges
+    /// Which processes serve which addon (see ``ServingLock``).
+    let servingLock: ServingLock
+    /// This process's shared holds, one per addon it serves.
+    var servingHolds: [String: ServingLock.Hold] = [:]
     let services = HostServiceRegistry()
     let logger: Logger
 
@@ -38,7 +44,15 @@ public actor AddonManager {
     /// How long unmounting waits for in-flight requests.
     let drainTimeout: Duration = .seconds(10)
     /// Called after every successful mutation, with the lock released; see ``setChangeObserver(_:)``.
-    var changeObserver: (@Sendable () async -> Void)?
+    /// Answers whether the new generation serves (false: it did not become ready in time).
+    var changeObserver: (@Sendable () async -> Bool)?
+    /// Set by a mutation that rolled the generation itself (an uninstall across workers): the
+    /// roll after it would change nothing.
+    var rolledDuringMutation = false
+    /// Told when an addon's step ran past its deadline and may hold a thread for good.
+    var stuckObserver: (@Sendable (String) -> Void)?
+    /// How long an uninstall waits for every worker to stop serving the addon.
+    let unserveTimeout: Duration = LifecycleDeadlines.current.unserve
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
     static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/admin"]
@@ -57,6 +71,9 @@ public actor AddonManager {
         self.journal = OperationJournal(path: home.journalFile)
         self.lock = MutationLock(path: home.lockFile)
         self.auditLog = AuditLog(path: home.auditLogFile)
+        self.unfinished = UnfinishedChanges(directory: home.stateDirectory + "/unfinished")
+        try LifecycleDeadlines.validate(ProcessInfo.processInfo.environment)
+        self.servingLock = ServingLock(directory: home.stateDirectory + "/serving")
         self.registry = try registryStore.load()
     }
 
@@ -132,9 +149,17 @@ public actor AddonManager {
     /// Runs one mutation with the home's lock held; a concurrent one is refused with 409. Once it
     /// succeeded and the lock is released, the change observer runs (in a worker: the roll of a new
     /// generation of workers, so the answer goes out once the new installed set serves).
-    func mutation<T: Sendable>(_ description: String, _ body: () async throws -> T) async throws -> T {
-        let result = try await locked(description, body)
-        if let changeObserver { await changeObserver() }
+    /// With `addon`, a change of that addon: refused while an earlier change of it could not be
+    /// fully undone, after retrying that undo once.
+    func mutation<T: Sendable>(_ description: String, addon: String? = nil, _ body: () async throws -> T) async throws -> T {
+        rolledDuringMutation = false
+        let result = try await locked(description) {
+            if let addon, let record = unfinished.record(of: addon) {
+                try await retryUnfinished(record)
+            }
+            return try await body()
+        }
+        if let changeObserver, !rolledDuringMutation { _ = await changeObserver() }
         return result
     }
 
@@ -156,6 +181,22 @@ public actor AddonManager {
         return try await body()
     }
 
+    /// Keeps the record of a change whose undo failed, or finishes the journal if the undo
+    /// completed; in both cases the main journal is free for the next change.
+    func closeJournal(_ record: JournalRecord, left: [UndoStack.Failure]) {
+        if !left.isEmpty {
+            do {
+                try unfinished.keep(record, left: left)
+                logger.error("a change could not be fully undone", metadata: ["addon": record.id, "left": "\(left)"])
+            } catch {
+                // The journal stays: the next start compensates it.
+                logger.error("cannot record an unfinished change; the journal is kept", metadata: ["addon": record.id, "error": "\(error)"])
+                return
+            }
+        }
+        journal.finish()
+    }
+
     /// A loaded addon with the services its permissions grant.
     func makeRunningAddon(_ manifest: Manifest, library: AddonLibrary, data: any AddonDataHandle, configuration: [String: JSONValue]) throws -> RunningAddon {
         var scratch: String?
@@ -170,11 +211,24 @@ public actor AddonManager {
         )
     }
 
+    /// Records `addon` as loaded here and marks this process as serving it, for the uninstall that
+    /// waits until no process does.
+    func markRunning(_ addon: RunningAddon) {
+        running[addon.id] = addon
+        if servingHolds[addon.id] == nil { servingHolds[addon.id] = servingLock.share(addon.id) }
+    }
+
+    /// This process no longer serves `id`.
+    func markStopped(_ id: String) {
+        running[id] = nil
+        servingHolds.removeValue(forKey: id)?.release()
+    }
+
     /// Stops a loaded addon and ends its event subscriptions and service offers.
     /// - Returns: how many subscriptions ended.
     @discardableResult
     func stop(_ addon: RunningAddon) async -> Int {
-        await addon.library.addon.stop(addon.context)
+        await stopWithDeadline(addon)
         services.withdrawAll(provider: addon.id)
         return events.cancelAll(owner: addon.id)
     }

@@ -32,6 +32,9 @@ extension Supervisor {
             logger.info("worker exited", metadata: ["pid": "\(pid)", "generation": "\(worker.generation)", "status": ChildReaper.describe(status)])
             releaseDrainedGroups()
             if shuttingDown, workers.isEmpty { exitStatus = 0 }
+            // A draining worker can still have been in the middle of a change (it answers its
+            // admin request after the roll it asked for): what it left unfinished is recovered.
+            if !shuttingDown { await recoverAbandonedChange() }
             return
         }
         logger.error("worker died", metadata: ["pid": "\(pid)", "generation": "\(worker.generation)", "status": ChildReaper.describe(status)])
@@ -63,11 +66,21 @@ extension Supervisor {
                 scheduled.append((clock.now + delay, generation))
             }
         }
-        if await keeper.manager.recoverInterruptedOperation() {
-            roll(reason: "recovered an operation the dead worker left unfinished")
+        if await recoverAbandonedChange() {
         } else if keeper.registryStamp() != latestStamp {
             roll(reason: "the registry changed without a roll")
         }
+    }
+
+    /// Recovers a change whose process is gone (the journal is there and the home's lock is free),
+    /// and rolls a generation on the result. An uninstall's recovery waits until no worker serves
+    /// the addon: it is retried at later ticks.
+    /// - Returns: whether a change was recovered.
+    @discardableResult
+    func recoverAbandonedChange() async -> Bool {
+        guard await keeper.manager.recoverInterruptedOperation() else { return false }
+        roll(reason: "recovered an operation a worker left unfinished")
+        return true
     }
 
     /// Counts a crash against `owner`; past the limit within the window, the addon is quarantined.

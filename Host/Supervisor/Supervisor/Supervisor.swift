@@ -39,6 +39,8 @@ public final class Supervisor {
     /// Workers that died before they served, in a row.
     var failuresBeforeReady = 0
     var shuttingDown = false
+    /// When the tick last looked for a change a dead process left unfinished.
+    var lastRecoveryCheck = ContinuousClock.now
     /// Set to end the loop with this exit status.
     var exitStatus: Int32?
 
@@ -159,6 +161,10 @@ public final class Supervisor {
         }
         releaseDrainedGroups()
         await applyPendingQuarantines()
+        if !shuttingDown, now - lastRecoveryCheck > .seconds(1) {
+            lastRecoveryCheck = now
+            await recoverAbandonedChange()
+        }
     }
 
     /// The port a socket is bound to.
