@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "BerthPostgresTests", dependencies: ["BerthStorage", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthStorage", "BerthTestSupport"], swiftSettings: swift6),
     ]
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")

@@ -24,12 +24,13 @@ struct ServingLock: Sendable {
     func path(of id: String) -> String { directory + "/\(id).lock" }
 
     /// Marks this process as serving `id`; nil if the lock file cannot be opened (the uninstall then
-    /// falls back on the generation roll alone).
+    /// falls back on the generation roll alone) or an uninstall holds it exclusively (then the addon
+    /// is on its way out). Never waits: it runs on the lifecycle actor.
     func share(_ id: String) -> Hold? {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let descriptor = open(path(of: id), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return nil }
-        guard flock(descriptor, LOCK_SH) == 0 else {
+        guard flock(descriptor, LOCK_SH | LOCK_NB) == 0 else {
             close(descriptor)
             return nil
         }

@@ -81,6 +81,8 @@ extension AddonManager {
                 do {
                     reverted += try runner.revertAll([migration])
                 } catch let error as MigrationError {
+                    // Serving again here needs the shared hold back.
+                    exclusive.release()
                     let reapply = applied.filter { reverted.contains($0.id) }
                     try await restore(entry, record: &record, addon: addon, reapplying: reapply, using: installPath)
                     throw BerthError.conflict(error.code, "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
