@@ -61,7 +61,8 @@ let package = Package(
         // is libPluginAPI.so (proved at run time by the integration tests), but they read as one.
         .executableTarget(
             name: "berth", dependencies: ["BerthCore", "BerthSupervisor"], path: "Host/berth", swiftSettings: swift6,
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all"])]
+            // `exit` is exported so that an addon's call binds to the crash guard's (CBerthCrash/exit.c).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all", "-Xlinker", "--export-dynamic-symbol=exit"])]
         ),
         .executableTarget(name: "addonctl", dependencies: ["BerthPackages", "BerthStorage"], path: "tools/addonctl", swiftSettings: swift6),
 

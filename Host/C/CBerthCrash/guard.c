@@ -188,8 +188,12 @@ static void say(const char *owner, int signal_number) {
     size_t at = 0;
     at = append(line, at, sizeof line, "berth worker ");
     at = append_number(line, at, sizeof line, (unsigned long)getpid());
-    at = append(line, at, sizeof line, ": fatal signal ");
-    at = append_number(line, at, sizeof line, (unsigned long)signal_number);
+    if (signal_number == 0) {
+        at = append(line, at, sizeof line, ": exit() called");
+    } else {
+        at = append(line, at, sizeof line, ": fatal signal ");
+        at = append_number(line, at, sizeof line, (unsigned long)signal_number);
+    }
     at = append(line, at, sizeof line, owner[0] ? " in a handler of " : " outside any addon handler");
     at = append(line, at, sizeof line, owner);
     at = append(line, at, sizeof line, "\n");
@@ -238,7 +242,7 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
                 break;
             }
         }
-        if (owner[0]) {
+        if (owner[0] && signal_number != SIGABRT) {
             copy_owner(table->crash_owner, owner);
             for (int i = 0; i < high; i++) {
                 uint32_t expected = SLOT_ACTIVE;
@@ -248,10 +252,17 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
                 }
             }
         }
+        if (owner[0] && signal_number == SIGABRT) copy_owner(table->crash_owner, owner);
         atomic_store(&table->crashed, 1);
     }
     say(owner, signal_number);
     report(owner);
+    if (signal_number == SIGABRT && table != NULL) {
+        /* abort() called by this thread's own code (an addon's handler resumed on a thread the
+           guard does not know): nothing else is broken, so the thread parks instead of taking
+           every connection of the worker with it; the supervisor drains the worker. */
+        for (;;) pause();
+    }
     for (size_t i = 0; i < FATAL_COUNT; i++) {
         if (fatal_signals[i] == signal_number) sigaction(signal_number, &previous_actions[i], NULL);
     }
@@ -388,4 +399,64 @@ int berth_guard_inspect(int fd, char *owner, size_t capacity) {
     if (result) copy_out(owner, capacity, found);
     munmap(memory, table_size(dead->slot_count));
     return result;
+}
+
+/* ---- exit() from addon code. ---- */
+
+static _Atomic int exit_allowed;
+
+void berth_guard_allow_exit(void) {
+    atomic_store(&exit_allowed, 1);
+}
+
+void berth_guard_contain_exit(int status) {
+    (void)status;
+    if (table == NULL || atomic_load(&exit_allowed)) return;
+    int ticket = current_ticket;
+    if (ticket >= 0) {
+        struct slot *slot = &slots[ticket];
+        uint32_t expected = SLOT_ACTIVE;
+        if (!slot->is_host && atomic_compare_exchange_strong(&slot->state, &expected, SLOT_CRASHED)) {
+            copy_owner(table->crash_owner, slot->owner);
+            atomic_store(&table->crashed, 1);
+            say(slot->owner, 0);
+            answer(slot->fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slot->owner,
+                   " ended its worker process (exit) while handling this request; its worker is being replaced");
+            report(slot->owner);
+            for (;;) pause();
+        }
+    }
+    /* Not on a thread running an addon's handler (one resumed elsewhere, or a task of its own):
+       blame the addon if it is the only one with handlers running. The host exits only through
+       berth_guard_allow_exit, so this is not the host's own exit. */
+    char owner[BERTH_GUARD_OWNER_CAPACITY] = "";
+    int high = atomic_load(&table->high_water);
+    for (int i = 0; i < high; i++) {
+        if (atomic_load(&slots[i].state) != SLOT_ACTIVE || slots[i].is_host) continue;
+        if (owner[0] == 0) {
+            copy_owner(owner, slots[i].owner);
+        } else if (strcmp(owner, slots[i].owner) != 0) {
+            owner[0] = 0;
+            break;
+        }
+    }
+    if (owner[0]) copy_owner(table->crash_owner, owner);
+    atomic_store(&table->crashed, 1);
+    say(owner, 0);
+    report(owner);
+    for (;;) pause();
+}
+
+int berth_guard_abandon(void) {
+    if (table == NULL) return 0;
+    int high = atomic_load(&table->high_water);
+    int count = 0;
+    for (int i = 0; i < high; i++) {
+        uint32_t expected = SLOT_ACTIVE;
+        if (slots[i].is_host || !atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CRASHED)) continue;
+        answer(slots[i].fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slots[i].owner,
+               " did not finish this request before its worker, which an addon crashed, was replaced");
+        count++;
+    }
+    return count;
 }

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthHTTP
+import CBerthCrash
 import Foundation
 import PluginAPI
 import Synchronization
@@ -84,6 +85,7 @@ public enum WorkerCommand {
             withExtendedLifetime(signals) {}
             await Self.drain(host, crashGuard: crashGuard, link: link, limits: limits)
         } catch {
+            berth_guard_allow_exit()
             FileHandle.standardError.write(Data("berth worker: \(error)\n".utf8))
             return 1
         }
@@ -111,11 +113,13 @@ public enum WorkerCommand {
             try? await Task.sleep(for: .milliseconds(2))
         }
         if crashGuard.crashed || crashGuard.stuck(grace: .zero).count > 0 {
-            host.logger.warning("worker exits with a handler that never returned", metadata: ["pid": "\(link.pid)"])
+            let abandoned = crashGuard.abandonInFlight()
+            host.logger.warning("worker exits with a handler that never returned", metadata: ["pid": "\(link.pid)", "answered502": "\(abandoned)"])
             _exit(0)
         }
         host.server.stop(drainTimeout: .seconds(1))
         await host.manager.shutDown()
+        crashGuard.allowExit()
         exit(0)
     }
 }
