@@ -201,6 +201,21 @@ static void say(const char *owner, int signal_number) {
     (void)ignored;
 }
 
+/* The change of the home in progress, if any (see berth_guard_set_change). `change_active` is
+   cleared before the buffers are rewritten, so the signal handler never reads a half-written one. */
+static _Atomic int change_active;
+static _Atomic int change_crashed;
+static char change_owner[BERTH_GUARD_OWNER_CAPACITY];
+static char change_what[160];
+
+void berth_guard_set_change(const char *owner, const char *what) {
+    atomic_store(&change_active, 0);
+    if (owner == NULL) return;
+    copy_owner(change_owner, owner);
+    copy_out(change_what, sizeof change_what, what ? what : "");
+    atomic_store(&change_active, 1);
+}
+
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT };
 #define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
 /* What was installed before (the Swift runtime's backtracer, if enabled): restored to die with. */
@@ -230,6 +245,18 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
     /* Not an addon's handler on this thread (host code, or an addon's code resumed on another
        thread): the process cannot be trusted to go on. Blame the addon if it is the only one with
        handlers running, answer its requests, and die with the original signal. */
+    if (table != NULL && atomic_load(&change_active)) {
+        /* A change of the home was running addon code (its entry, routes() or start()) outside
+           any handler: blame that addon, and park this thread (it holds the lifecycle actor; the
+           home's lock goes with the process). The waiting admin request is answered when the
+           drained worker ends, and the supervisor then undoes the change from its journal. */
+        copy_owner(table->crash_owner, change_owner);
+        atomic_store(&change_crashed, 1);
+        atomic_store(&table->crashed, 1);
+        say(change_owner, signal_number);
+        report(change_owner);
+        for (;;) pause();
+    }
     char owner[BERTH_GUARD_OWNER_CAPACITY] = "";
     if (table != NULL) {
         int high = atomic_load(&table->high_water);
@@ -450,12 +477,23 @@ void berth_guard_contain_exit(int status) {
 int berth_guard_abandon(void) {
     if (table == NULL) return 0;
     int high = atomic_load(&table->high_water);
+    int during_change = atomic_load(&change_crashed);
     int count = 0;
+    char message[256];
+    size_t at = 0;
+    at = append(message, at, sizeof message, " crashed its worker during the ");
+    at = append(message, at, sizeof message, change_what);
+    at = append(message, at, sizeof message, "; the change is undone from its journal");
     for (int i = 0; i < high; i++) {
+        if (slots[i].is_host && !during_change) continue;
         uint32_t expected = SLOT_ACTIVE;
-        if (slots[i].is_host || !atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CRASHED)) continue;
-        answer(slots[i].fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slots[i].owner,
-               " did not finish this request before its worker, which an addon crashed, was replaced");
+        if (!atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CRASHED)) continue;
+        if (slots[i].is_host) {
+            answer(slots[i].fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", change_owner, message);
+        } else {
+            answer(slots[i].fd, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slots[i].owner,
+                   " did not finish this request before its worker, which an addon crashed, was replaced");
+        }
         count++;
     }
     return count;

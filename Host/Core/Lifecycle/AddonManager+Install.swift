@@ -118,6 +118,7 @@ extension AddonManager {
     func advance(_ record: inout JournalRecord, to step: String) throws {
         record.step = step
         try journal.write(record)
+        stepObserver?(record.id, "\(record.operation.rawValue) of \(record.id) at step \(step)")
     }
 
     /// Writes `entry` to the registry; the in-memory registry changes only if the file did.

@@ -11,6 +11,11 @@ extension AddonManager {
         changeObserver = observer
     }
 
+    /// Sets the function told the step of the change running now (nil addon: none runs).
+    public func setStepObserver(_ observer: @escaping @Sendable (_ addon: String?, _ step: String) -> Void) {
+        stepObserver = observer
+    }
+
     /// Sets the function told when an addon's step ran past its deadline (its reason for the log):
     /// a worker asks the supervisor to replace it, since the addon may hold one of its threads.
     public func setStuckObserver(_ observer: @escaping @Sendable (String) -> Void) {

@@ -49,6 +49,8 @@ public actor AddonManager {
     /// Set by a mutation that rolled the generation itself (an uninstall across workers): the
     /// roll after it would change nothing.
     var rolledDuringMutation = false
+    /// Told the step of the change running now (see ``setStepObserver(_:)``).
+    var stepObserver: (@Sendable (_ addon: String?, _ step: String) -> Void)?
     /// Told when an addon's step ran past its deadline and may hold a thread for good.
     var stuckObserver: (@Sendable (String) -> Void)?
     /// How long an uninstall waits for every worker to stop serving the addon.
@@ -153,6 +155,7 @@ public actor AddonManager {
     /// fully undone, after retrying that undo once.
     func mutation<T: Sendable>(_ description: String, addon: String? = nil, _ body: () async throws -> T) async throws -> T {
         rolledDuringMutation = false
+        defer { stepObserver?(nil, "") }
         let result = try await locked(description) {
             if let addon, let record = unfinished.record(of: addon) {
                 try await retryUnfinished(record)

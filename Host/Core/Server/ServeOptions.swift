@@ -15,6 +15,9 @@ public struct ServeOptions: Sendable {
     /// Called after every successful mutation, once the home's lock is released (and by an
     /// uninstall, to stop every worker serving the addon); answers whether the new generation serves.
     public var changeObserver: (@Sendable () async -> Bool)?
+    /// Told the step of the change of the home running now (addon id and a description; nil when
+    /// none runs): a worker's crash guard blames a crash in that step on the addon.
+    public var stepObserver: (@Sendable (_ addon: String?, _ step: String) -> Void)?
     /// Told when an addon's step ran past its deadline and may hold a thread for good.
     public var stuckObserver: (@Sendable (String) -> Void)?
 

@@ -55,6 +55,12 @@ public final class CrashGuard: HandlerObserver {
         return withOwnerBuffer { berth_guard_stuck(seconds * 1_000_000_000 + attoseconds / 1_000_000_000, $0, $1) }
     }
 
+    /// The change of the home running now (nil addon: none), for blaming a crash outside handlers.
+    func setChange(addon: String?, step: String) {
+        guard let addon else { return berth_guard_set_change(nil, nil) }
+        addon.withCString { owner in step.withCString { berth_guard_set_change(owner, $0) } }
+    }
+
     /// The worker itself exits now: `exit` goes through to libc.
     func allowExit() {
         berth_guard_allow_exit()

@@ -69,6 +69,7 @@ public enum WorkerCommand {
             options.recovering = false
             options.threads = arguments.threads
             options.changeObserver = { await link.requestRoll() }
+            options.stepObserver = { addon, step in crashGuard.setChange(addon: addon, step: step) }
             options.stuckObserver = { reason in link.send(.recycle(pid: link.pid, reason: reason)) }
             let host = try await BerthServer.start(settings: settings, executable: Executable.path, options: options)
             link.send(.ready(pid: link.pid, generation: arguments.generation))
