@@ -52,7 +52,7 @@ extension AddonManager {
             _ = try await runProbe(library: libraryPath, manifest: manifest)
             clock.lap("probe")
             let migrations = try loadMigrations(manifest, installPath: installPath)
-            try checkReversible(migrations, of: manifest)
+            try await checkReversible(migrations, of: manifest)
             clock.lap("check_migrations")
 
             record.createdNamespace = kept == nil
@@ -62,7 +62,7 @@ extension AddonManager {
             record.baselineMigrations = try runner.appliedIDs()
             try advance(&record, to: "migrate")
             let pending = try pendingMigrations(migrations, applied: record.baselineMigrations, of: manifest)
-            let applied = try runMigrations(pending, on: data)
+            let applied = try await runMigrations(pending, on: data, of: manifest.id)
             if kept != nil {
                 undo.push("migrate") { _ = try runner.revertAll(pending) }
             }

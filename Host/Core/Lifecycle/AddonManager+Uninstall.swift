@@ -79,13 +79,19 @@ extension AddonManager {
             let applied = try loadMigrations(manifest, installPath: installPath).filter { ledger.contains($0.id) }
             for migration in applied.reversed() {
                 do {
-                    reverted += try runner.revertAll([migration])
-                } catch let error as MigrationError {
+                    reverted += try await migrating("migrate_down", addon: id, on: data) { try runner.revertAll([migration]) }
+                } catch {
+                    let refusal: BerthError
+                    switch error {
+                    case let error as MigrationError: refusal = BerthError.conflict(error.code, "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+                    case let error as BerthError where error.status == 504: refusal = BerthError(status: 504, code: error.code, message: "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+                    default: throw error
+                    }
                     // Serving again here needs the shared hold back.
                     exclusive.release()
                     let reapply = applied.filter { reverted.contains($0.id) }
                     try await restore(entry, record: &record, addon: addon, reapplying: reapply, using: installPath)
-                    throw BerthError.conflict(error.code, "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+                    throw refusal
                 }
             }
             leftovers = (try? runner.userObjects()) ?? []

@@ -60,7 +60,7 @@ extension AddonManager {
             _ = try await runProbe(library: installPath + "/" + target.library, manifest: target)
             clock.lap("probe")
             let migrations = try loadMigrations(target, installPath: installPath)
-            try checkReversible(migrations, of: target)
+            try await checkReversible(migrations, of: target)
             clock.lap("check_migrations")
 
             // A connection of its own: the old version keeps serving on its connection, so no
@@ -71,7 +71,7 @@ extension AddonManager {
             try advance(&record, to: "migrate")
             let changed: [String]
             do {
-                changed = try migrate(runner, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
+                changed = try await migrate(runner, on: data, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
             } catch let error as MigrationError {
                 throw BerthError.unprocessable(error.code, error.message, cause: error)
             }
@@ -144,15 +144,16 @@ extension AddonManager {
     /// Brings the ledger from `baseline` to the target's migrations: applies the new ones, and on a
     /// downgrade reverts, with the old package's down scripts, those the target does not ship.
     /// - Returns: the ids applied (`+id`) and reverted (`-id`).
-    private func migrate(_ runner: MigrationRunner, from oldManifest: Manifest, oldInstallPath: String, to migrations: [Migration],
-                         baseline: [String], undo: inout UndoStack) throws -> [String] {
+    private func migrate(_ runner: MigrationRunner, on data: any AddonDataHandle, from oldManifest: Manifest, oldInstallPath: String, to migrations: [Migration],
+                         baseline: [String], undo: inout UndoStack) async throws -> [String] {
         let targetIDs = Set(migrations.map(\.id))
         let leaving = try loadMigrations(oldManifest, installPath: oldInstallPath).filter { baseline.contains($0.id) && !targetIDs.contains($0.id) }
+        let id = oldManifest.id
         do {
-            let reverted = try runner.revertAll(leaving)
+            let reverted = try await migrating("migrations", addon: id, on: data) { try runner.revertAll(leaving) }
             undo.push("revert") { _ = try runner.applyAll(leaving) }
             let pending = migrations.filter { !baseline.contains($0.id) }
-            let applied = try runner.applyAll(pending)
+            let applied = try await migrating("migrations", addon: id, on: data) { try runner.applyAll(pending) }
             undo.push("apply") { _ = try runner.revertAll(pending) }
             return applied.map { "+" + $0 } + reverted.map { "-" + $0 }
         } catch let error as MigrationError {

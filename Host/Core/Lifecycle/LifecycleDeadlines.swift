@@ -14,6 +14,9 @@ public struct LifecycleDeadlines: Sendable {
     public var roll: Duration
     /// `BERTH_UNSERVE_TIMEOUT` (30 s): every worker finishing its requests to an addon being removed.
     public var unserve: Duration
+    /// `BERTH_SCRATCH_MAX_MB` (256): how large the scratch database of the migration check may grow
+    /// (SQLite; on PostgreSQL the time bound applies).
+    public var scratchBytes: Int
 
     /// The settings of this process's environment; a malformed value is reported by ``validate(_:)``
     /// at start and falls back on the default here.
@@ -26,6 +29,7 @@ public struct LifecycleDeadlines: Sendable {
         migration = .seconds(60)
         roll = .seconds(60)
         unserve = .seconds(30)
+        scratchBytes = 256 << 20
     }
 
     /// Reads the settings, naming the variable of a malformed value.
@@ -36,6 +40,12 @@ public struct LifecycleDeadlines: Sendable {
         migration = try Self.seconds(environment, "BERTH_MIGRATION_TIMEOUT", default: migration)
         roll = try Self.seconds(environment, "BERTH_ROLL_TIMEOUT", default: roll)
         unserve = try Self.seconds(environment, "BERTH_UNSERVE_TIMEOUT", default: unserve)
+        if let text = environment["BERTH_SCRATCH_MAX_MB"], !text.isEmpty {
+            guard let megabytes = Int(text), (1 ... 1 << 20).contains(megabytes) else {
+                throw BerthError.internalError("invalid_setting", "BERTH_SCRATCH_MAX_MB=\(text) is not a whole number of megabytes in 1…1048576")
+            }
+            scratchBytes = megabytes << 20
+        }
     }
 
     /// Refuses a malformed setting before anything serves.
