@@ -89,6 +89,7 @@ extension AddonManager {
                 installedAt: ISO8601DateFormatter().string(from: Date())
             )
             try commit(entry)
+            FaultInjection.reach("install.committed")
             markRunning(addon)
             journal.finish()
             forgetKeptData(manifest.id)

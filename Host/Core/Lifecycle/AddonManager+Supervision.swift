@@ -38,21 +38,31 @@ extension AddonManager {
     /// After a worker died: if it left an operation unfinished and no other process is mutating the
     /// home, recovers it the way a restart would. Staging and spool folders are left alone, since
     /// other workers may be using them.
-    /// - Returns: whether an operation was recovered (the installed set may have changed).
-    public func recoverInterruptedOperation() -> Bool {
-        guard (try? journal.pending()) != nil, let release = lock.tryAcquire() else { return false }
+    /// What ``recoverInterruptedOperation()`` did.
+    public enum Recovery: Sendable {
+        /// Nothing to recover, or the home's lock is held (a change runs).
+        case none
+        /// An operation was recovered: the installed set may have changed.
+        case recovered
+        /// An interrupted uninstall waits until no worker serves its addon: workers that still do
+        /// must be replaced by a generation without it.
+        case waitingForWorkers
+    }
+
+    /// - Returns: what was done.
+    public func recoverInterruptedOperation() -> Recovery {
+        guard (try? journal.pending()) != nil, let release = lock.tryAcquire() else { return .none }
         defer { release() }
         do {
             registry = try registryStore.load()
-            guard try journal.pending() != nil else { return false }
+            guard try journal.pending() != nil else { return .none }
             try recover(removingScratch: false)
-            return true
+            return .recovered
         } catch let error as BerthError where error.code == "still_served" {
-            // Retried at the supervisor's next attempt, once the old workers are gone.
-            return false
+            return .waitingForWorkers
         } catch {
             logger.error("recovery after a worker's death failed", metadata: ["error": "\(error)"])
-            return false
+            return .none
         }
     }
 

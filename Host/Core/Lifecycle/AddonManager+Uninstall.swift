@@ -112,6 +112,7 @@ extension AddonManager {
         next[id] = nil
         try registryStore.save(next)
         registry = next
+        FaultInjection.reach("uninstall.committed")
         servingLock.remove(id)
         journal.finish()
         clock.lap("remove")

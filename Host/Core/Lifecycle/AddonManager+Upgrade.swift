@@ -108,6 +108,7 @@ extension AddonManager {
             next.signer = package.signer
             next.packageSHA256 = package.archiveSHA256
             try commit(next)
+            FaultInjection.reach("upgrade.committed")
             markRunning(addon)
             failures[id] = nil
             clock.lap("commit")

@@ -162,7 +162,9 @@ public actor AddonManager {
             }
             return try await body()
         }
-        if let changeObserver, !rolledDuringMutation { _ = await changeObserver() }
+        if let changeObserver, !rolledDuringMutation, await !changeObserver() {
+            throw BerthError(status: 504, code: "roll_timeout", message: "\(description) is done and recorded, but the new generation of workers did not become ready within \(LifecycleDeadlines.current.roll): the workers serving now still run the previous set of addons until it does (see the log; BERTH_ROLL_TIMEOUT sets the wait)")
+        }
         return result
     }
 

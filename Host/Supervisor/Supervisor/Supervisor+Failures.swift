@@ -66,8 +66,7 @@ extension Supervisor {
                 scheduled.append((clock.now + delay, generation))
             }
         }
-        if await recoverAbandonedChange() {
-        } else if keeper.registryStamp() != latestStamp {
+        if await !recoverAbandonedChange(), keeper.registryStamp() != latestStamp {
             roll(reason: "the registry changed without a roll")
         }
     }
@@ -78,9 +77,22 @@ extension Supervisor {
     /// - Returns: whether a change was recovered.
     @discardableResult
     func recoverAbandonedChange() async -> Bool {
-        guard await keeper.manager.recoverInterruptedOperation() else { return false }
-        roll(reason: "recovered an operation a worker left unfinished")
-        return true
+        switch await keeper.manager.recoverInterruptedOperation() {
+        case .none:
+            return false
+        case .recovered:
+            rolledForInterruptedUninstall = false
+            roll(reason: "recovered an operation a worker left unfinished")
+            return true
+        case .waitingForWorkers:
+            // Workers started from now on skip the addon (the journal names it); the ones serving it
+            // drain once a new generation serves.
+            if !rolledForInterruptedUninstall {
+                rolledForInterruptedUninstall = true
+                roll(reason: "an interrupted uninstall waits until no worker serves its addon")
+            }
+            return false
+        }
     }
 
     /// Counts a crash against `owner`; past the limit within the window, the addon is quarantined.

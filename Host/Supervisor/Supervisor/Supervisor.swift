@@ -39,6 +39,8 @@ public final class Supervisor {
     /// Workers that died before they served, in a row.
     var failuresBeforeReady = 0
     var shuttingDown = false
+    /// Whether a generation was rolled for the interrupted uninstall waiting now.
+    var rolledForInterruptedUninstall = false
     /// When the tick last looked for a change a dead process left unfinished.
     var lastRecoveryCheck = ContinuousClock.now
     /// Set to end the loop with this exit status.
