@@ -5,15 +5,7 @@ import Foundation
 extension AddonManager {
     /// The migrations of this host's dialect, with their scripts read from the install folder.
     func loadMigrations(_ manifest: Manifest, installPath: String) throws -> [Migration] {
-        try manifest.migrations.filter { $0.dialect == backend.dialect }.map { entry in
-            func script(_ relative: String) throws -> String {
-                guard let data = FileManager.default.contents(atPath: installPath + "/" + relative) else {
-                    throw BerthError.unprocessable("missing_file", "migration \(entry.id) of \(manifest.id): \(relative) is missing")
-                }
-                return String(decoding: data, as: UTF8.self)
-            }
-            return Migration(id: entry.id, up: try script(entry.up), down: try script(entry.down))
-        }
+        try engine.loadMigrations(manifest, installPath: installPath)
     }
 
     /// Creates the addon's namespace, kept to itself; its undo closes and drops it.

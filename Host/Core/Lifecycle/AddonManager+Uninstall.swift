@@ -166,10 +166,7 @@ extension AddonManager {
     }
 
     func removeEmptyParent(of installPath: String) {
-        let parent = (installPath as NSString).deletingLastPathComponent
-        if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true {
-            try? FileManager.default.removeItem(atPath: parent)
-        }
+        engine.removeEmptyParent(of: installPath)
     }
 
     /// Everything of addon `id` still present anywhere Berth keeps state: must be empty after an

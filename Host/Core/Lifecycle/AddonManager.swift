@@ -5,12 +5,16 @@ import BerthStorage
 import Foundation
 import PluginAPI
 
-/// Installs, uninstalls, activates and deactivates addons, one change at a time.
+/// Installs, uninstalls, activates and deactivates addons, one change at a time, in the process
+/// that serves them: the home's state, its journal and its recovery belong to ``HomeEngine``, which
+/// this actor uses; loading, starting, mounting and unmounting are its own.
 ///
 /// The actor owns the registry and the set of running addons; every change to them goes through
 /// it, so two admin requests never interleave their steps. The routing table lives in the HTTP
 /// server and is swapped atomically by ``mount(_:entry:)`` and ``unmount(_:)``.
 public actor AddonManager {
+    /// The home's state and its recovery.
+    let engine: HomeEngine
     let home: BerthHome
     let registryStore: RegistryStore
     let catalog: Catalog
@@ -61,21 +65,22 @@ public actor AddonManager {
 
     /// Creates the manager for `home`; nothing is loaded until ``startUp()``.
     public init(home: BerthHome, backend: any AddonDataBackend, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
+        let engine = try HomeEngine(home: home, backend: backend, logger: logger)
+        self.engine = engine
         self.home = home
         self.backend = backend
-        self.registryStore = RegistryStore(path: home.registryFile)
+        self.registryStore = engine.registryStore
         self.verifier = PackageVerifier(trustStore: trustStore)
         self.catalog = Catalog(home: home, verifier: verifier)
         self.server = server
         self.events = events
         self.probe = AddonProbe(executable: probeExecutable)
         self.logger = logger
-        self.journal = OperationJournal(path: home.journalFile)
-        self.lock = MutationLock(path: home.lockFile)
-        self.auditLog = AuditLog(path: home.auditLogFile)
-        self.unfinished = UnfinishedChanges(directory: home.stateDirectory + "/unfinished")
-        try LifecycleDeadlines.validate(ProcessInfo.processInfo.environment)
-        self.servingLock = ServingLock(directory: home.stateDirectory + "/serving")
+        self.journal = engine.journal
+        self.lock = engine.lock
+        self.auditLog = engine.auditLog
+        self.unfinished = engine.unfinished
+        self.servingLock = engine.servingLock
         self.registry = try registryStore.load()
     }
 

@@ -77,7 +77,7 @@ extension Supervisor {
     /// - Returns: whether a change was recovered.
     @discardableResult
     func recoverAbandonedChange() async -> Bool {
-        switch await keeper.manager.recoverInterruptedOperation() {
+        switch keeper.engine.recoverInterruptedOperation() {
         case .none:
             return false
         case .recovered:
@@ -114,7 +114,7 @@ extension Supervisor {
     func applyPendingQuarantines() async {
         for (id, crashes) in pendingQuarantines.sorted(by: { $0.key < $1.key }) {
             let reason = "crashed its worker \(crashes) times within \(Int(ledger.window.components.seconds)) s"
-            guard await keeper.manager.quarantine(id, reason: reason, crashes: crashes) else { continue }
+            guard keeper.engine.quarantine(id, reason: reason, crashes: crashes) else { continue }
             pendingQuarantines[id] = nil
             ledger.forget(id)
             roll(reason: "quarantined \(id)")

@@ -65,7 +65,7 @@ public final class Supervisor {
         defer { withExtendedLifetime(signals) {} }
         let logger = Logger(label: "berth.supervisor", handler: HostLogHandler())
         let keeper = try HomeKeeper(settings: host, executable: executable, logger: logger)
-        try await keeper.manager.prepareHome()
+        try keeper.prepareHome()
         let socket = try SystemCall.moveAboveStandard(try HTTPServer.listeningSocket(host: host.host, port: host.port))
         defer { close(socket) }
         let pipe = try StatusPipe()
