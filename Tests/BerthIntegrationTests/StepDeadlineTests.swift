@@ -73,4 +73,42 @@ struct StepDeadlineTests {
         #expect(try host.berth.anonymous.send("GET", "/api/v1/slowpoke/version").status == 404)
         try expectTheHomeIsFree(host)
     }
+
+    @Test func anEventHandlerThatNeverReturnsDoesNotHoldUpTheChangeThatPublishedTheEvent() throws {
+        let host = try IntegrationHost(environment: ["BERTH_EVENT_TIMEOUT": "1"])
+        defer { host.close() }
+        let listener = try host.packages.fixture(id: "listener", version: "1.0.0") { manifest in
+            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
+                "hangOnEvents": .object(["type": .string("string"), "default": .string("berth.addon.*")]),
+            ])])
+        }
+        #expect(try host.uploadAndInstall(listener, id: "listener").status == 201)
+        // The install publishes `installed` and `activated` to the hanging handler: each waits its
+        // deadline, then the answer goes out.
+        #expect(try host.upload(try host.packages.fixture(id: "notes", version: "1.0.0")).status == 201)
+        let installed = try host.berth.admin.sendJSON("POST", "/api/v1/marketplace/install", ["id": "notes"])
+        #expect(installed.status == 201, "\(installed.text)")
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/notes/version").text == "1.0.0")
+    }
+
+    @Test func aChangeWhoseGenerationNeverBecomesReadyAnswers504SayingTheChangeIsRecorded() throws {
+        let host = try SupervisedHost(workers: 2, environment: ["BERTH_ROLL_TIMEOUT": "2", "BERTH_START_TIMEOUT": "120"])
+        defer { host.close() }
+        // Every new worker's start of this addon takes 8 s: the generation after the install is not
+        // ready within the 2 s the install waits for it.
+        let slow = try host.packages.fixture(id: "slowpoke", version: "1.0.0") { manifest in
+            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
+                "startDelayMilliseconds": .object(["type": .string("integer"), "default": .number(8000)]),
+            ])])
+        }
+        #expect(try host.admin.send("POST", "/api/v1/marketplace/packages", body: Array(try Data(contentsOf: URL(fileURLWithPath: slow)))).status == 201)
+        let installed = try host.admin.sendJSON("POST", "/api/v1/marketplace/install", ["id": "slowpoke"])
+        #expect(installed.status == 504, "\(installed.text)")
+        #expect(installed.errorCode == "roll_timeout")
+        #expect(installed.errorMessage?.contains("install slowpoke is done and recorded") == true, "\(installed.text)")
+        // Recorded: the generation serves it once its workers are ready.
+        try pollUntil("the new generation serves slowpoke", timeout: 60) {
+            try host.anonymous.send("GET", "/api/v1/slowpoke/version").text == "1.0.0"
+        }
+    }
 }

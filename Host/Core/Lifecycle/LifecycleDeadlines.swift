@@ -14,6 +14,8 @@ public struct LifecycleDeadlines: Sendable {
     public var roll: Duration
     /// `BERTH_UNSERVE_TIMEOUT` (30 s): every worker finishing its requests to an addon being removed.
     public var unserve: Duration
+    /// `BERTH_EVENT_TIMEOUT` (5 s): one subscriber's handling of one event.
+    public var eventDelivery: Duration
     /// `BERTH_SCRATCH_MAX_MB` (256): how large the scratch database of the migration check may grow
     /// (SQLite; on PostgreSQL the time bound applies).
     public var scratchBytes: Int
@@ -29,6 +31,7 @@ public struct LifecycleDeadlines: Sendable {
         migration = .seconds(60)
         roll = .seconds(60)
         unserve = .seconds(30)
+        eventDelivery = .seconds(5)
         scratchBytes = 256 << 20
     }
 
@@ -40,6 +43,7 @@ public struct LifecycleDeadlines: Sendable {
         migration = try Self.seconds(environment, "BERTH_MIGRATION_TIMEOUT", default: migration)
         roll = try Self.seconds(environment, "BERTH_ROLL_TIMEOUT", default: roll)
         unserve = try Self.seconds(environment, "BERTH_UNSERVE_TIMEOUT", default: unserve)
+        eventDelivery = try Self.seconds(environment, "BERTH_EVENT_TIMEOUT", default: eventDelivery)
         if let text = environment["BERTH_SCRATCH_MAX_MB"], !text.isEmpty {
             guard let megabytes = Int(text), (1 ... 1 << 20).contains(megabytes) else {
                 throw BerthError.internalError("invalid_setting", "BERTH_SCRATCH_MAX_MB=\(text) is not a whole number of megabytes in 1…1048576")
