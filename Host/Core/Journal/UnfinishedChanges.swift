@@ -49,7 +49,7 @@ struct UnfinishedChanges: Sendable {
         let left = record.left.map(\.description).joined(separator: "; ")
         return BerthError.conflict(
             "unfinished_change",
-            "an earlier \(record.journal.operation.rawValue) of \(record.journal.id) (stopped at \(record.journal.step)) could not be fully undone: \(left). "
+            "an earlier \(record.journal.operation.rawValue) of \(record.journal.id) (stopped at \(record.journal.step.rawValue)) could not be fully undone: \(left). "
                 + "Fix the cause, then retry this request or restart berth: the undo is retried first"
         )
     }

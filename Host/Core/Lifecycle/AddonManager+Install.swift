@@ -41,13 +41,13 @@ extension AddonManager {
         clock.lap("check")
 
         let installPath = newInstallPath(for: manifest)
-        var record = JournalRecord(operation: .install, id: manifest.id, toVersion: manifest.version, step: "stage", installPath: home.relative(installPath))
+        var record = JournalRecord(operation: .install, id: manifest.id, toVersion: manifest.version, step: .stage, installPath: home.relative(installPath))
         try journal.write(record)
         var undo = UndoStack()
         do {
             try stage(package, to: installPath, undo: &undo)
             clock.lap("verify_and_stage")
-            try advance(&record, to: "probe")
+            try advance(&record, to: .probe)
             let libraryPath = installPath + "/" + manifest.library
             _ = try await runProbe(library: libraryPath, manifest: manifest)
             clock.lap("probe")
@@ -56,11 +56,11 @@ extension AddonManager {
             clock.lap("check_migrations")
 
             record.createdNamespace = kept == nil
-            try advance(&record, to: "namespace")
+            try advance(&record, to: .namespace)
             let data = try kept == nil ? createNamespace(manifest.id, undo: &undo) : openNamespace(manifest.id, undo: &undo)
             let runner = MigrationRunner(database: data)
             record.baselineMigrations = try runner.appliedIDs()
-            try advance(&record, to: "migrate")
+            try advance(&record, to: .migrate)
             let pending = try pendingMigrations(migrations, applied: record.baselineMigrations, of: manifest)
             let applied = try await runMigrations(pending, on: data, of: manifest.id)
             if kept != nil {
@@ -68,19 +68,19 @@ extension AddonManager {
             }
             clock.lap("migrate")
 
-            try advance(&record, to: "load")
+            try advance(&record, to: .load)
             let library = try loadLibrary(libraryPath, manifest: manifest)
             clock.lap("load")
             let addon = try makeRunningAddon(manifest, library: library, data: data, configuration: settings)
-            try advance(&record, to: "start")
+            try advance(&record, to: .start)
             try await start(addon, undo: &undo)
             clock.lap("start")
-            try advance(&record, to: "mount")
+            try advance(&record, to: .mount)
             let routes = try mount(addon, prefix: manifest.mountPrefix)
             undo.push("mount") { [self] in _ = await self.unmount(manifest.id) }
             clock.lap("mount")
 
-            try advance(&record, to: "commit")
+            try advance(&record, to: .commit)
             let entry = RegistryEntry(
                 id: manifest.id, version: manifest.version, state: .active, mountPrefix: manifest.mountPrefix,
                 installPath: home.relative(installPath), library: manifest.library, database: home.relative(backend.location(of: manifest.id)),
@@ -116,10 +116,10 @@ extension AddonManager {
     }
 
     /// Records the next step in the journal before it runs.
-    func advance(_ record: inout JournalRecord, to step: String) throws {
+    func advance(_ record: inout JournalRecord, to step: JournalRecord.Step) throws {
         record.step = step
         try journal.write(record)
-        stepObserver?(record.id, "\(record.operation.rawValue) of \(record.id) at step \(step)")
+        stepObserver?(record.id, "\(record.operation.rawValue) of \(record.id) at step \(step.rawValue)")
     }
 
     /// Writes `entry` to the registry; the in-memory registry changes only if the file did.

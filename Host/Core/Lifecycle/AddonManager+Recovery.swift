@@ -15,7 +15,7 @@ extension AddonManager {
             registry = try registryStore.load()
         } catch {
             var again = kept
-            again.left = [.init(step: kept.left.first?.step ?? kept.journal.step, error: "\(error)")]
+            again.left = [.init(step: kept.left.first?.step ?? kept.journal.step.rawValue, error: "\(error)")]
             try? unfinished.keep(kept.journal, left: again.left)
             throw UnfinishedChanges.blocked(again)
         }

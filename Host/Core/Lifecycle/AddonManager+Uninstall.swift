@@ -46,20 +46,20 @@ extension AddonManager {
         let installPath = home.absolute(entry.installPath)
         let addon = running[id]
         let data = addon?.data
-        var record = JournalRecord(operation: .uninstall, id: id, fromVersion: entry.version, step: "unmount", oldInstallPath: entry.installPath, keepData: keepData)
+        var record = JournalRecord(operation: .uninstall, id: id, fromVersion: entry.version, step: .unmount, oldInstallPath: entry.installPath, keepData: keepData)
         record.baselineMigrations = entry.appliedMigrations
         try journal.write(record)
 
         let routes = await unmount(id)
         clock.lap("unmount")
-        try advance(&record, to: "stop")
+        try advance(&record, to: .stop)
         var subscriptions = 0
         if let addon { subscriptions = await stop(addon) }
         services.withdrawAll(provider: id)
         subscriptions += events.cancelAll(owner: id)
         clock.lap("stop")
 
-        try advance(&record, to: "unserve")
+        try advance(&record, to: .unserve)
         let exclusive: ServingLock.Hold
         do {
             exclusive = try await stopServingEverywhere(id)
@@ -73,7 +73,7 @@ extension AddonManager {
         var leftovers: [String] = []
         var reverted: [String] = []
         if !keepData, let data = data ?? (try? backend.namespaceExists(id) == true ? backend.openNamespace(id) : nil) {
-            try advance(&record, to: "migrate_down")
+            try advance(&record, to: .migrateDown)
             let runner = MigrationRunner(database: data)
             let ledger = (try? runner.appliedIDs()) ?? entry.appliedMigrations
             let applied = try loadMigrations(manifest, installPath: installPath).filter { ledger.contains($0.id) }
@@ -100,14 +100,14 @@ extension AddonManager {
         addon?.data.close()
         clock.lap("migrate_down")
 
-        try advance(&record, to: "remove")
+        try advance(&record, to: .remove)
         markStopped(id)
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
         if !keepData { try? FileSystem.remove(home.scratchDirectory(for: id)) }
         try? FileSystem.remove(installPath)
         removeEmptyParent(of: installPath)
-        try advance(&record, to: "commit")
+        try advance(&record, to: .commit)
         var next = registry
         next[id] = nil
         try registryStore.save(next)
@@ -198,7 +198,7 @@ extension AddonManager {
     /// run are applied again, the addon starts and mounts here, and, if a generation without it was
     /// rolled, another one with it. What cannot be put back is kept as an unfinished change.
     private func restore(_ entry: RegistryEntry, record: inout JournalRecord, addon: RunningAddon?, reapplying reverted: [Migration], using installPath: String) async throws {
-        try advance(&record, to: "restore")
+        try advance(&record, to: .restore)
         var left: [UndoStack.Failure] = []
         if !reverted.isEmpty, let data = addon?.data {
             do {

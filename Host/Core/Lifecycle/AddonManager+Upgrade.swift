@@ -50,13 +50,13 @@ extension AddonManager {
         clock.lap("check")
 
         let installPath = newInstallPath(for: target)
-        var record = JournalRecord(operation: .upgrade, id: id, fromVersion: entry.version, toVersion: target.version, step: "stage", installPath: home.relative(installPath), oldInstallPath: entry.installPath)
+        var record = JournalRecord(operation: .upgrade, id: id, fromVersion: entry.version, toVersion: target.version, step: .stage, installPath: home.relative(installPath), oldInstallPath: entry.installPath)
         try journal.write(record)
         var undo = UndoStack()
         do {
             try stage(package, to: installPath, undo: &undo)
             clock.lap("verify_and_stage")
-            try advance(&record, to: "probe")
+            try advance(&record, to: .probe)
             _ = try await runProbe(library: installPath + "/" + target.library, manifest: target)
             clock.lap("probe")
             let migrations = try loadMigrations(target, installPath: installPath)
@@ -68,7 +68,7 @@ extension AddonManager {
             let data = try openNamespace(id, undo: &undo)
             let runner = MigrationRunner(database: data)
             record.baselineMigrations = try runner.appliedIDs()
-            try advance(&record, to: "migrate")
+            try advance(&record, to: .migrate)
             let changed: [String]
             do {
                 changed = try await migrate(runner, on: data, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
@@ -77,17 +77,17 @@ extension AddonManager {
             }
             clock.lap("migrate")
 
-            try advance(&record, to: "load")
+            try advance(&record, to: .load)
             let library = try loadLibrary(installPath + "/" + target.library, manifest: target)
             let addon = try makeRunningAddon(target, library: library, data: data, configuration: settings)
             clock.lap("load")
             var routes: [String] = []
             if entry.state == .active {
-                try advance(&record, to: "start")
+                try advance(&record, to: .start)
                 // The new version offers its own services; the old one's go now, not when it stops.
                 services.withdrawAll(provider: id)
                 try await start(addon, undo: &undo)
-                try advance(&record, to: "swap")
+                try advance(&record, to: .swap)
                 routes = try mount(addon, prefix: target.mountPrefix, replacing: true)
                 if let old {
                     undo.push("swap") { [self] in _ = try? await self.mount(old, prefix: entry.mountPrefix, replacing: true) }
@@ -95,7 +95,7 @@ extension AddonManager {
             }
             clock.lap("start_and_swap")
 
-            try advance(&record, to: "commit")
+            try advance(&record, to: .commit)
             var next = entry
             next.version = target.version
             next.mountPrefix = target.mountPrefix

@@ -42,18 +42,18 @@ extension HomeEngine {
 
     private func recoverJournal() throws {
         guard let record = try journal.pending() else { return }
-        logger.warning("recovering an interrupted operation", metadata: ["operation": record.operation.rawValue, "addon": record.id, "step": record.step])
+        logger.warning("recovering an interrupted operation", metadata: ["operation": record.operation.rawValue, "addon": record.id, "step": record.step.rawValue])
         let registry = try registryStore.load()
         switch record.operation {
         case .install: try recoverInstall(record, registry: registry)
         case .upgrade: try recoverUpgrade(record, registry: registry)
-        case .uninstall where record.step == "restore":
+        case .uninstall where record.step == .restore:
             // The uninstall was being put back when it stopped: finish that, as an unfinished change.
             try unfinished.keep(record, left: [.init(step: "restore", error: "interrupted while the addon was being put back into service")])
         case .uninstall: try recoverUninstall(record)
         }
         journal.finish()
-        auditLog.record(id: record.id, event: "recovered", version: record.toVersion ?? record.fromVersion, detail: "\(record.operation.rawValue) interrupted at \(record.step)")
+        auditLog.record(id: record.id, event: "recovered", version: record.toVersion ?? record.fromVersion, detail: "\(record.operation.rawValue) interrupted at \(record.step.rawValue)")
     }
 
     func recoverInstall(_ record: JournalRecord, registry: [String: RegistryEntry]) throws {
