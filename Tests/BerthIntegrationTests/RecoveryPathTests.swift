@@ -97,9 +97,11 @@ struct RecoveryPathTests {
                 && !FileManager.default.fileExists(atPath: home + "/.berth/addons/notes")
                 && !FileManager.default.fileExists(atPath: home + "/.berth/data/notes.sqlite")
         }
-        try pollUntil("two workers serve", timeout: 20) { host.workerPIDs().count == 2 }
-        #expect(try host.admin.send("GET", "/api/v1/addons/notes").status == 404)
+        // Workers of the generation before the recovery answer from the registry they loaded until
+        // the generation rolled after it serves.
+        try pollUntil("the registry served has no notes", timeout: 30) { try host.admin.send("GET", "/api/v1/addons/notes").status == 404 }
         try pollUntil("no worker serves notes", timeout: 20) { try host.anonymous.send("GET", "/api/v1/notes/version").status == 404 }
+        try pollUntil("two workers serve", timeout: 20) { host.workerPIDs().count == 2 }
         if fault.hasPrefix("uninstall") {
             // Nothing is left to get in the way of a fresh install.
             let again = try host.admin.sendJSON("POST", "/api/v1/marketplace/install", ["id": "notes"])

@@ -23,8 +23,9 @@ enum StepDeadline {
             // A dispatch timer, not a task: a step that blocks every cooperative thread must not
             // also hold back its own deadline.
             DispatchQueue.global().asyncAfter(deadline: .now() + dispatchInterval(limit)) {
-                task.cancel()
+                // The expiry answers first: the cancelled step's own error must not take its place.
                 answer.give(.failure(expired(step, addon: addon, after: limit)))
+                task.cancel()
             }
         }
     }
