@@ -13,9 +13,9 @@ func addon(_ name: String, path: String, extra: [Target.Dependency] = []) -> [Ta
 }
 
 /// Fixtures whose identity comes from their installed manifest (linked statically into each).
-let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon"]
+let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon"]
 
-let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon"]
+let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon"]
 
 let package = Package(
     name: "Berth",
@@ -67,7 +67,8 @@ let package = Package(
         // is libPluginAPI.so (proved at run time by the integration tests), but they read as one.
         .executableTarget(
             name: "berth", dependencies: ["BerthCore", "BerthSupervisor"], path: "Host/berth", swiftSettings: swift6,
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all"])]
+            // `exit` is exported so that an addon's call binds to the crash guard's (CBerthCrash/exit.c).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all", "-Xlinker", "--export-dynamic-symbol=exit"])]
         ),
         .executableTarget(name: "addonctl", dependencies: ["BerthPackages", "BerthStorage"], path: "tools/addonctl", swiftSettings: swift6),
 
@@ -83,7 +84,7 @@ let package = Package(
         .testTarget(name: "BerthJobsTests", dependencies: ["BerthJobs"], swiftSettings: swift6),
         .testTarget(name: "BerthMetricsTests", dependencies: ["BerthMetrics"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport", "COpenSSL"], swiftSettings: swift6),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthStorage", "BerthTestSupport", "COpenSSL"], swiftSettings: swift6),
         .testTarget(name: "PluginAPITests", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], swiftSettings: swift6),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swift6),
     ]

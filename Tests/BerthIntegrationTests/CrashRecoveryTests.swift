@@ -10,15 +10,19 @@ struct CrashRecoveryTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let operation: Operation
         let fault: String
+        /// Killed after the registry recorded the change: recovery completes it.
+        var committed = false
         var testDescription: String { "\(operation.rawValue) killed at \(fault)" }
     }
 
     static let cases: [Case] =
         ["install.stage", "install.probe", "install.namespace", "install.migrate", "install.load", "install.start", "install.mount", "install.commit", "registry.rename"]
             .map { Case(operation: .install, fault: $0) }
+        + [Case(operation: .install, fault: "install.committed", committed: true)]
         + ["upgrade.stage", "upgrade.probe", "upgrade.migrate", "upgrade.load", "upgrade.start", "upgrade.swap", "upgrade.commit", "registry.rename"]
             .map { Case(operation: .upgrade, fault: $0) }
-        + ["uninstall.unmount", "uninstall.stop", "uninstall.migrate_down", "uninstall.remove", "uninstall.commit", "registry.rename"]
+        + [Case(operation: .upgrade, fault: "upgrade.committed", committed: true)]
+        + ["uninstall.unmount", "uninstall.stop", "uninstall.unserve", "uninstall.migrate_down", "uninstall.remove", "uninstall.commit", "registry.rename", "uninstall.committed"]
             .map { Case(operation: .uninstall, fault: $0) }
 
     @Test(arguments: cases)
@@ -48,8 +52,12 @@ struct CrashRecoveryTests {
         try host.berth.start()
         let state = try HomeState.read(host) { HomeState.sqliteTraces(host) }
         switch testCase.operation {
+        case .install where testCase.committed:
+            #expect(state == .installed(version: "1.0.0", ledger: ["0001_items"], items: ""), "\(state)")
         case .install:
             #expect(state == .absent, "\(state)")
+        case .upgrade where testCase.committed:
+            #expect(state == .installed(version: "1.1.0", ledger: ["0001_items", "0002_tags"], items: "kept"), "\(state)")
         case .upgrade:
             #expect(state == .installed(version: "1.0.0", ledger: ["0001_items"], items: "kept"), "\(state)")
         case .uninstall:

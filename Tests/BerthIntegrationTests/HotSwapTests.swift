@@ -8,6 +8,7 @@ struct HotSwapTests {
     final class Tally: Sendable {
         let counts = Mutex((ok: 0, failed: 0, failures: [String]()))
         let running = Atomic<Bool>(true)
+        let finished = Atomic<Int>(0)
     }
 
     @Test func otherRoutesKeepSucceedingWhileAnAddonIsInstalledAndUninstalledUnderLoad() throws {
@@ -31,6 +32,7 @@ struct HotSwapTests {
                         }
                     }
                 }
+                tally.finished.wrappingAdd(1, ordering: .relaxed)
             }
         }
         workers.forEach { $0.start() }
@@ -42,7 +44,8 @@ struct HotSwapTests {
             #expect(removed.json["residue"] as? [String] == [])
         }
         tally.running.store(false, ordering: .relaxed)
-        usleep(200_000)
+        // Every thread ends its last request before the counts are read.
+        try pollUntil("the load threads ended", timeout: 15) { tally.finished.load(ordering: .relaxed) == workers.count }
         let counts = tally.counts.withLock { $0 }
         #expect(counts.failed == 0, "\(counts.failures.prefix(5))")
         #expect(counts.ok > 50)

@@ -51,14 +51,12 @@ struct LifecycleEventsTests {
         }
         thread.start()
         // The journal exists while a mutation runs; the slow start keeps it running for 1.5 s.
-        for _ in 0 ..< 500 where !FileManager.default.fileExists(atPath: host.home + "/.berth/journal.json") {
-            usleep(10_000)
-        }
+        try pollUntil("the first install runs", timeout: 5) { FileManager.default.fileExists(atPath: host.home + "/.berth/journal.json") }
         let second = try host.install("notes")
         #expect(second.status == 409)
         #expect(second.errorCode == "operation_in_progress")
         #expect(second.errorMessage?.contains("install slowpoke") == true)
-        while firstStatus.withLock({ $0 }) == nil { usleep(20_000) }
+        try pollUntil("the first install answered", timeout: 30) { firstStatus.withLock { $0 } != nil }
         #expect(firstStatus.withLock { $0 } == 201)
         #expect(try host.install("notes").status == 201)
     }

@@ -149,3 +149,82 @@ final class RouteLoad: Sendable {
         return counts.withLock { $0 }
     }
 }
+
+/// Threads that send `requests` in a loop, one connection per request, counting answers by status:
+/// for load across a change where 404 is expected once the addon is gone. POST bodies are unique,
+/// so acknowledged writes can be counted.
+final class StatusLoad: Sendable {
+    struct Counts {
+        var byStatus: [Int: Int] = [:]
+        /// Answers that are neither 2xx nor 404, and missing answers.
+        var unexpected: [String] = []
+        /// Answers other than 404 to requests sent after ``StatusLoad/markChangeAnswered()``.
+        var servedAfterMark = 0
+        /// POSTs answered 201.
+        var created = 0
+        var failures: [String] = []
+    }
+
+    let counts = Mutex(Counts())
+    private let running = Atomic<Bool>(true)
+    private let threads: Int
+    private let finished = Atomic<Int>(0)
+    private let marked = Atomic<Bool>(false)
+
+    init(port: Int, requests: [(method: String, path: String)]) {
+        threads = requests.count
+        for (index, request) in requests.enumerated() {
+            Thread { [self] in
+                let client = HTTPTestClient(port: port)
+                var sequence = 0
+                while running.load(ordering: .relaxed) {
+                    sequence += 1
+                    let body = request.method == "POST" ? Array("w\(index)-\(sequence)".utf8) : []
+                    let afterMark = marked.load(ordering: .acquiring)
+                    let reply = try? client.send(request.method, request.path, body: body, timeout: 10)
+                    record(reply, request, afterMark: afterMark)
+                }
+                finished.wrappingAdd(1, ordering: .relaxed)
+            }.start()
+        }
+    }
+
+    /// From now on, requests are expected to get 404 (the change that removes the addon answered).
+    func markChangeAnswered() {
+        marked.store(true, ordering: .releasing)
+    }
+
+    private func record(_ reply: HTTPTestClient.Reply?, _ request: (method: String, path: String), afterMark: Bool) {
+        counts.withLock { counts in
+            guard let reply else {
+                counts.unexpected.append("\(request.method) \(request.path): no answer")
+                return
+            }
+            counts.byStatus[reply.status, default: 0] += 1
+            if afterMark, reply.status != 404 { counts.servedAfterMark += 1 }
+            if reply.status == 201 { counts.created += 1 }
+            let success = (200 ..< 300).contains(reply.status)
+            if !success, reply.status != 404, counts.unexpected.count < 20 {
+                counts.unexpected.append("\(request.method) \(request.path): \(reply.status) \(reply.text.prefix(160))")
+            }
+            if !success, counts.failures.count < 20 {
+                counts.failures.append("\(request.method) \(request.path): \(reply.status) \(reply.text.prefix(160))")
+            }
+        }
+    }
+
+    /// Answers received so far.
+    var answered: Int { counts.withLock { $0.byStatus.values.reduce(0, +) } }
+
+    /// Waits until `count` answers came.
+    func waitForAnswers(_ count: Int) throws {
+        try pollUntil("\(count) answers under load", timeout: 30) { answered >= count }
+    }
+
+    /// Stops the threads, waits for each to end its last request, and returns the counts.
+    func stop() -> Counts {
+        running.store(false, ordering: .relaxed)
+        while finished.load(ordering: .relaxed) < threads { usleep(5_000) }
+        return counts.withLock { $0 }
+    }
+}

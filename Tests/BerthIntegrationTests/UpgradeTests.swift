@@ -42,6 +42,7 @@ struct UpgradeTests {
         let failures = Mutex<[String]>([])
         let served = Mutex<Set<String>>([])
         let running = Atomic<Bool>(true)
+        let finished = Atomic<Int>(0)
         let port = host.berth.port
         let threads = (0 ..< 3).map { _ in
             Thread {
@@ -54,17 +55,19 @@ struct UpgradeTests {
                         failures.withLock { $0.append(reply.map { "\($0.status) \($0.text)" } ?? "no answer") }
                     }
                 }
+                finished.wrappingAdd(1, ordering: .relaxed)
             }
         }
         threads.forEach { $0.start() }
-        usleep(100_000)
+        try pollUntil("the load is served by 1.0.0", timeout: 10) { served.withLock { $0.contains("1.0.0") } }
         for version in ["1.1.0", "1.2.0"] {
             let upgraded = try host.berth.admin.sendJSON("POST", "/api/v1/addons/notes/upgrade", ["version": version])
             #expect(upgraded.status == 200, "\(upgraded.text)")
-            usleep(100_000)
+            try pollUntil("the load is served by \(version)", timeout: 10) { served.withLock { $0.contains(version) } }
         }
         running.store(false, ordering: .relaxed)
-        usleep(300_000)
+        // Every thread ends its last request before the counts are read.
+        try pollUntil("the load threads ended", timeout: 15) { finished.load(ordering: .relaxed) == threads.count }
         #expect(failures.withLock { $0 } == [])
         #expect(served.withLock { $0 } == ["1.0.0", "1.1.0", "1.2.0"])
     }

@@ -23,9 +23,10 @@ public final class IntegrationHost: @unchecked Sendable {
         try berth.start()
     }
 
-    /// Stops the host and deletes the folder.
+    /// Stops the host and deletes the folder; with `BERTH_TEST_SHOW_LOG` set, prints the host's log first.
     public func close() {
         berth.stop()
+        if ProcessInfo.processInfo.environment["BERTH_TEST_SHOW_LOG"] != nil { print(berth.tail(400)) }
         folder.remove()
     }
 

@@ -273,13 +273,32 @@ static void say(const char *owner, int signal_number) {
     size_t at = 0;
     at = append(line, at, sizeof line, "berth worker ");
     at = append_number(line, at, sizeof line, (unsigned long)getpid());
-    at = append(line, at, sizeof line, ": fatal signal ");
-    at = append_number(line, at, sizeof line, (unsigned long)signal_number);
+    if (signal_number == 0) {
+        at = append(line, at, sizeof line, ": exit() called");
+    } else {
+        at = append(line, at, sizeof line, ": fatal signal ");
+        at = append_number(line, at, sizeof line, (unsigned long)signal_number);
+    }
     at = append(line, at, sizeof line, owner[0] ? " in a handler of " : " outside any addon handler");
     at = append(line, at, sizeof line, owner);
     at = append(line, at, sizeof line, "\n");
     ssize_t ignored = write(2, line, at);
     (void)ignored;
+}
+
+/* The change of the home in progress, if any (see berth_guard_set_change). `change_active` is
+   cleared before the buffers are rewritten, so the signal handler never reads a half-written one. */
+static _Atomic int change_active;
+static _Atomic int change_crashed;
+static char change_owner[BERTH_GUARD_OWNER_CAPACITY];
+static char change_what[160];
+
+void berth_guard_set_change(const char *owner, const char *what) {
+    atomic_store(&change_active, 0);
+    if (owner == NULL) return;
+    copy_owner(change_owner, owner);
+    copy_out(change_what, sizeof change_what, what ? what : "");
+    atomic_store(&change_active, 1);
 }
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT };
@@ -312,6 +331,18 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
     /* Not an addon's handler on this thread (host code, or an addon's code resumed on another
        thread): the process cannot be trusted to go on. Blame the addon if it is the only one with
        handlers running, answer its requests, and die with the original signal. */
+    if (table != NULL && atomic_load(&change_active)) {
+        /* A change of the home was running addon code (its entry, routes() or start()) outside
+           any handler: blame that addon, and park this thread (it holds the lifecycle actor; the
+           home's lock goes with the process). The waiting admin request is answered when the
+           drained worker ends, and the supervisor then undoes the change from its journal. */
+        copy_owner(table->crash_owner, change_owner);
+        atomic_store(&change_crashed, 1);
+        atomic_store(&table->crashed, 1);
+        say(change_owner, signal_number);
+        report(change_owner);
+        for (;;) pause();
+    }
     char owner[BERTH_GUARD_OWNER_CAPACITY] = "";
     if (table != NULL) {
         int high = atomic_load(&table->high_water);
@@ -324,7 +355,7 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
                 break;
             }
         }
-        if (owner[0]) {
+        if (owner[0] && signal_number != SIGABRT) {
             copy_owner(table->crash_owner, owner);
             for (int i = 0; i < high; i++) {
                 uint32_t expected = SLOT_ACTIVE;
@@ -334,10 +365,17 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
                 }
             }
         }
+        if (owner[0] && signal_number == SIGABRT) copy_owner(table->crash_owner, owner);
         atomic_store(&table->crashed, 1);
     }
     say(owner, signal_number);
     report(owner);
+    if (signal_number == SIGABRT && table != NULL) {
+        /* abort() called by this thread's own code (an addon's handler resumed on a thread the
+           guard does not know): nothing else is broken, so the thread parks instead of taking
+           every connection of the worker with it; the supervisor drains the worker. */
+        for (;;) pause();
+    }
     for (size_t i = 0; i < FATAL_COUNT; i++) {
         if (fatal_signals[i] == signal_number) sigaction(signal_number, &previous_actions[i], NULL);
     }
@@ -489,4 +527,75 @@ int berth_guard_inspect(int fd, char *owner, size_t capacity) {
     if (result) copy_out(owner, capacity, found);
     munmap(memory, table_size(dead->slot_count));
     return result;
+}
+
+/* ---- exit() from addon code. ---- */
+
+static _Atomic int exit_allowed;
+
+void berth_guard_allow_exit(void) {
+    atomic_store(&exit_allowed, 1);
+}
+
+void berth_guard_contain_exit(int status) {
+    (void)status;
+    if (table == NULL || atomic_load(&exit_allowed)) return;
+    int ticket = current_ticket;
+    if (ticket >= 0) {
+        struct slot *slot = &slots[ticket];
+        uint32_t expected = SLOT_ACTIVE;
+        if (!slot->is_host && atomic_compare_exchange_strong(&slot->state, &expected, SLOT_CRASHED)) {
+            copy_owner(table->crash_owner, slot->owner);
+            atomic_store(&table->crashed, 1);
+            say(slot->owner, 0);
+            answer(slot->fd, slot->request_id, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slot->owner,
+                   " ended its worker process (exit) while handling this request; its worker is being replaced");
+            report(slot->owner);
+            for (;;) pause();
+        }
+    }
+    /* Not on a thread running an addon's handler (one resumed elsewhere, or a task of its own):
+       blame the addon if it is the only one with handlers running. The host exits only through
+       berth_guard_allow_exit, so this is not the host's own exit. */
+    char owner[BERTH_GUARD_OWNER_CAPACITY] = "";
+    int high = atomic_load(&table->high_water);
+    for (int i = 0; i < high; i++) {
+        if (atomic_load(&slots[i].state) != SLOT_ACTIVE || slots[i].is_host) continue;
+        if (owner[0] == 0) {
+            copy_owner(owner, slots[i].owner);
+        } else if (strcmp(owner, slots[i].owner) != 0) {
+            owner[0] = 0;
+            break;
+        }
+    }
+    if (owner[0]) copy_owner(table->crash_owner, owner);
+    atomic_store(&table->crashed, 1);
+    say(owner, 0);
+    report(owner);
+    for (;;) pause();
+}
+
+int berth_guard_abandon(void) {
+    if (table == NULL) return 0;
+    int high = atomic_load(&table->high_water);
+    int during_change = atomic_load(&change_crashed);
+    int count = 0;
+    char message[256];
+    size_t at = 0;
+    at = append(message, at, sizeof message, " crashed its worker during the ");
+    at = append(message, at, sizeof message, change_what);
+    at = append(message, at, sizeof message, "; the change is undone from its journal");
+    for (int i = 0; i < high; i++) {
+        if (slots[i].is_host && !during_change) continue;
+        uint32_t expected = SLOT_ACTIVE;
+        if (!atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CRASHED)) continue;
+        if (slots[i].is_host) {
+            answer(slots[i].fd, slots[i].request_id, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", change_owner, message);
+        } else {
+            answer(slots[i].fd, slots[i].request_id, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slots[i].owner,
+                   " did not finish this request before its worker, which an addon crashed, was replaced");
+        }
+        count++;
+    }
+    return count;
 }

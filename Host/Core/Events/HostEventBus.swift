@@ -17,15 +17,25 @@ public final class HostEventBus: Sendable {
     /// Creates an empty bus.
     public init() {}
 
-    /// Delivers `event` to every matching subscriber, in subscription order.
+    /// Delivers `event` to every matching subscriber, in subscription order. A subscriber's handler
+    /// runs with the `BERTH_EVENT_TIMEOUT` deadline: one that does not return in time is left
+    /// running and the next subscriber gets the event, so no handler holds up the publisher (an
+    /// admin change publishes its lifecycle events before it answers).
     public func publish(_ event: Event) async {
         let matching = subscribers.withLock { all in
             all.sorted { $0.key < $1.key }.map(\.value).filter { Self.matches($0.pattern, event.name) }
         }
         for subscriber in matching {
-            await subscriber.handler(event)
+            let handler = subscriber.handler
+            do {
+                try await StepDeadline.run("event_delivery", addon: subscriber.owner, limit: LifecycleDeadlines.current.eventDelivery) { await handler(event) }
+            } catch {
+                Self.logger.warning("an event handler missed its deadline", metadata: ["addon": subscriber.owner, "event": event.name])
+            }
         }
     }
+
+    private static let logger = Logger(label: "berth.events", handler: HostLogHandler())
 
     /// Adds a subscriber owned by `owner`.
     func subscribe(owner: String, instance: UInt64, pattern: String, handler: @escaping @Sendable (Event) async -> Void) -> Subscription {

@@ -3,7 +3,8 @@ import Glibc
 
 /// Named points where a test can make the host kill itself with SIGKILL, to prove that a crash at
 /// any step is recovered at the next start. Set `BERTH_FAULT_AT=<operation>.<step>` (e.g.
-/// `install.migrate`, `uninstall.remove`, `registry.rename`); unset, every point is a no-op.
+/// `install.migrate`, `uninstall.remove`, `registry.rename`, `install.committed` right after the
+/// registry was written); unset, every point is a no-op.
 enum FaultInjection {
     static let target: String? = ProcessInfo.processInfo.environment["BERTH_FAULT_AT"].flatMap { $0.isEmpty ? nil : $0 }
 

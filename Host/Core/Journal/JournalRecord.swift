@@ -5,6 +5,17 @@ struct JournalRecord: Codable, Sendable, Hashable {
         case install, uninstall, upgrade
     }
 
+    /// The steps of the operations, in the order each runs them (the raw value is what the journal
+    /// file and the fault points, `BERTH_FAULT_AT=<operation>.<step>`, say).
+    /// - install: stage → probe → namespace → migrate → load → start → mount → commit
+    /// - upgrade: stage → probe → migrate → load → start → swap → commit
+    /// - uninstall: unmount → stop → unserve → migrate_down → remove → commit (restore when a
+    ///   down-migration or the unserve step failed and the addon is being put back)
+    enum Step: String, Codable, Sendable {
+        case stage, probe, namespace, migrate, load, start, mount, swap, commit
+        case unmount, stop, unserve, migrateDown = "migrate_down", remove, restore
+    }
+
     /// What is being done.
     var operation: Operation
     /// The addon.
@@ -14,7 +25,7 @@ struct JournalRecord: Codable, Sendable, Hashable {
     /// The version being installed (install, upgrade).
     var toVersion: String?
     /// The step about to run.
-    var step: String
+    var step: Step
     /// The new install folder, relative to the home (install, upgrade).
     var installPath: String?
     /// The install folder being replaced or removed, relative to the home (upgrade, uninstall).
@@ -28,6 +39,6 @@ struct JournalRecord: Codable, Sendable, Hashable {
 
     /// Whether the operation may have changed the migration ledger (``baselineMigrations`` is set).
     var reachedMigrations: Bool {
-        !["stage", "probe", "namespace"].contains(step)
+        ![.stage, .probe, .namespace].contains(step)
     }
 }

@@ -20,7 +20,7 @@ struct OperationJournal: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try FileSystem.writeAtomically(try encoder.encode(record), to: path)
-        FaultInjection.reach("\(record.operation.rawValue).\(record.step)")
+        FaultInjection.reach("\(record.operation.rawValue).\(record.step.rawValue)")
     }
 
     /// Marks the operation complete.

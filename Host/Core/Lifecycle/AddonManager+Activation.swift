@@ -3,12 +3,12 @@ import Foundation
 extension AddonManager {
     /// Starts and mounts an inactive addon; its data is untouched.
     func activate(_ id: String) async throws -> AddonSummary {
-        try await mutation("activate \(id)") { try await performActivate(id) }
+        try await mutation("activate \(id)", addon: id) { try await performActivate(id) }
     }
 
     /// Unmounts and stops an active addon, keeping its files and data.
     func deactivate(_ id: String) async throws -> AddonSummary {
-        try await mutation("deactivate \(id)") { try await performDeactivate(id) }
+        try await mutation("deactivate \(id)", addon: id) { try await performDeactivate(id) }
     }
 
     private func performActivate(_ id: String) async throws -> AddonSummary {
@@ -34,7 +34,7 @@ extension AddonManager {
             await undo.unwind()
             throw error
         }
-        running[id] = addon
+        markRunning(addon)
         await publishLifecycle("activated", id: id, version: entry.version)
         return summary(of: entry)
     }

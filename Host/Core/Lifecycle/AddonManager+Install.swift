@@ -18,7 +18,7 @@ extension AddonManager {
     /// a failure unwinds them all, so a failed install leaves no tables, no files and no registry
     /// entry. A crash is compensated at the next start (see `recover()`).
     func install(_ request: InstallRequest) async throws -> InstallReport {
-        try await mutation("install \(request.id)") { try await performInstall(request) }
+        try await mutation("install \(request.id)", addon: request.id) { try await performInstall(request) }
     }
 
     private func performInstall(_ request: InstallRequest) async throws -> InstallReport {
@@ -47,46 +47,46 @@ extension AddonManager {
         clock.lap("check")
 
         let installPath = newInstallPath(for: manifest)
-        var record = JournalRecord(operation: .install, id: manifest.id, toVersion: manifest.version, step: "stage", installPath: home.relative(installPath))
+        var record = JournalRecord(operation: .install, id: manifest.id, toVersion: manifest.version, step: .stage, installPath: home.relative(installPath))
         try journal.write(record)
         var undo = UndoStack()
         do {
             try stage(package, to: installPath, undo: &undo)
             clock.lap("verify_and_stage")
-            try advance(&record, to: "probe")
+            try advance(&record, to: .probe)
             let libraryPath = installPath + "/" + manifest.library
             _ = try await runProbe(library: libraryPath, manifest: manifest)
             clock.lap("probe")
             let migrations = try loadMigrations(manifest, installPath: installPath)
-            try checkReversible(migrations, of: manifest)
+            try await checkReversible(migrations, of: manifest)
             clock.lap("check_migrations")
 
             record.createdNamespace = kept == nil
-            try advance(&record, to: "namespace")
+            try advance(&record, to: .namespace)
             let data = try kept == nil ? createNamespace(manifest.id, undo: &undo) : openNamespace(manifest.id, undo: &undo)
             let runner = MigrationRunner(database: data)
             record.baselineMigrations = try runner.appliedIDs()
-            try advance(&record, to: "migrate")
+            try advance(&record, to: .migrate)
             let pending = try pendingMigrations(migrations, applied: record.baselineMigrations, of: manifest)
-            let applied = try runMigrations(pending, on: data)
+            let applied = try await runMigrations(pending, on: data, of: manifest.id)
             if kept != nil {
-                undo.push("migrate") { _ = try? runner.revertAll(pending) }
+                undo.push("migrate") { _ = try runner.revertAll(pending) }
             }
             clock.lap("migrate")
 
-            try advance(&record, to: "load")
+            try advance(&record, to: .load)
             let library = try loadLibrary(libraryPath, manifest: manifest)
             clock.lap("load")
             let addon = try makeRunningAddon(manifest, library: library, data: data, configuration: settings)
-            try advance(&record, to: "start")
+            try advance(&record, to: .start)
             try await start(addon, undo: &undo)
             clock.lap("start")
-            try advance(&record, to: "mount")
+            try advance(&record, to: .mount)
             let routes = try mount(addon, prefix: manifest.mountPrefix)
             undo.push("mount") { [self] in _ = await self.unmount(manifest.id) }
             clock.lap("mount")
 
-            try advance(&record, to: "commit")
+            try advance(&record, to: .commit)
             let entry = RegistryEntry(
                 id: manifest.id, version: manifest.version, state: .active, mountPrefix: manifest.mountPrefix,
                 installPath: home.relative(installPath), library: manifest.library, database: home.relative(backend.location(of: manifest.id)),
@@ -95,7 +95,8 @@ extension AddonManager {
                 installedAt: ISO8601DateFormatter().string(from: Date())
             )
             try commit(entry)
-            running[manifest.id] = addon
+            FaultInjection.reach("install.committed")
+            markRunning(addon)
             journal.finish()
             forgetKeptData(manifest.id)
             clock.lap("commit")
@@ -109,17 +110,22 @@ extension AddonManager {
                 timingsMilliseconds: clock.report
             )
         } catch {
-            await undo.unwind()
-            journal.finish()
+            let left = await undo.unwind()
+            closeJournal(record, left: left)
+            if !left.isEmpty, let kept = unfinished.record(of: record.id) {
+                logger.error("install failed and could not be fully undone", metadata: ["addon": record.id, "error": "\(error)"])
+                throw BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
+            }
             logger.warning("install refused", metadata: ["addon": manifest.id, "error": "\(error)"])
             throw error
         }
     }
 
     /// Records the next step in the journal before it runs.
-    func advance(_ record: inout JournalRecord, to step: String) throws {
+    func advance(_ record: inout JournalRecord, to step: JournalRecord.Step) throws {
         record.step = step
         try journal.write(record)
+        stepObserver?(record.id, "\(record.operation.rawValue) of \(record.id) at step \(step.rawValue)")
     }
 
     /// Writes `entry` to the registry; the in-memory registry changes only if the file did.
@@ -196,7 +202,7 @@ extension AddonManager {
         try FileManager.default.moveItem(atPath: staging, toPath: installPath)
         FileSystem.syncDirectory(parent)
         undo.push("stage") {
-            try? FileSystem.remove(installPath)
+            try FileSystem.remove(installPath)
             if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true {
                 try? FileManager.default.removeItem(atPath: parent)
             }
@@ -231,15 +237,43 @@ extension AddonManager {
     /// Calls the addon's start hook; its undo stops it and cancels its subscriptions.
     func start(_ addon: RunningAddon, undo: inout UndoStack) async throws {
         do {
-            try await addon.library.addon.start(addon.context)
+            let context = addon.context
+            try await StepDeadline.run("start", addon: addon.id, limit: LifecycleDeadlines.current.start) {
+                try await addon.library.addon.start(context)
+            }
+        } catch let error as BerthError {
+            events.cancelAll(instance: addon.instance)
+            stuckStep(error, addon: addon.id)
+            throw error
         } catch {
             events.cancelAll(instance: addon.instance)
             throw BerthError.unprocessable("start_failed", "addon \(addon.id) failed to start: \(error)", cause: error)
         }
-        undo.push("start") { [events] in
-            await addon.library.addon.stop(addon.context)
+        undo.push("start") { [self, events] in
+            await self.stopWithDeadline(addon)
             events.cancelAll(instance: addon.instance)
         }
+    }
+
+    /// Calls the addon's stop hook, giving up on it after `BERTH_STOP_TIMEOUT`.
+    func stopWithDeadline(_ addon: RunningAddon) async {
+        let context = addon.context
+        do {
+            try await StepDeadline.run("stop", addon: addon.id, limit: LifecycleDeadlines.current.stop) {
+                await addon.library.addon.stop(context)
+            }
+        } catch let error as BerthError {
+            stuckStep(error, addon: addon.id)
+            logger.error("stop did not finish", metadata: ["addon": addon.id, "error": "\(error)"])
+        } catch {}
+    }
+
+    /// After a step that ran past its deadline: the addon may hold a thread of this process for
+    /// good, so a worker asks to be replaced (see ``setStuckObserver(_:)``).
+    func stuckStep(_ error: BerthError, addon: String) {
+        guard error.status == 504 else { return }
+        logger.error("a step of an addon ran past its deadline", metadata: ["addon": addon, "error": error.message])
+        stuckObserver?("\(addon): \(error.message)")
     }
 
     /// SHA-256 of every installed file, relative to the install folder.

@@ -1,30 +1,16 @@
 import Foundation
 
+/// Kept data, as the home's engine records it.
 extension AddonManager {
-    /// What is recorded of an addon uninstalled with `keep_data`.
-    struct KeptData: Codable, Sendable {
-        let id: String
-        let version: String
-        let location: String
-        let keptAt: String
-    }
-
-    private func keptRecordPath(_ id: String) -> String { home.keptDataDirectory + "/\(id).json" }
-
-    /// The record of `id`'s kept data, if its data was kept at uninstall and still exists.
-    func keptData(_ id: String) -> KeptData? {
-        guard let data = FileManager.default.contents(atPath: keptRecordPath(id)),
-              let record = try? JSONDecoder().decode(KeptData.self, from: data),
-              (try? backend.namespaceExists(id)) == true else { return nil }
-        return record
+    func keptData(_ id: String) -> HomeEngine.KeptData? {
+        engine.keptData(id)
     }
 
     func rememberKeptData(_ id: String, version: String) throws {
-        let record = KeptData(id: id, version: version, location: home.relative(backend.location(of: id)), keptAt: ISO8601DateFormatter().string(from: Date()))
-        try FileSystem.writeAtomically(try JSONEncoder().encode(record), to: keptRecordPath(id))
+        try engine.rememberKeptData(id, version: version)
     }
 
     func forgetKeptData(_ id: String) {
-        try? FileSystem.remove(keptRecordPath(id))
+        engine.forgetKeptData(id)
     }
 }

@@ -5,15 +5,7 @@ import Foundation
 extension AddonManager {
     /// The migrations of this host's dialect, with their scripts read from the install folder.
     func loadMigrations(_ manifest: Manifest, installPath: String) throws -> [Migration] {
-        try manifest.migrations.filter { $0.dialect == backend.dialect }.map { entry in
-            func script(_ relative: String) throws -> String {
-                guard let data = FileManager.default.contents(atPath: installPath + "/" + relative) else {
-                    throw BerthError.unprocessable("missing_file", "migration \(entry.id) of \(manifest.id): \(relative) is missing")
-                }
-                return String(decoding: data, as: UTF8.self)
-            }
-            return Migration(id: entry.id, up: try script(entry.up), down: try script(entry.down))
-        }
+        try engine.loadMigrations(manifest, installPath: installPath)
     }
 
     /// Creates the addon's namespace, kept to itself; its undo closes and drops it.
@@ -26,7 +18,7 @@ extension AddonManager {
         }
         undo.push("database") { [backend] in
             data.close()
-            _ = try? backend.dropNamespace(id)
+            _ = try backend.dropNamespace(id)
         }
         return data
     }
@@ -43,17 +35,6 @@ extension AddonManager {
         return data
     }
 
-    /// Runs up → down → up on a scratch namespace: a package whose downs do not return the schema
-    /// to empty is refused before it touches the addon's real namespace.
-    func checkReversible(_ migrations: [Migration], of manifest: Manifest) throws {
-        guard !migrations.isEmpty else { return }
-        do {
-            try backend.withScratchNamespace { try MigrationRunner(database: $0).checkReversible(migrations) }
-        } catch let error as MigrationError {
-            throw BerthError.unprocessable(error.code, "migrations of \(manifest.id) \(manifest.version) failed the up → down → up check on a scratch database: \(error.message)", cause: error)
-        }
-    }
-
     /// The migrations still to apply, given the ledger; refuses a ledger holding ids the package
     /// does not know (data written by another addon version that this one cannot reverse).
     func pendingMigrations(_ migrations: [Migration], applied: [String], of manifest: Manifest) throws -> [Migration] {
@@ -66,9 +47,9 @@ extension AddonManager {
     }
 
     /// Applies migrations in order; a failing one is rolled back with every one before it.
-    func runMigrations(_ migrations: [Migration], on data: any AddonDataHandle) throws -> [String] {
+    func runMigrations(_ migrations: [Migration], on data: any AddonDataHandle, of id: String) async throws -> [String] {
         do {
-            return try MigrationRunner(database: data).applyAll(migrations)
+            return try await migrating("migrations", addon: id, on: data) { try MigrationRunner(database: data).applyAll(migrations) }
         } catch let error as MigrationError {
             throw BerthError.unprocessable(error.code, error.message, cause: error)
         }

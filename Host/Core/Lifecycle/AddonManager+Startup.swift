@@ -13,10 +13,22 @@ extension AddonManager {
             try recover()
             catalog.importIncoming { logger.info($0) }
         }
+        // An uninstall in progress has taken its addon out of service everywhere: a worker started
+        // meanwhile must not serve it again.
+        let leaving = (try? journal.pending()).flatMap { $0.operation == .uninstall ? $0.id : nil }
         for entry in registry.values.sorted(by: { $0.id < $1.id }) {
+            if entry.id == leaving {
+                logger.info("not loaded: being uninstalled", metadata: ["addon": entry.id])
+                continue
+            }
+            if let kept = unfinished.record(of: entry.id) {
+                failures[entry.id] = UnfinishedChanges.blocked(kept).message
+                logger.error("not loaded: an earlier change is unfinished", metadata: ["addon": entry.id])
+                continue
+            }
             do {
                 let addon = try load(entry)
-                running[entry.id] = addon
+                markRunning(addon)
                 if entry.state == .active {
                     var undo = UndoStack()
                     try await start(addon, undo: &undo)

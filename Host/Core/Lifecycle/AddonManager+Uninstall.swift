@@ -13,7 +13,7 @@ extension AddonManager {
     /// Uninstalls `id` (and, with `cascade`, its dependents first). Refused with 409 naming the
     /// dependents otherwise.
     func uninstall(_ id: String, options: UninstallOptions = UninstallOptions()) async throws -> UninstallReport {
-        try await mutation("uninstall \(id)") {
+        try await mutation("uninstall \(id)", addon: id) {
             guard registry[id] != nil else { throw Self.notInstalled(id) }
             let dependents = dependents(of: id)
             if !dependents.isEmpty, !options.cascade {
@@ -30,61 +30,90 @@ extension AddonManager {
         }
     }
 
-    /// Unmounts (in-flight requests finish), stops, runs the down-migrations in reverse, deletes the
-    /// namespace, the installed files and the registry entry, then audits what is left. Once the
-    /// journal records it, an uninstall only goes forward: a crash is finished at the next start.
+    /// Stops serving the addon everywhere, then removes its data: unmount here (in-flight requests
+    /// finish) → stop → unserve (roll a generation without it and wait until no worker of any
+    /// generation serves it) → down-migrations in reverse → delete the namespace, the installed files
+    /// and the registry entry → audit what is left. Once the data is touched, the journal only goes
+    /// forward: a crash is finished at the next start, or by the supervisor when the worker died.
     ///
-    /// If a down-migration fails, that migration is rolled back, the addon is started and mounted
-    /// again, and the error names the migration: nothing is half removed.
+    /// If the unserve step or a down-migration fails, the migrations reverted so far are applied
+    /// again, the addon serves again (here and, after a roll, everywhere), and the error names the
+    /// cause. If even that fails, the change is kept as unfinished (see ``UnfinishedChanges``).
     private func performUninstall(_ id: String, keepData: Bool) async throws -> UninstallReport {
         var clock = Stopwatch()
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         let manifest = try installedManifest(entry)
         let installPath = home.absolute(entry.installPath)
-        var record = JournalRecord(operation: .uninstall, id: id, fromVersion: entry.version, step: "unmount", oldInstallPath: entry.installPath, keepData: keepData)
+        let addon = running[id]
+        let data = addon?.data
+        var record = JournalRecord(operation: .uninstall, id: id, fromVersion: entry.version, step: .unmount, oldInstallPath: entry.installPath, keepData: keepData)
+        record.baselineMigrations = entry.appliedMigrations
         try journal.write(record)
 
         let routes = await unmount(id)
         clock.lap("unmount")
-        try advance(&record, to: "stop")
-        let addon = running[id]
+        try advance(&record, to: .stop)
         var subscriptions = 0
         if let addon { subscriptions = await stop(addon) }
         services.withdrawAll(provider: id)
         subscriptions += events.cancelAll(owner: id)
         clock.lap("stop")
 
+        try advance(&record, to: .unserve)
+        let exclusive: ServingLock.Hold
+        do {
+            exclusive = try await stopServingEverywhere(id)
+        } catch {
+            try await restore(entry, record: &record, addon: addon, reapplying: [], using: installPath)
+            throw error
+        }
+        defer { exclusive.release() }
+        clock.lap("unserve")
+
         var leftovers: [String] = []
         var reverted: [String] = []
-        if !keepData, let data = addon?.data ?? (try? backend.namespaceExists(id) == true ? backend.openNamespace(id) : nil) {
-            try advance(&record, to: "migrate_down")
+        if !keepData, let data = data ?? (try? backend.namespaceExists(id) == true ? backend.openNamespace(id) : nil) {
+            try advance(&record, to: .migrateDown)
             let runner = MigrationRunner(database: data)
             let ledger = (try? runner.appliedIDs()) ?? entry.appliedMigrations
             let applied = try loadMigrations(manifest, installPath: installPath).filter { ledger.contains($0.id) }
-            do {
-                reverted = try runner.revertAll(applied)
-            } catch let error as MigrationError {
-                try await restore(entry)
-                journal.finish()
-                throw BerthError.conflict(error.code, "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+            for migration in applied.reversed() {
+                do {
+                    reverted += try await migrating("migrate_down", addon: id, on: data) { try runner.revertAll([migration]) }
+                } catch {
+                    let refusal: BerthError
+                    switch error {
+                    case let error as MigrationError: refusal = BerthError.conflict(error.code, "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+                    case let error as BerthError where error.status == 504: refusal = BerthError(status: 504, code: error.code, message: "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+                    default: throw error
+                    }
+                    // Serving again here needs the shared hold back.
+                    exclusive.release()
+                    let reapply = applied.filter { reverted.contains($0.id) }
+                    try await restore(entry, record: &record, addon: addon, reapplying: reapply, using: installPath)
+                    throw refusal
+                }
             }
             leftovers = (try? runner.userObjects()) ?? []
+            if addon == nil { data.close() }
         }
         addon?.data.close()
         clock.lap("migrate_down")
 
-        try advance(&record, to: "remove")
-        running[id] = nil
+        try advance(&record, to: .remove)
+        markStopped(id)
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
         if !keepData { try? FileSystem.remove(home.scratchDirectory(for: id)) }
         try? FileSystem.remove(installPath)
         removeEmptyParent(of: installPath)
-        try advance(&record, to: "commit")
+        try advance(&record, to: .commit)
         var next = registry
         next[id] = nil
         try registryStore.save(next)
         registry = next
+        FaultInjection.reach("uninstall.committed")
+        servingLock.remove(id)
         journal.finish()
         clock.lap("remove")
 
@@ -103,6 +132,24 @@ extension AddonManager {
         )
     }
 
+    /// Makes every process stop serving `id`: this one lets go of it, the supervisor (if any) rolls a
+    /// generation of workers that skips it (the journal names it), and the older workers finish their
+    /// requests and exit; the kernel's lock on `.berth/serving/<id>.lock` says when the last is gone.
+    /// - Returns: the exclusive hold, kept until the data is gone.
+    private func stopServingEverywhere(_ id: String) async throws -> ServingLock.Hold {
+        servingHolds.removeValue(forKey: id)?.release()
+        if let changeObserver {
+            rolledDuringMutation = true
+            guard await changeObserver() else {
+                throw BerthError(status: 504, code: "roll_timeout", message: "uninstall of \(id) stopped, the addon is serving again: the generation of workers without it did not become ready within \(LifecycleDeadlines.current.roll)")
+            }
+        }
+        guard let hold = await servingLock.exclusive(id, within: unserveTimeout) else {
+            throw BerthError(status: 504, code: "unserve_timeout", message: "uninstall of \(id) stopped, the addon is serving again: a worker still served it after \(unserveTimeout)")
+        }
+        return hold
+    }
+
     /// Drops the namespace, or records it as kept.
     /// - Returns: whether data was removed.
     func removeData(of id: String, version: String, keep: Bool) throws -> Bool {
@@ -119,10 +166,7 @@ extension AddonManager {
     }
 
     func removeEmptyParent(of installPath: String) {
-        let parent = (installPath as NSString).deletingLastPathComponent
-        if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true {
-            try? FileManager.default.removeItem(atPath: parent)
-        }
+        engine.removeEmptyParent(of: installPath)
     }
 
     /// Everything of addon `id` still present anywhere Berth keeps state: must be empty after an
@@ -150,11 +194,31 @@ extension AddonManager {
         return residue
     }
 
-    /// Puts an addon whose removal stopped half-way back into service.
-    private func restore(_ entry: RegistryEntry) async throws {
-        guard entry.state == .active, let addon = running[entry.id] else { return }
-        var undo = UndoStack()
-        try await start(addon, undo: &undo)
-        try mount(addon, prefix: entry.mountPrefix)
+    /// Puts an addon whose removal stopped half-way back into service: the down-migrations already
+    /// run are applied again, the addon starts and mounts here, and, if a generation without it was
+    /// rolled, another one with it. What cannot be put back is kept as an unfinished change.
+    private func restore(_ entry: RegistryEntry, record: inout JournalRecord, addon: RunningAddon?, reapplying reverted: [Migration], using installPath: String) async throws {
+        try advance(&record, to: .restore)
+        var left: [UndoStack.Failure] = []
+        if !reverted.isEmpty, let data = addon?.data {
+            do {
+                _ = try MigrationRunner(database: data).applyAll(reverted)
+            } catch {
+                left.append(.init(step: "migrate_down", error: "the down-migrations \(reverted.map(\.id).joined(separator: ", ")) ran and could not be applied again: \(error)"))
+            }
+        }
+        if left.isEmpty, entry.state == .active, let addon {
+            do {
+                var undo = UndoStack()
+                try await start(addon, undo: &undo)
+                try mount(addon, prefix: entry.mountPrefix)
+                markRunning(addon)
+            } catch {
+                left.append(.init(step: "start", error: "\(error)"))
+            }
+        }
+        closeJournal(record, left: left)
+        if rolledDuringMutation, let changeObserver { _ = await changeObserver() }
+        if !left.isEmpty, let kept = unfinished.record(of: entry.id) { throw UnfinishedChanges.blocked(kept) }
     }
 }

@@ -17,7 +17,7 @@ extension AddonManager {
     /// swap the routes atomically → commit → stop the old one. A failure leaves the old version
     /// serving with its data as it was; a crash is compensated at the next start.
     func upgrade(_ id: String, _ request: UpgradeRequest) async throws -> InstallReport {
-        try await mutation("upgrade \(id)") { try await performUpgrade(id, request) }
+        try await mutation("upgrade \(id)", addon: id) { try await performUpgrade(id, request) }
     }
 
     private func performUpgrade(_ id: String, _ request: UpgradeRequest) async throws -> InstallReport {
@@ -50,42 +50,44 @@ extension AddonManager {
         clock.lap("check")
 
         let installPath = newInstallPath(for: target)
-        var record = JournalRecord(operation: .upgrade, id: id, fromVersion: entry.version, toVersion: target.version, step: "stage", installPath: home.relative(installPath), oldInstallPath: entry.installPath)
+        var record = JournalRecord(operation: .upgrade, id: id, fromVersion: entry.version, toVersion: target.version, step: .stage, installPath: home.relative(installPath), oldInstallPath: entry.installPath)
         try journal.write(record)
         var undo = UndoStack()
         do {
             try stage(package, to: installPath, undo: &undo)
             clock.lap("verify_and_stage")
-            try advance(&record, to: "probe")
+            try advance(&record, to: .probe)
             _ = try await runProbe(library: installPath + "/" + target.library, manifest: target)
             clock.lap("probe")
             let migrations = try loadMigrations(target, installPath: installPath)
-            try checkReversible(migrations, of: target)
+            try await checkReversible(migrations, of: target)
             clock.lap("check_migrations")
 
-            let data = try old?.data ?? openNamespace(id, undo: &undo)
+            // A connection of its own: the old version keeps serving on its connection, so no
+            // request's write can join a migration's transaction (and be rolled back with it).
+            let data = try openNamespace(id, undo: &undo)
             let runner = MigrationRunner(database: data)
             record.baselineMigrations = try runner.appliedIDs()
-            try advance(&record, to: "migrate")
+            try advance(&record, to: .migrate)
             let changed: [String]
             do {
-                changed = try migrate(runner, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
+                changed = try await migrate(runner, on: data, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
             } catch let error as MigrationError {
                 throw BerthError.unprocessable(error.code, error.message, cause: error)
             }
             clock.lap("migrate")
 
-            try advance(&record, to: "load")
+            try advance(&record, to: .load)
             let library = try loadLibrary(installPath + "/" + target.library, manifest: target)
             let addon = try makeRunningAddon(target, library: library, data: data, configuration: settings)
             clock.lap("load")
             var routes: [String] = []
             if entry.state == .active {
-                try advance(&record, to: "start")
+                try advance(&record, to: .start)
                 // The new version offers its own services; the old one's go now, not when it stops.
                 services.withdrawAll(provider: id)
                 try await start(addon, undo: &undo)
-                try advance(&record, to: "swap")
+                try advance(&record, to: .swap)
                 routes = try mount(addon, prefix: target.mountPrefix, replacing: true)
                 if let old {
                     undo.push("swap") { [self] in _ = try? await self.mount(old, prefix: entry.mountPrefix, replacing: true) }
@@ -93,7 +95,7 @@ extension AddonManager {
             }
             clock.lap("start_and_swap")
 
-            try advance(&record, to: "commit")
+            try advance(&record, to: .commit)
             var next = entry
             next.version = target.version
             next.mountPrefix = target.mountPrefix
@@ -106,14 +108,16 @@ extension AddonManager {
             next.signer = package.signer
             next.packageSHA256 = package.archiveSHA256
             try commit(next)
-            running[id] = addon
+            FaultInjection.reach("upgrade.committed")
+            markRunning(addon)
             failures[id] = nil
             clock.lap("commit")
 
             if let old {
                 _ = await old.gate.drain(timeout: drainTimeout)
-                await old.library.addon.stop(old.context)
+                await stopWithDeadline(old)
                 events.cancelAll(instance: old.instance)
+                old.data.close()
             }
             try? FileSystem.remove(oldInstallPath)
             journal.finish()
@@ -127,8 +131,12 @@ extension AddonManager {
                 timingsMilliseconds: clock.report
             )
         } catch {
-            await undo.unwind()
-            journal.finish()
+            let left = await undo.unwind()
+            closeJournal(record, left: left)
+            if !left.isEmpty, let kept = unfinished.record(of: record.id) {
+                logger.error("upgrade failed and could not be fully undone", metadata: ["addon": record.id, "error": "\(error)"])
+                throw BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
+            }
             logger.warning("upgrade refused", metadata: ["addon": id, "to": target.version, "error": "\(error)"])
             throw error
         }
@@ -137,16 +145,17 @@ extension AddonManager {
     /// Brings the ledger from `baseline` to the target's migrations: applies the new ones, and on a
     /// downgrade reverts, with the old package's down scripts, those the target does not ship.
     /// - Returns: the ids applied (`+id`) and reverted (`-id`).
-    private func migrate(_ runner: MigrationRunner, from oldManifest: Manifest, oldInstallPath: String, to migrations: [Migration],
-                         baseline: [String], undo: inout UndoStack) throws -> [String] {
+    private func migrate(_ runner: MigrationRunner, on data: any AddonDataHandle, from oldManifest: Manifest, oldInstallPath: String, to migrations: [Migration],
+                         baseline: [String], undo: inout UndoStack) async throws -> [String] {
         let targetIDs = Set(migrations.map(\.id))
         let leaving = try loadMigrations(oldManifest, installPath: oldInstallPath).filter { baseline.contains($0.id) && !targetIDs.contains($0.id) }
+        let id = oldManifest.id
         do {
-            let reverted = try runner.revertAll(leaving)
-            undo.push("revert") { _ = try? runner.applyAll(leaving) }
+            let reverted = try await migrating("migrations", addon: id, on: data) { try runner.revertAll(leaving) }
+            undo.push("revert") { _ = try runner.applyAll(leaving) }
             let pending = migrations.filter { !baseline.contains($0.id) }
-            let applied = try runner.applyAll(pending)
-            undo.push("apply") { _ = try? runner.revertAll(pending) }
+            let applied = try await migrating("migrations", addon: id, on: data) { try runner.applyAll(pending) }
+            undo.push("apply") { _ = try runner.revertAll(pending) }
             return applied.map { "+" + $0 } + reverted.map { "-" + $0 }
         } catch let error as MigrationError {
             throw BerthError.unprocessable(error.code, error.message, cause: error)

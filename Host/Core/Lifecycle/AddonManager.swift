@@ -5,12 +5,16 @@ import BerthStorage
 import Foundation
 import PluginAPI
 
-/// Installs, uninstalls, activates and deactivates addons, one change at a time.
+/// Installs, uninstalls, activates and deactivates addons, one change at a time, in the process
+/// that serves them: the home's state, its journal and its recovery belong to ``HomeEngine``, which
+/// this actor uses; loading, starting, mounting and unmounting are its own.
 ///
 /// The actor owns the registry and the set of running addons; every change to them goes through
 /// it, so two admin requests never interleave their steps. The routing table lives in the HTTP
 /// server and is swapped atomically by ``mount(_:entry:)`` and ``unmount(_:)``.
 public actor AddonManager {
+    /// The home's state and its recovery.
+    let engine: HomeEngine
     let home: BerthHome
     let registryStore: RegistryStore
     let catalog: Catalog
@@ -22,6 +26,12 @@ public actor AddonManager {
     let journal: OperationJournal
     let lock: MutationLock
     let auditLog: AuditLog
+    /// Changes whose undo did not complete; each blocks further changes of its addon.
+    let unfinished: UnfinishedChanges
+    /// Which processes serve which addon (see ``ServingLock``).
+    let servingLock: ServingLock
+    /// This process's shared holds, one per addon it serves.
+    var servingHolds: [String: ServingLock.Hold] = [:]
     let services = HostServiceRegistry()
     let logger: Logger
 
@@ -38,7 +48,17 @@ public actor AddonManager {
     /// How long unmounting waits for in-flight requests.
     let drainTimeout: Duration = .seconds(10)
     /// Called after every successful mutation, with the lock released; see ``setChangeObserver(_:)``.
-    var changeObserver: (@Sendable () async -> Void)?
+    /// Answers whether the new generation serves (false: it did not become ready in time).
+    var changeObserver: (@Sendable () async -> Bool)?
+    /// Set by a mutation that rolled the generation itself (an uninstall across workers): the
+    /// roll after it would change nothing.
+    var rolledDuringMutation = false
+    /// Told the step of the change running now (see ``setStepObserver(_:)``).
+    var stepObserver: (@Sendable (_ addon: String?, _ step: String) -> Void)?
+    /// Told when an addon's step ran past its deadline and may hold a thread for good.
+    var stuckObserver: (@Sendable (String) -> Void)?
+    /// How long an uninstall waits for every worker to stop serving the addon.
+    let unserveTimeout: Duration = LifecycleDeadlines.current.unserve
     /// What the host enforces on addon routes; see ``setRequestPolicies(_:)``.
     var requestPolicies: RequestPolicies
 
@@ -47,18 +67,22 @@ public actor AddonManager {
 
     /// Creates the manager for `home`; nothing is loaded until ``startUp()``.
     public init(home: BerthHome, backend: any AddonDataBackend, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
+        let engine = try HomeEngine(home: home, backend: backend, logger: logger)
+        self.engine = engine
         self.home = home
         self.backend = backend
-        self.registryStore = RegistryStore(path: home.registryFile)
+        self.registryStore = engine.registryStore
         self.verifier = PackageVerifier(trustStore: trustStore)
         self.catalog = Catalog(home: home, verifier: verifier)
         self.server = server
         self.events = events
         self.probe = AddonProbe(executable: probeExecutable)
         self.logger = logger
-        self.journal = OperationJournal(path: home.journalFile)
-        self.lock = MutationLock(path: home.lockFile)
-        self.auditLog = AuditLog(path: home.auditLogFile)
+        self.journal = engine.journal
+        self.lock = engine.lock
+        self.auditLog = engine.auditLog
+        self.unfinished = engine.unfinished
+        self.servingLock = engine.servingLock
         self.registry = try registryStore.load()
         self.requestPolicies = .none(logger: logger)
     }
@@ -135,9 +159,20 @@ public actor AddonManager {
     /// Runs one mutation with the home's lock held; a concurrent one is refused with 409. Once it
     /// succeeded and the lock is released, the change observer runs (in a worker: the roll of a new
     /// generation of workers, so the answer goes out once the new installed set serves).
-    func mutation<T: Sendable>(_ description: String, _ body: () async throws -> T) async throws -> T {
-        let result = try await locked(description, body)
-        if let changeObserver { await changeObserver() }
+    /// With `addon`, a change of that addon: refused while an earlier change of it could not be
+    /// fully undone, after retrying that undo once.
+    func mutation<T: Sendable>(_ description: String, addon: String? = nil, _ body: () async throws -> T) async throws -> T {
+        rolledDuringMutation = false
+        defer { stepObserver?(nil, "") }
+        let result = try await locked(description) {
+            if let addon, let record = unfinished.record(of: addon) {
+                try await retryUnfinished(record)
+            }
+            return try await body()
+        }
+        if let changeObserver, !rolledDuringMutation, await !changeObserver() {
+            throw BerthError(status: 504, code: "roll_timeout", message: "\(description) is done and recorded, but the new generation of workers did not become ready within \(LifecycleDeadlines.current.roll): the workers serving now still run the previous set of addons until it does (see the log; BERTH_ROLL_TIMEOUT sets the wait)")
+        }
         return result
     }
 
@@ -159,6 +194,22 @@ public actor AddonManager {
         return try await body()
     }
 
+    /// Keeps the record of a change whose undo failed, or finishes the journal if the undo
+    /// completed; in both cases the main journal is free for the next change.
+    func closeJournal(_ record: JournalRecord, left: [UndoStack.Failure]) {
+        if !left.isEmpty {
+            do {
+                try unfinished.keep(record, left: left)
+                logger.error("a change could not be fully undone", metadata: ["addon": record.id, "left": "\(left)"])
+            } catch {
+                // The journal stays: the next start compensates it.
+                logger.error("cannot record an unfinished change; the journal is kept", metadata: ["addon": record.id, "error": "\(error)"])
+                return
+            }
+        }
+        journal.finish()
+    }
+
     /// A loaded addon with the services its permissions grant.
     func makeRunningAddon(_ manifest: Manifest, library: AddonLibrary, data: any AddonDataHandle, configuration: [String: JSONValue]) throws -> RunningAddon {
         var scratch: String?
@@ -173,11 +224,24 @@ public actor AddonManager {
         )
     }
 
+    /// Records `addon` as loaded here and marks this process as serving it, for the uninstall that
+    /// waits until no process does.
+    func markRunning(_ addon: RunningAddon) {
+        running[addon.id] = addon
+        if servingHolds[addon.id] == nil { servingHolds[addon.id] = servingLock.share(addon.id) }
+    }
+
+    /// This process no longer serves `id`.
+    func markStopped(_ id: String) {
+        running[id] = nil
+        servingHolds.removeValue(forKey: id)?.release()
+    }
+
     /// Stops a loaded addon and ends its event subscriptions and service offers.
     /// - Returns: how many subscriptions ended.
     @discardableResult
     func stop(_ addon: RunningAddon) async -> Int {
-        await addon.library.addon.stop(addon.context)
+        await stopWithDeadline(addon)
         services.withdrawAll(provider: addon.id)
         return events.cancelAll(owner: addon.id)
     }

@@ -50,6 +50,8 @@ public enum BerthServer {
         let backend = try DataBackendFactory.make(settings: settings, home: home)
         let manager = try AddonManager(home: home, backend: backend, trustStore: parts.trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
         if let observer = options.changeObserver { await manager.setChangeObserver(observer) }
+        if let observer = options.stuckObserver { await manager.setStuckObserver(observer) }
+        if let observer = options.stepObserver { await manager.setStepObserver(observer) }
         let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
         let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore)
         let environment = settings.environment

@@ -1,16 +1,18 @@
-import BerthHTTP
+import BerthPackages
 import Foundation
 import Glibc
 import PluginAPI
 
 /// The home as the supervisor of a multi-process host sees it: the registry, the journal, the
-/// catalog and the database, through an ``AddonManager`` that never loads an addon's library and
-/// never mounts a route (its HTTP server is never started).
+/// catalog and the database, through the ``HomeEngine`` (no addon is loaded, no route mounted).
 public struct HomeKeeper: Sendable {
     /// The home.
     public let home: BerthHome
-    /// Recovery and quarantine (see `AddonManager+Supervision.swift`).
-    public let manager: AddonManager
+    /// Recovery and quarantine.
+    public let engine: HomeEngine
+    /// The catalog, whose incoming archives are imported before the first generation.
+    let catalog: Catalog
+    let logger: Logger
     /// The line announcing an admin token generated just now, to print once.
     public let tokenNotice: String?
     /// How many public keys are trusted.
@@ -22,9 +24,15 @@ public struct HomeKeeper: Sendable {
         home = parts.home
         tokenNotice = parts.tokenNotice
         trustedKeyCount = parts.trustStore.keys.count
-        let idle = HTTPServer(configuration: ServerConfiguration(), routes: RoutingTable())
         let backend = try DataBackendFactory.make(settings: settings, home: home)
-        manager = try AddonManager(home: home, backend: backend, trustStore: parts.trustStore, server: idle, events: HostEventBus(), probeExecutable: executable, logger: logger)
+        engine = try HomeEngine(home: home, backend: backend, logger: logger)
+        catalog = Catalog(home: home, verifier: PackageVerifier(trustStore: parts.trustStore))
+        self.logger = logger
+    }
+
+    /// Recovers the home and imports the catalog's incoming archives, with the home's lock held.
+    public func prepareHome() throws {
+        try engine.prepareHome { [catalog, logger] in catalog.importIncoming { logger.info($0) } }
     }
 
     /// Changes whenever `addon_registry.json` is replaced (it is always written to a new file and

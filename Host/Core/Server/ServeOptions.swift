@@ -12,8 +12,14 @@ public struct ServeOptions: Sendable {
     public var recovering = true
     /// HTTP threads, overriding `BERTH_THREADS`.
     public var threads: Int?
-    /// Called after every successful mutation, once the home's lock is released.
-    public var changeObserver: (@Sendable () async -> Void)?
+    /// Called after every successful mutation, once the home's lock is released (and by an
+    /// uninstall, to stop every worker serving the addon); answers whether the new generation serves.
+    public var changeObserver: (@Sendable () async -> Bool)?
+    /// Told the step of the change of the home running now (addon id and a description; nil when
+    /// none runs): a worker's crash guard blames a crash in that step on the addon.
+    public var stepObserver: (@Sendable (_ addon: String?, _ step: String) -> Void)?
+    /// Told when an addon's step ran past its deadline and may hold a thread for good.
+    public var stuckObserver: (@Sendable (String) -> Void)?
 
     /// The single-process defaults.
     public init() {}

@@ -1,17 +1,33 @@
 /// The compensating actions of the steps done so far; run in reverse when a later step fails, so a
-/// failed operation leaves the system as it found it.
+/// failed operation leaves the system as it found it. An undo action can fail: ``unwind()`` goes on
+/// with the others and returns what could not be undone, so the caller keeps the record of it.
 struct UndoStack: Sendable {
-    private var actions: [(step: String, action: @Sendable () async -> Void)] = []
+    /// A step whose undo failed, and why.
+    struct Failure: Sendable, Codable, Hashable, CustomStringConvertible {
+        let step: String
+        let error: String
+        var description: String { "\(step): \(error)" }
+    }
+
+    private var actions: [(step: String, action: @Sendable () async throws -> Void)] = []
 
     /// Records how to undo `step`.
-    mutating func push(_ step: String, _ action: @escaping @Sendable () async -> Void) {
+    mutating func push(_ step: String, _ action: @escaping @Sendable () async throws -> Void) {
         actions.append((step, action))
     }
 
-    /// Undoes every recorded step, last first.
-    mutating func unwind() async {
+    /// Undoes every recorded step, last first; a failing undo does not stop the ones before it.
+    /// - Returns: the steps that could not be undone, in the order tried (empty: all undone).
+    @discardableResult
+    mutating func unwind() async -> [Failure] {
+        var failures: [Failure] = []
         while let last = actions.popLast() {
-            await last.action()
+            do {
+                try await last.action()
+            } catch {
+                failures.append(Failure(step: last.step, error: "\(error)"))
+            }
         }
+        return failures
     }
 }

@@ -84,6 +84,12 @@ public final class PostgresAddonHandle: AddonDataHandle {
             .map { "\($0["kind"]?.text ?? "?") \($0["name"]?.text ?? "?")" }
     }
 
+    /// Bounds every statement of the control connection (migrations) to `milliseconds` on the
+    /// server (`statement_timeout`); 0 lifts the bound.
+    public func limitStatements(toMilliseconds milliseconds: Int) throws {
+        try controlConnection().executeScript("SET statement_timeout = \(max(0, milliseconds))")
+    }
+
     /// Closes every connection of the addon.
     public func close() {
         pool.close()

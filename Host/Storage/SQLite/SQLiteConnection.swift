@@ -20,6 +20,9 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     private let lock = Mutex(())
     private var handle: OpaquePointer?
+    /// A copy of `handle` for ``interrupt()``, which must not wait for `lock` (the statement to
+    /// interrupt holds it); cleared before the handle is closed.
+    private let interruptHandle = Mutex<UInt>(0)
     private var statements: [String: SQLiteStatement] = [:]
     /// The open addon transaction, if any.
     private var transactionOwner: UInt64?
@@ -50,6 +53,7 @@ public final class SQLiteConnection: @unchecked Sendable {
             return Unmanaged<InterruptDeadline>.fromOpaque(context).takeUnretainedValue().hasPassed ? 1 : 0
         }, Unmanaged.passUnretained(interruptDeadline).toOpaque())
         self.handle = handle
+        interruptHandle.withLock { $0 = UInt(bitPattern: handle) }
         try executeScript("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")
     }
 
@@ -59,6 +63,7 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     /// Finalises every statement and closes the file; later calls fail.
     public func close() {
+        interruptHandle.withLock { $0 = 0 }
         lock.withLock { _ in
             statements.values.forEach { $0.finalize() }
             statements.removeAll()
@@ -214,6 +219,24 @@ public final class SQLiteConnection: @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    /// Makes the statement running now (from any thread) stop with `SQLITE_INTERRUPT`: the
+    /// deadline of a migration that does not end.
+    public func interrupt() {
+        interruptHandle.withLock { address in
+            if let handle = OpaquePointer(bitPattern: address) { sqlite3_interrupt(handle) }
+        }
+    }
+
+    /// Bounds the file to about `bytes` (`PRAGMA max_page_count`): a write past it fails with
+    /// `SQLITE_FULL` instead of filling the disk.
+    public func limitSize(toBytes bytes: Int) throws {
+        let pageSize = try query("PRAGMA page_size").first?.values.first.flatMap { value -> Int? in
+            if case .integer(let size) = value { return Int(size) }
+            return nil
+        } ?? 4096
+        try executeScript("PRAGMA max_page_count = \(max(16, bytes / max(pageSize, 512)))")
     }
 
     /// Runs `body` with the raw handle under the lock; the handle must not escape.

@@ -32,6 +32,9 @@ extension Supervisor {
             logger.info("worker exited", metadata: ["pid": "\(pid)", "generation": "\(worker.generation)", "status": ChildReaper.describe(status)])
             releaseDrainedGroups()
             if shuttingDown, workers.isEmpty { exitStatus = 0 }
+            // A draining worker can still have been in the middle of a change (it answers its
+            // admin request after the roll it asked for): what it left unfinished is recovered.
+            if !shuttingDown { await recoverAbandonedChange() }
             return
         }
         logger.error("worker died", metadata: ["pid": "\(pid)", "generation": "\(worker.generation)", "status": ChildReaper.describe(status)])
@@ -63,10 +66,32 @@ extension Supervisor {
                 scheduled.append((clock.now + delay, generation))
             }
         }
-        if await keeper.manager.recoverInterruptedOperation() {
-            roll(reason: "recovered an operation the dead worker left unfinished")
-        } else if keeper.registryStamp() != latestStamp {
+        if await !recoverAbandonedChange(), keeper.registryStamp() != latestStamp {
             roll(reason: "the registry changed without a roll")
+        }
+    }
+
+    /// Recovers a change whose process is gone (the journal is there and the home's lock is free),
+    /// and rolls a generation on the result. An uninstall's recovery waits until no worker serves
+    /// the addon: it is retried at later ticks.
+    /// - Returns: whether a change was recovered.
+    @discardableResult
+    func recoverAbandonedChange() async -> Bool {
+        switch keeper.engine.recoverInterruptedOperation() {
+        case .none:
+            return false
+        case .recovered:
+            rolledForInterruptedUninstall = false
+            roll(reason: "recovered an operation a worker left unfinished")
+            return true
+        case .waitingForWorkers:
+            // Workers started from now on skip the addon (the journal names it); the ones serving it
+            // drain once a new generation serves.
+            if !rolledForInterruptedUninstall {
+                rolledForInterruptedUninstall = true
+                roll(reason: "an interrupted uninstall waits until no worker serves its addon")
+            }
+            return false
         }
     }
 
@@ -89,7 +114,7 @@ extension Supervisor {
     func applyPendingQuarantines() async {
         for (id, crashes) in pendingQuarantines.sorted(by: { $0.key < $1.key }) {
             let reason = "crashed its worker \(crashes) times within \(Int(ledger.window.components.seconds)) s"
-            guard await keeper.manager.quarantine(id, reason: reason, crashes: crashes) else { continue }
+            guard keeper.engine.quarantine(id, reason: reason, crashes: crashes) else { continue }
             pendingQuarantines[id] = nil
             ledger.forget(id)
             roll(reason: "quarantined \(id)")

@@ -39,6 +39,10 @@ public final class Supervisor {
     /// Workers that died before they served, in a row.
     var failuresBeforeReady = 0
     var shuttingDown = false
+    /// Whether a generation was rolled for the interrupted uninstall waiting now.
+    var rolledForInterruptedUninstall = false
+    /// When the tick last looked for a change a dead process left unfinished.
+    var lastRecoveryCheck = ContinuousClock.now
     /// Set to end the loop with this exit status.
     var exitStatus: Int32?
 
@@ -61,7 +65,7 @@ public final class Supervisor {
         defer { withExtendedLifetime(signals) {} }
         let logger = Logger(label: "berth.supervisor", handler: HostLogHandler())
         let keeper = try HomeKeeper(settings: host, executable: executable, logger: logger)
-        try await keeper.manager.prepareHome()
+        try keeper.prepareHome()
         let socket = try SystemCall.moveAboveStandard(try HTTPServer.listeningSocket(host: host.host, port: host.port))
         defer { close(socket) }
         let pipe = try StatusPipe()
@@ -159,6 +163,10 @@ public final class Supervisor {
         }
         releaseDrainedGroups()
         await applyPendingQuarantines()
+        if !shuttingDown, now - lastRecoveryCheck > .seconds(1) {
+            lastRecoveryCheck = now
+            await recoverAbandonedChange()
+        }
     }
 
     /// The port a socket is bound to.

@@ -68,6 +68,24 @@ public final class CrashGuard: HandlerObserver {
         return withOwnerBuffer { berth_guard_stuck(seconds * 1_000_000_000 + attoseconds / 1_000_000_000, $0, $1) }
     }
 
+    /// The change of the home running now (nil addon: none), for blaming a crash outside handlers.
+    func setChange(addon: String?, step: String) {
+        guard let addon else { return berth_guard_set_change(nil, nil) }
+        addon.withCString { owner in step.withCString { berth_guard_set_change(owner, $0) } }
+    }
+
+    /// The worker itself exits now: `exit` goes through to libc.
+    func allowExit() {
+        berth_guard_allow_exit()
+    }
+
+    /// Answers 502 to every addon's request still in flight, before a crashed worker ends.
+    /// - Returns: how many were answered.
+    @discardableResult
+    func abandonInFlight() -> Int {
+        Int(berth_guard_abandon())
+    }
+
     /// Whether a handler of this worker crashed (its thread is parked; the worker must go).
     var crashed: Bool {
         berth_guard_crashed() != 0

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthHTTP
+import CBerthCrash
 import Foundation
 import PluginAPI
 import Synchronization
@@ -74,6 +75,8 @@ public enum WorkerCommand {
             options.recovering = false
             options.threads = arguments.threads
             options.changeObserver = { await link.requestRoll() }
+            options.stepObserver = { addon, step in crashGuard.setChange(addon: addon, step: step) }
+            options.stuckObserver = { reason in link.send(.recycle(pid: link.pid, reason: reason)) }
             let host = try await BerthServer.start(settings: settings, executable: Executable.path, options: options)
             link.send(.ready(pid: link.pid, generation: arguments.generation))
             logger.info("worker serving", metadata: ["pid": "\(link.pid)", "generation": "\(arguments.generation)"])
@@ -89,6 +92,7 @@ public enum WorkerCommand {
             withExtendedLifetime(signals) {}
             await Self.drain(host, crashGuard: crashGuard, link: link, limits: limits)
         } catch {
+            berth_guard_allow_exit()
             FileHandle.standardError.write(Data("berth worker: \(error)\n".utf8))
             return 1
         }
@@ -116,11 +120,13 @@ public enum WorkerCommand {
             try? await Task.sleep(for: .milliseconds(2))
         }
         if crashGuard.crashed || crashGuard.stuck(grace: .zero).count > 0 {
-            host.logger.warning("worker exits with a handler that never returned", metadata: ["pid": "\(link.pid)"])
+            let abandoned = crashGuard.abandonInFlight()
+            host.logger.warning("worker exits with a handler that never returned", metadata: ["pid": "\(link.pid)", "answered502": "\(abandoned)"])
             _exit(0)
         }
         host.server.stop(drainTimeout: .seconds(1))
         await host.manager.shutDown()
+        crashGuard.allowExit()
         exit(0)
     }
 }

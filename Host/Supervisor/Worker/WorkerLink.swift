@@ -1,3 +1,4 @@
+import BerthCore
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -11,15 +12,15 @@ final class WorkerLink: Sendable {
     let descriptor: Int32
     /// This worker's process id, as the supervisor knows it.
     let pid = getpid()
-    /// How long a mutation's answer waits for the new generation at most.
-    let rollTimeout: Duration = .seconds(60)
+    /// How long a mutation's answer waits for the new generation at most (`BERTH_ROLL_TIMEOUT`).
+    let rollTimeout: Duration = LifecycleDeadlines.current.roll
 
     /// A roll request's answer: registered before the request is sent, so a release or a timeout
     /// that comes before the continuation is stored is not lost.
     private enum Waiter {
         case pending
-        case waiting(CheckedContinuation<Void, Never>)
-        case done
+        case waiting(CheckedContinuation<Bool, Never>)
+        case done(released: Bool)
     }
 
     private struct State {
@@ -44,7 +45,8 @@ final class WorkerLink: Sendable {
     /// supervisor then sends SIGUSR1, after every worker of the old generation stopped accepting,
     /// so the client's next request reaches the new installed set. Returns at once while draining,
     /// and after ``rollTimeout`` at most.
-    func requestRoll() async {
+    /// - Returns: whether the supervisor said the new generation serves (false after the timeout).
+    func requestRoll() async -> Bool {
         let id: UInt64? = state.withLock { state in
             guard !state.draining else { return nil }
             state.nextWaiter += 1
@@ -52,24 +54,27 @@ final class WorkerLink: Sendable {
             return state.nextWaiter
         }
         send(.roll(pid: pid))
-        guard let id else { return }
+        // Draining: this worker's own generation is being replaced, so the new one serves already.
+        guard let id else { return true }
         let timeout = rollTimeout
         let timer = Task { [self] in
             try? await Task.sleep(for: timeout)
-            finish(id)
+            finish(id, released: false)
         }
-        await withCheckedContinuation { continuation in
-            let finished = state.withLock { state in
+        let released = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let outcome: Bool? = state.withLock { state in
                 guard case .pending = state.waiters[id] else {
-                    state.waiters[id] = nil
-                    return true
+                    defer { state.waiters[id] = nil }
+                    if case .done(let released) = state.waiters[id] { return released }
+                    return false
                 }
                 state.waiters[id] = .waiting(continuation)
-                return false
+                return nil
             }
-            if finished { continuation.resume() }
+            if let outcome { continuation.resume(returning: outcome) }
         }
         timer.cancel()
+        return released
     }
 
     /// Drain started: later roll requests no longer wait.
@@ -80,22 +85,22 @@ final class WorkerLink: Sendable {
     /// SIGUSR1: the generation this worker asked for serves; every waiting answer goes out.
     func releaseWaiters() {
         let ids = state.withLock { Array($0.waiters.keys) }
-        ids.forEach(finish)
+        ids.forEach { finish($0, released: true) }
     }
 
-    private func finish(_ id: UInt64) {
-        let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
+    private func finish(_ id: UInt64, released: Bool) {
+        let continuation: CheckedContinuation<Bool, Never>? = state.withLock { state in
             switch state.waiters[id] {
             case .waiting(let continuation):
                 state.waiters[id] = nil
                 return continuation
             case .pending:
-                state.waiters[id] = .done
+                state.waiters[id] = .done(released: released)
                 return nil
             case .done, nil:
                 return nil
             }
         }
-        continuation?.resume()
+        continuation?.resume(returning: released)
     }
 }

@@ -9,10 +9,17 @@ struct FixtureManifestAddon: Addon {
     let version: String
 
     /// Waits `startDelayMilliseconds` (configuration) before starting: a slow start for tests of
-    /// concurrent admin requests.
+    /// concurrent admin requests. With `hangOnEvents` (a pattern), subscribes a handler that never
+    /// returns: for the deadline of event delivery.
     func start(_ context: AddonContext) async throws {
         if let delay = context.configuration.integer("startDelayMilliseconds") {
             try await Task.sleep(for: .milliseconds(delay))
+        }
+        if let pattern = context.configuration.string("hangOnEvents") {
+            _ = await context.events.subscribe(pattern) { _ in
+                // Suspended for good, deaf to cancellation, holding no thread.
+                await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
+            }
         }
         let id = id
         await context.services.provide("echo") { argument in .object(["from": .string(id), "echo": argument]) }

@@ -1,8 +1,10 @@
+import Glibc
 import PluginAPI
 
-/// An addon with a route that dereferences a bad pointer: the worker running it takes SIGSEGV.
-/// The supervisor tests prove that only this route's requests fail, that each gets a 502 naming the
-/// addon, and that the addon is quarantined after repeated crashes.
+/// An addon with routes that end its worker: a bad pointer (SIGSEGV), `exit()` and `abort()`, each
+/// also after a suspension (then the handler resumes on another thread). The supervisor tests prove
+/// that only these routes' requests fail, that each gets a 502 naming the addon, and that the addon
+/// is quarantined after repeated crashes.
 struct FixtureSegfaultAddon: Addon {
     var id: String { "segfault_fixture" }
     var version: String { "1.0.0" }
@@ -14,6 +16,16 @@ struct FixtureSegfaultAddon: Addon {
             let pointer = UnsafeMutablePointer<Int>(bitPattern: 0x10)!
             pointer.pointee = 42
             return .text("unreachable")
+        }
+        routes.get("/exit") { _, _ in exit(3) }
+        routes.get("/abort") { _, _ in abort() }
+        routes.get("/exit-later") { _, _ in
+            try await Task.sleep(for: .milliseconds(5))
+            exit(3)
+        }
+        routes.get("/abort-later") { _, _ in
+            try await Task.sleep(for: .milliseconds(5))
+            abort()
         }
     }
 }

@@ -72,6 +72,27 @@ int berth_guard_crashed(void);
 /// -1 with errno set if the table cannot be read.
 int berth_guard_inspect(int fd, char *owner, size_t capacity);
 
+/// Called by the host's `exit` before libc's. In a worker whose exit was not allowed (see
+/// berth_guard_allow_exit), an addon is ending the process: its request (if this thread runs an
+/// addon's handler) is answered 502 naming the addon, the crash is reported, and the calling
+/// thread parks, so the worker is drained and replaced like after a crash. Returns otherwise.
+void berth_guard_contain_exit(int status);
+
+/// The worker itself is about to exit (drained, or failed to start): `exit` goes through.
+void berth_guard_allow_exit(void);
+
+/// Before a crashed worker ends: answers 502 to every addon's request still in flight (its handler
+/// never returned, e.g. parked after ending the process from another thread), and, if the crash
+/// happened during a change, to the host's requests still waiting (the admin request of that
+/// change among them). Returns how many.
+int berth_guard_abandon(void);
+
+/// Records the change of the home this worker runs now: `owner` the addon, `what` e.g.
+/// "install of x at step start" (NULL owner: none). A fatal signal outside any handler while a
+/// change runs is blamed on that addon; the thread parks and the admin request that is waiting is
+/// answered 502 naming the addon and the step (by berth_guard_abandon, before the worker ends).
+void berth_guard_set_change(const char *owner, const char *what);
+
 /// The monotonic clock, in nanoseconds.
 int64_t berth_guard_now(void);
 

@@ -1,0 +1,52 @@
+import BerthPackages
+import BerthStorage
+import Foundation
+import Synchronization
+
+/// Migrations are steps the addon controls: each runs on a dispatch thread with the
+/// `BERTH_MIGRATION_TIMEOUT` deadline. On expiry SQLite's statement is interrupted and PostgreSQL's
+/// is ended by the server's `statement_timeout`; the step's transaction rolls back and the change
+/// is undone.
+extension AddonManager {
+    /// Runs `body` (migrations on `data`) with the migration deadline.
+    func migrating<T: Sendable>(_ step: String, addon: String, on data: any AddonDataHandle, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let limit = LifecycleDeadlines.current.migration
+        try Self.boundStatements(of: data, to: limit)
+        return try await StepDeadline.runBlocking(step, addon: addon, limit: limit, interrupt: { (data as? SQLiteConnection)?.interrupt() }, body)
+    }
+
+    /// On PostgreSQL, the server ends a statement running past `limit` (a second later than the
+    /// host's own deadline, which answers first).
+    static func boundStatements(of data: any AddonDataHandle, to limit: Duration) throws {
+        guard let postgres = data as? PostgresAddonHandle else { return }
+        let (seconds, attoseconds) = limit.components
+        try postgres.limitStatements(toMilliseconds: Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1000)
+    }
+
+    /// Runs up → down → up on a scratch namespace, bounded in time and (SQLite) in size: a package
+    /// whose downs do not return the schema to empty is refused before it touches the addon's real
+    /// namespace, and one whose migrations never end or grow without bound is refused too. The
+    /// scratch namespace is dropped whatever happens.
+    func checkReversible(_ migrations: [Migration], of manifest: Manifest) async throws {
+        guard !migrations.isEmpty else { return }
+        let backend = backend
+        let deadlines = LifecycleDeadlines.current
+        let scratch = Mutex<SQLiteConnection?>(nil)
+        do {
+            try await StepDeadline.runBlocking("migration_check", addon: manifest.id, limit: deadlines.migration, interrupt: { scratch.withLock { $0?.interrupt() } }) {
+                try backend.withScratchNamespace { handle in
+                    if let sqlite = handle as? SQLiteConnection {
+                        try sqlite.limitSize(toBytes: deadlines.scratchBytes)
+                        scratch.withLock { $0 = sqlite }
+                    }
+                    defer { scratch.withLock { $0 = nil } }
+                    try Self.boundStatements(of: handle, to: deadlines.migration)
+                    try MigrationRunner(database: handle).checkReversible(migrations)
+                }
+            }
+        } catch let error as MigrationError {
+            let full = "\(error)".contains("full") ? " (the scratch database may grow to BERTH_SCRATCH_MAX_MB=\(deadlines.scratchBytes >> 20))" : ""
+            throw BerthError.unprocessable(error.code, "migrations of \(manifest.id) \(manifest.version) failed the up → down → up check on a scratch database: \(error.message)\(full)", cause: error)
+        }
+    }
+}

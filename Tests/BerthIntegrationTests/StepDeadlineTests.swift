@@ -1,0 +1,114 @@
+import BerthTestSupport
+import Foundation
+import Testing
+
+/// Every step an addon controls has a deadline: a migration check, a migration or a `start()`
+/// that never ends fails the change with a 504 naming the step; the scratch database of the check
+/// is bounded in size too. After each, the home's lock is free, nothing of the addon is left, and
+/// the next change goes through.
+struct StepDeadlineTests {
+    /// Counts for ever on any database.
+    static let endless = (id: "0001_endless", up: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;", down: "SELECT 1;")
+    /// Counts for ever only outside the scratch database of the check.
+    static let endlessOutsideScratch = (
+        id: "0001_endless",
+        up: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE (SELECT file FROM pragma_database_list WHERE name = 'main') NOT LIKE '%scratch%') SELECT count(*) FROM c;",
+        down: "SELECT 1;"
+    )
+    /// Grows without bound.
+    static let growing = (id: "0001_growing", up: "CREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT randomblob(4096) AS b FROM c;", down: "DROP TABLE big;")
+
+    /// What an interrupted install must not leave: scratch databases, the journal, the addon's files.
+    func leftovers(_ host: IntegrationHost, id: String) -> [String] {
+        let state = host.home + "/.berth"
+        var found = ((try? FileManager.default.contentsOfDirectory(atPath: state + "/data")) ?? []).filter { $0.contains("scratch") || $0.hasPrefix(id) }
+        if FileManager.default.fileExists(atPath: state + "/journal.json") { found.append("journal.json") }
+        if FileManager.default.fileExists(atPath: state + "/addons/\(id)") { found.append("addons/\(id)") }
+        return found
+    }
+
+    /// After a refused change: the lock is free, so another install goes through at once.
+    func expectTheHomeIsFree(_ host: IntegrationHost) throws {
+        let next = try host.uploadAndInstall(try host.packages.fixture(id: "notes", version: "1.0.0"), id: "notes")
+        #expect(next.status == 201, "\(next.text)")
+    }
+
+    @Test(arguments: [("check", StepDeadlineTests.endless, "migration_check_timeout"), ("migrations", StepDeadlineTests.endlessOutsideScratch, "migrations_timeout")])
+    func aMigrationThatNeverEndsFailsTheInstallAtItsDeadline(_ step: String, _ migration: (id: String, up: String, down: String), _ code: String) throws {
+        let host = try IntegrationHost(environment: ["BERTH_MIGRATION_TIMEOUT": "1"])
+        defer { host.close() }
+        #expect(try host.upload(try host.packages.fixture(id: "endless", version: "1.0.0", migrations: [migration])).status == 201)
+        let installed = try host.install("endless")
+        #expect(installed.status == 504, "\(step): \(installed.text)")
+        #expect(installed.errorCode == code, "\(installed.text)")
+        #expect(installed.errorMessage?.contains("endless") == true)
+        #expect(leftovers(host, id: "endless") == [])
+        try expectTheHomeIsFree(host)
+    }
+
+    @Test func aMigrationCheckThatGrowsWithoutBoundIsStoppedAtTheScratchSizeLimit() throws {
+        let host = try IntegrationHost(environment: ["BERTH_SCRATCH_MAX_MB": "4"])
+        defer { host.close() }
+        #expect(try host.upload(try host.packages.fixture(id: "growing", version: "1.0.0", migrations: [Self.growing])).status == 201)
+        let installed = try host.install("growing")
+        #expect(installed.status == 422, "\(installed.text)")
+        #expect(installed.errorMessage?.contains("BERTH_SCRATCH_MAX_MB=4") == true, "\(installed.text)")
+        #expect(leftovers(host, id: "growing") == [])
+        try expectTheHomeIsFree(host)
+    }
+
+    @Test func aStartThatNeverReturnsFailsTheInstallAtItsDeadline() throws {
+        let host = try IntegrationHost(environment: ["BERTH_START_TIMEOUT": "1"])
+        defer { host.close() }
+        let slow = try host.packages.fixture(id: "slowpoke", version: "1.0.0", migrations: Array(PackageFactory.notesMigrations.prefix(1))) { manifest in
+            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
+                "startDelayMilliseconds": .object(["type": .string("integer"), "default": .number(600_000)]),
+            ])])
+        }
+        #expect(try host.upload(slow).status == 201)
+        let installed = try host.install("slowpoke")
+        #expect(installed.status == 504, "\(installed.text)")
+        #expect(installed.errorCode == "start_timeout", "\(installed.text)")
+        #expect(leftovers(host, id: "slowpoke") == [])
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/slowpoke/version").status == 404)
+        try expectTheHomeIsFree(host)
+    }
+
+    @Test func anEventHandlerThatNeverReturnsDoesNotHoldUpTheChangeThatPublishedTheEvent() throws {
+        let host = try IntegrationHost(environment: ["BERTH_EVENT_TIMEOUT": "1"])
+        defer { host.close() }
+        let listener = try host.packages.fixture(id: "listener", version: "1.0.0") { manifest in
+            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
+                "hangOnEvents": .object(["type": .string("string"), "default": .string("berth.addon.*")]),
+            ])])
+        }
+        #expect(try host.uploadAndInstall(listener, id: "listener").status == 201)
+        // The install publishes `installed` and `activated` to the hanging handler: each waits its
+        // deadline, then the answer goes out.
+        #expect(try host.upload(try host.packages.fixture(id: "notes", version: "1.0.0")).status == 201)
+        let installed = try host.berth.admin.sendJSON("POST", "/api/v1/marketplace/install", ["id": "notes"])
+        #expect(installed.status == 201, "\(installed.text)")
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/notes/version").text == "1.0.0")
+    }
+
+    @Test func aChangeWhoseGenerationNeverBecomesReadyAnswers504SayingTheChangeIsRecorded() throws {
+        let host = try SupervisedHost(workers: 2, environment: ["BERTH_ROLL_TIMEOUT": "2", "BERTH_START_TIMEOUT": "120"])
+        defer { host.close() }
+        // Every new worker's start of this addon takes 8 s: the generation after the install is not
+        // ready within the 2 s the install waits for it.
+        let slow = try host.packages.fixture(id: "slowpoke", version: "1.0.0") { manifest in
+            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
+                "startDelayMilliseconds": .object(["type": .string("integer"), "default": .number(8000)]),
+            ])])
+        }
+        #expect(try host.admin.send("POST", "/api/v1/marketplace/packages", body: Array(try Data(contentsOf: URL(fileURLWithPath: slow)))).status == 201)
+        let installed = try host.admin.sendJSON("POST", "/api/v1/marketplace/install", ["id": "slowpoke"])
+        #expect(installed.status == 504, "\(installed.text)")
+        #expect(installed.errorCode == "roll_timeout")
+        #expect(installed.errorMessage?.contains("install slowpoke is done and recorded") == true, "\(installed.text)")
+        // Recorded: the generation serves it once its workers are ready.
+        try pollUntil("the new generation serves slowpoke", timeout: 60) {
+            try host.anonymous.send("GET", "/api/v1/slowpoke/version").text == "1.0.0"
+        }
+    }
+}
