@@ -31,6 +31,7 @@ case "serve":
         // Secrets leave the environment before anything could read it (an addon, a child).
         let environment = SecretEnvironment.takeFromEnvironment()
         let settings = try HostSettings(environment: environment)
+        if let home = try? BerthHome(root: settings.home) { RequestPolicies.resetMetrics(home: home) }
         if workers == 0 {
             try await BerthServer.serve(settings: settings, executable: Executable.path)
         } else {

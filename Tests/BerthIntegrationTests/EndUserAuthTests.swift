@@ -63,6 +63,33 @@ struct EndUserAuthTests {
         #expect(reply.json["roles"] as? [String] == ["billing"], "\(reply.text)")
     }
 
+    @Test func aChatSessionBelongsToItsCreatorAndIsNotFoundForAnyoneElse() throws {
+        let host = try IntegrationHost(environment: Self.environment)
+        defer { host.close() }
+        #expect(try host.uploadAndInstall(try host.packages.packExample("ai_chatbot", product: "AIChatbot"), id: "ai_chatbot").status == 201)
+        let client = host.berth.anonymous
+        func bearer(_ subject: String) -> [String: String] {
+            ["Authorization": "Bearer " + TestTokens.hs256(["sub": subject, "iss": "https://id.example.com/"]), "Content-Type": "application/json"]
+        }
+        let created = try client.send("POST", "/api/v1/chat/sessions", body: Array(#"{"title":"ada's"}"#.utf8), headers: bearer("ada"))
+        #expect(created.status == 201, "\(created.text)")
+        let id = created.json["id"] as? Int ?? 0
+        #expect(try client.send("GET", "/api/v1/chat/sessions/\(id)", headers: bearer("ada")).status == 200)
+        #expect(try client.send("GET", "/api/v1/chat/sessions/\(id)", headers: bearer("grace")).status == 404)
+        #expect(try client.send("GET", "/api/v1/chat/sessions/\(id)").status == 404)
+        #expect(try client.send("POST", "/api/v1/chat/sessions/\(id)/messages", body: Array(#"{"content":"hi"}"#.utf8), headers: bearer("grace")).status == 404)
+        #expect(try client.send("DELETE", "/api/v1/chat/sessions/\(id)", headers: bearer("grace")).status == 404)
+        let adaList = try client.send("GET", "/api/v1/chat/sessions", headers: bearer("ada"))
+        #expect((adaList.json["sessions"] as? [[String: Any]])?.count == 1)
+        let graceList = try client.send("GET", "/api/v1/chat/sessions", headers: bearer("grace"))
+        #expect((graceList.json["sessions"] as? [[String: Any]])?.isEmpty == true)
+        // Anonymous sessions are nobody's: visible to anonymous callers only.
+        let anonymous = try client.send("POST", "/api/v1/chat/sessions", body: Array(#"{"title":"guest"}"#.utf8))
+        #expect(anonymous.status == 201)
+        #expect((try client.send("GET", "/api/v1/chat/sessions").json["sessions"] as? [[String: Any]])?.count == 1)
+        #expect(try client.send("GET", "/api/v1/chat/sessions/\(id)", headers: bearer("ada")).status == 200)
+    }
+
     @Test func aHostWithAShortSecretRefusesToStartNamingTheSetting() throws {
         let folder = try TemporaryDirectory("berth-auth")
         defer { folder.remove() }

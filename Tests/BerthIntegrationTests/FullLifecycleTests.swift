@@ -16,7 +16,7 @@ struct FullLifecycleTests {
         #expect(installed.status == 201, "\(installed.text)")
         let listed = try host.berth.admin.send("GET", "/api/v1/marketplace/packages").json["packages"] as? [[String: Any]] ?? []
         #expect(listed.map { $0["state"] as? String } == ["installed"])
-        #expect(installed.json["migrations"] as? [String] == ["0001_create_sessions", "0002_create_messages"])
+        #expect(installed.json["migrations"] as? [String] == ["0001_create_sessions", "0002_create_messages", "0003_add_session_owner"])
 
         let client = host.berth.anonymous
         let session = try client.sendJSON("POST", "/api/v1/chat/sessions", ["title": "support"])
@@ -36,7 +36,7 @@ struct FullLifecycleTests {
         let uninstalled = try host.uninstall("ai_chatbot")
         #expect(uninstalled.status == 200, "\(uninstalled.text)")
         #expect(uninstalled.json["residue"] as? [String] == [])
-        #expect((uninstalled.json["removed"] as? [String: Any])?["migrationsReverted"] as? [String] == ["0002_create_messages", "0001_create_sessions"])
+        #expect((uninstalled.json["removed"] as? [String: Any])?["migrationsReverted"] as? [String] == ["0003_add_session_owner", "0002_create_messages", "0001_create_sessions"])
 
         #expect(try client.send("GET", "/api/v1/chat/sessions").status == 404)
         let catalog = try host.berth.admin.send("GET", "/api/v1/marketplace/packages").json["packages"] as? [[String: Any]] ?? []

@@ -64,7 +64,7 @@ struct InstallRejectionTests {
         let host = try IntegrationHost()
         defer { host.close() }
         _ = try host.uploadAndInstall(try host.packages.packExample("greeter", product: "Greeter"), id: "greeter")
-        let archive = try host.packages.make(id: "ai_chatbot", product: "AIChatbot", mountPrefix: "/api/v1/greet/chat")
+        let archive = try host.packages.make(id: "ai_chatbot", version: "1.1.0", product: "AIChatbot", mountPrefix: "/api/v1/greet/chat")
         try expectInstallRefused(host, archive, id: "ai_chatbot", status: 409, code: "prefix_conflict", mentioning: ["addon greeter", "/api/v1/greet"])
     }
 

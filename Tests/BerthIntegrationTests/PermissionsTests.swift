@@ -69,7 +69,7 @@ struct PermissionsTests {
     @Test func anAddonWithoutTheEventsPermissionIsRefusedAtInstallNamingThePermission() throws {
         let host = try IntegrationHost()
         defer { host.close() }
-        let archive = try host.packages.make(id: "ai_chatbot", product: "AIChatbot", mountPrefix: "/api/v1/chat", migrations: [
+        let archive = try host.packages.make(id: "ai_chatbot", version: "1.1.0", product: "AIChatbot", mountPrefix: "/api/v1/chat", migrations: [
             ("0001_create_sessions", "CREATE TABLE chat_sessions (id INTEGER PRIMARY KEY, title TEXT NOT NULL, created_at TEXT);", "DROP TABLE chat_sessions;"),
         ]) { $0.permissions = ["database"] }
         #expect(try host.upload(archive).status == 201)

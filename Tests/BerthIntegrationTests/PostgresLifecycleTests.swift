@@ -22,7 +22,7 @@ struct PostgresLifecycleTests {
             #expect(try host.upload(archive).status == 201)
             let installed = try host.install("ai_chatbot")
             #expect(installed.status == 201, "\(installed.text)")
-            #expect(installed.json["migrations"] as? [String] == ["0001_create_sessions", "0002_create_messages"])
+            #expect(installed.json["migrations"] as? [String] == ["0001_create_sessions", "0002_create_messages", "0003_add_session_owner"])
 
             let client = host.berth.anonymous
             let session = try client.sendJSON("POST", "/api/v1/chat/sessions", ["title": "support"])
@@ -41,7 +41,7 @@ struct PostgresLifecycleTests {
             let uninstalled = try host.uninstall("ai_chatbot")
             #expect(uninstalled.status == 200, "\(uninstalled.text)")
             #expect(uninstalled.json["residue"] as? [String] == [])
-            #expect((uninstalled.json["removed"] as? [String: Any])?["migrationsReverted"] as? [String] == ["0002_create_messages", "0001_create_sessions"])
+            #expect((uninstalled.json["removed"] as? [String: Any])?["migrationsReverted"] as? [String] == ["0003_add_session_owner", "0002_create_messages", "0001_create_sessions"])
             #expect(try client.send("GET", "/api/v1/chat/sessions").status == 404)
             #expect(try database.traces(of: "ai_chatbot") == [])
             #expect(!FileManager.default.fileExists(atPath: host.home + "/.berth/addons/ai_chatbot"))

@@ -14,8 +14,9 @@ public struct HomeSnapshot: Equatable, CustomStringConvertible, Sendable {
             var isDirectory: ObjCBool = false
             let path = home + "/" + relative
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            // SQLite's shared-memory index changes on reads; it is not state.
-            if relative.hasSuffix("-shm") { continue }
+            // SQLite's shared-memory index changes on reads, and `.berth/run` holds the host's
+            // running counters (rate limits, metrics), which every request changes: not state.
+            if relative.hasSuffix("-shm") || relative == ".berth/run" || relative.hasPrefix(".berth/run/") { continue }
             entries[relative] = isDirectory.boolValue ? "dir" : ((try? SHA256Digest.hex(fileAt: path)) ?? "unreadable")
         }
         self.entries = entries

@@ -3,13 +3,17 @@ import Synchronization
 
 /// Chat sessions with a small rule-based assistant.
 ///
+/// A session belongs to whoever created it: the signed-in caller (the host verifies the token,
+/// the manifest declares `auth: optional`), or nobody for an anonymous one. Every query names the
+/// owner, so another caller gets 404 for a session that is not theirs.
+///
 /// Shows the parts of PluginAPI an addon usually needs: tables of its own (see `migrations/`),
 /// routes with path parameters and JSON bodies decoded into types, configuration, the request's
 /// logger, and events: every message publishes `chat.message.created`, and host lifecycle events
 /// are counted.
 final class AIChatbot: Addon {
     var id: String { "ai_chatbot" }
-    var version: String { "1.0.0" }
+    var version: String { "1.1.0" }
 
     /// Lifecycle events seen since start, by name.
     let lifecycleEvents = Mutex<[String: Int]>([:])
@@ -44,19 +48,19 @@ final class AIChatbot: Addon {
         let body = request.body.isEmpty ? NewSession() : try request.decode(NewSession.self)
         let title = body.title ?? "New chat"
         guard !title.isEmpty, title.count <= 200 else { throw HTTPError.badRequest("title must have 1 to 200 characters") }
-        let rows = try await context.database.query("INSERT INTO chat_sessions (title) VALUES ($1) RETURNING id, title, created_at", [.text(title)])
+        let rows = try await context.database.query("INSERT INTO chat_sessions (title, owner) VALUES ($1, $2) RETURNING id, title, created_at", [.text(title), Self.owner(context)])
         context.logger.info("session created", metadata: ["session": .integer(rows[0]["id"]?.integer ?? 0)])
         return try .json(Session(rows[0]), status: 201)
     }
 
     private func listSessions(_ request: Request, _ context: RequestContext) async throws -> Response {
-        let rows = try await context.database.query("SELECT id, title, created_at FROM chat_sessions ORDER BY id")
+        let rows = try await context.database.query("SELECT id, title, created_at FROM chat_sessions WHERE \(Self.ownedBy(context, 1)) ORDER BY id", [Self.owner(context)])
         return try .json(["sessions": rows.map(Session.init)])
     }
 
     private func showSession(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try Self.sessionID(request)
-        let sessions = try await context.database.query("SELECT id, title, created_at FROM chat_sessions WHERE id = $1", [.integer(id)])
+        let sessions = try await context.database.query("SELECT id, title, created_at FROM chat_sessions WHERE id = $1 AND \(Self.ownedBy(context, 2))", [.integer(id), Self.owner(context)])
         guard let row = sessions.first else { throw Self.notFound(id) }
         let messages = try await context.database.query("SELECT role, content, created_at FROM chat_messages WHERE session_id = $1 ORDER BY id", [.integer(id)])
         var session = Session(row)
@@ -66,7 +70,7 @@ final class AIChatbot: Addon {
 
     private func deleteSession(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try Self.sessionID(request)
-        guard try await context.database.execute("DELETE FROM chat_sessions WHERE id = $1", [.integer(id)]) > 0 else { throw Self.notFound(id) }
+        guard try await context.database.execute("DELETE FROM chat_sessions WHERE id = $1 AND \(Self.ownedBy(context, 2))", [.integer(id), Self.owner(context)]) > 0 else { throw Self.notFound(id) }
         return Response(status: 204)
     }
 
@@ -76,12 +80,22 @@ final class AIChatbot: Addon {
         guard !content.isEmpty else { throw HTTPError.badRequest("content must not be empty") }
         let limit = context.configuration.integer("maxMessageLength") ?? 2000
         guard content.count <= limit else { throw HTTPError.badRequest("content is longer than \(limit) characters") }
-        guard try await !context.database.query("SELECT 1 FROM chat_sessions WHERE id = $1", [.integer(id)]).isEmpty else { throw Self.notFound(id) }
+        guard try await !context.database.query("SELECT 1 FROM chat_sessions WHERE id = $1 AND \(Self.ownedBy(context, 2))", [.integer(id), Self.owner(context)]).isEmpty else { throw Self.notFound(id) }
         let reply = Self.reply(to: content, assistant: Self.assistantName(context.configuration))
         try await context.database.execute("INSERT INTO chat_messages (session_id, role, content) VALUES ($1, 'user', $2)", [.integer(id), .text(content)])
         try await context.database.execute("INSERT INTO chat_messages (session_id, role, content) VALUES ($1, 'assistant', $2)", [.integer(id), .text(reply)])
         try await context.events.publish("chat.message.created", payload: .object(["session": .number(Double(id))]))
         return try .json(Exchange(user: content, reply: reply), status: 201)
+    }
+
+    /// The caller's subject, or NULL for an anonymous caller.
+    static func owner(_ context: RequestContext) -> SQLValue {
+        context.identity.map { .text($0.subject) } ?? .null
+    }
+
+    /// `owner` equal to parameter `index`, NULL matching NULL, in the database's dialect.
+    static func ownedBy(_ context: RequestContext, _ index: Int) -> String {
+        context.database.dialect == "postgres" ? "owner IS NOT DISTINCT FROM $\(index)::text" : "owner IS $\(index)"
     }
 
     static func reply(to message: String, assistant: String) -> String {

@@ -21,6 +21,9 @@ struct RouteAdapter: Sendable {
     /// The server's default body limit when the route sets none.
     static let defaultBodyLimit = 1 << 20
 
+    /// The largest body limit a manifest's route policy may set (bodies are held in memory).
+    static let maximumBodyLimit = 64 << 20
+
     /// The body limit of `route`.
     static func bodyLimit(of route: Router.Route) -> Int {
         route.options.bodyLimit ?? defaultBodyLimit

@@ -1,3 +1,4 @@
+import Glibc
 import BerthPackages
 import BerthStorage
 import Foundation
@@ -45,8 +46,20 @@ extension AddonManager {
                 }
             }
         } catch let error as MigrationError {
-            let full = "\(error)".contains("full") ? " (the scratch database may grow to BERTH_SCRATCH_MAX_MB=\(deadlines.scratchBytes >> 20))" : ""
-            throw BerthError.unprocessable(error.code, "migrations of \(manifest.id) \(manifest.version) failed the up → down → up check on a scratch database: \(error.message)\(full)", cause: error)
+            let message = "migrations of \(manifest.id) \(manifest.version) failed the up → down → up check on a scratch database: \(error.message)"
+            // "Full" with room left on the disk is the scratch cap: the package's fault (422), not a
+            // full disk (which keeps its cause and is answered 507).
+            if "\(error)".contains("full"), Self.freeBytes(at: home.stateDirectory) > deadlines.scratchBytes {
+                throw BerthError.unprocessable("migration_too_large", message + " (the scratch database may grow to BERTH_SCRATCH_MAX_MB=\(deadlines.scratchBytes >> 20))")
+            }
+            throw BerthError.unprocessable(error.code, message, cause: error)
         }
+    }
+
+    /// Free bytes on the file system holding `path` (0 when it cannot be read).
+    static func freeBytes(at path: String) -> Int {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return 0 }
+        return Int(clamping: UInt64(stats.f_bavail) &* UInt64(stats.f_frsize))
     }
 }

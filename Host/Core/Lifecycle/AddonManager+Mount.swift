@@ -19,7 +19,8 @@ extension AddonManager {
                 if replacing { table.removeAll(owner: addon.id) }
                 for (route, enforcement) in zip(router.all, enforcements) {
                     let pattern = Self.join(prefix, route.path)
-                    let limit = RouteAdapter.bodyLimit(of: route)
+                    // The manifest's limit, which the admin sees before install, wins over the code's.
+                    let limit = enforcement.bodyLimit.map { min($0, RouteAdapter.maximumBodyLimit) } ?? RouteAdapter.bodyLimit(of: route)
                     switch (route.immediateHandler, enforcement.isActive) {
                     case (let immediate?, false):
                         try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, immediate: adapter.immediate(immediate, pattern: pattern))

@@ -18,6 +18,13 @@ public struct RequestPolicies: Sendable {
     /// Where refusals the operator should see are logged.
     let logger: Logger
 
+    /// Starts the host's metrics from zero: called once by `berth serve` before any worker maps the
+    /// file, so counts survive generation rolls but not a restart (as Prometheus expects of a
+    /// process), and series of addons uninstalled since are gone. Rate-limit counts are kept.
+    public static func resetMetrics(home: BerthHome) {
+        try? FileManager.default.removeItem(atPath: home.stateDirectory + "/run/metrics.v1")
+    }
+
     /// Policies that enforce nothing: every route public, no limits counted, no metrics.
     public static func none(logger: Logger) -> RequestPolicies {
         RequestPolicies(access: AccessGate(verifier: nil), rateLimits: nil, metrics: nil, failOpen: true, logger: logger)

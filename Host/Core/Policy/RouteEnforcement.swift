@@ -12,6 +12,8 @@ struct RouteEnforcement: Sendable {
     let name: String
     let access: AccessRule
     let rateLimit: RateLimitRule?
+    /// The manifest's body limit for the route, when it sets one.
+    let bodyLimit: Int?
     let cors: CORSPolicy?
     let recorder: RouteRecorder?
     let policies: RequestPolicies
@@ -33,6 +35,7 @@ struct RouteEnforcement: Sendable {
             AccessRule(mode: AccessRule.Mode(rawValue: declared.auth.rawValue) ?? .none, anyOfRoles: declared.roles, allOfScopes: declared.scopes)
         } ?? .open
         rateLimit = declared?.rateLimit
+        bodyLimit = declared?.bodyLimit
         cors = manifest?.cors
         recorder = policies.metrics.map { RouteRecorder(table: $0, addon: addonID, route: pattern, method: method.rawValue) }
     }
