@@ -1,4 +1,5 @@
 import BerthHTTP
+import BerthStorage
 import PluginAPI
 
 /// Endpoint handlers for routes the host enforces policies on: the access rule and rate limit are
@@ -17,7 +18,14 @@ extension RouteAdapter {
             }
             let response: Response
             do {
-                response = try handler(request, RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context))
+                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context)
+                if let identity = admission.identity {
+                    response = try CallerIdentity.$current.withValue(CallerIdentity.Value(subject: identity.subject, claims: identity.claims)) {
+                        try handler(request, requestContext)
+                    }
+                } else {
+                    response = try handler(request, requestContext)
+                }
             } catch {
                 response = self.response(for: error, from: request, pattern: pattern)
             }
@@ -37,7 +45,14 @@ extension RouteAdapter {
             }
             let response: Response
             do {
-                response = try await handler(request, RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context))
+                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context)
+                if let identity = admission.identity {
+                    response = try await CallerIdentity.$current.withValue(CallerIdentity.Value(subject: identity.subject, claims: identity.claims)) {
+                        try await handler(request, requestContext)
+                    }
+                } else {
+                    response = try await handler(request, requestContext)
+                }
             } catch {
                 response = self.response(for: error, from: request, pattern: pattern)
             }

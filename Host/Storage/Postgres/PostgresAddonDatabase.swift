@@ -27,13 +27,28 @@ public struct PostgresAddonDatabase: AddonDatabase {
     @discardableResult
     public func execute(_ sql: String, _ parameters: [SQLValue]) async throws -> Int {
         try Self.check(sql, outside: pool)
-        return try await pool.withConnection { try $0.execute(sql, parameters) }
+        let caller = CallerIdentity.current
+        return try await pool.withConnection { connection in
+            try Self.bind(caller, on: connection)
+            return try connection.execute(sql, parameters)
+        }
     }
 
     /// Runs one query; returns its rows.
     public func query(_ sql: String, _ parameters: [SQLValue]) async throws -> [SQLRow] {
         try Self.check(sql, outside: pool)
-        return try await pool.withConnection { try $0.query(sql, parameters) }
+        let caller = CallerIdentity.current
+        return try await pool.withConnection { connection in
+            try Self.bind(caller, on: connection)
+            return try connection.query(sql, parameters)
+        }
+    }
+
+    /// Sets `berth.user_id` and `berth.claims` for the call when it runs for a caller; the
+    /// connection's reset after the call empties them, so the next borrower never sees them.
+    static func bind(_ caller: CallerIdentity.Value?, on connection: PostgresConnection) throws {
+        guard let caller else { return }
+        _ = try connection.query("SELECT set_config('berth.user_id', $1, false), set_config('berth.claims', $2, false)", [.text(caller.subject), .text(caller.claimsJSON)])
     }
 
     /// Runs `body` in one transaction on one connection, held until `COMMIT` or `ROLLBACK`.

@@ -46,8 +46,9 @@ public struct PostgresLimits: Sendable, Hashable {
     var serverStatementTimeout: Int { Self.milliseconds(statementTimeout) + 1000 }
 
     /// Run after every call on an addon connection: the settings back (the addon may have changed
-    /// them), its `LISTEN`s and its advisory locks dropped, so none outlives the call.
+    /// them), its `LISTEN`s and its advisory locks dropped, and the caller's identity emptied
+    /// (see `CallerIdentity`), so none outlives the call.
     var resetScript: String {
-        sessionSettings + "; UNLISTEN *; SELECT pg_advisory_unlock_all()"
+        sessionSettings + "; UNLISTEN *; SELECT pg_advisory_unlock_all(), set_config('berth.user_id', '', false), set_config('berth.claims', '', false)"
     }
 }

@@ -21,9 +21,14 @@ final class PostgresTransaction: AddonDatabase {
     /// Borrows a connection for a new transaction; its statements wait until `BEGIN` has run.
     static func begin(on pool: PostgresPool, timeout: Duration) -> PostgresTransaction {
         let session = PostgresTransactionSession(timeout: timeout)
+        // A detached task does not inherit the caller: carry it over.
+        let caller = CallerIdentity.current
         let loop = Task.detached {
             do {
-                try await pool.withConnection { session.serve($0) }
+                try await pool.withConnection { connection in
+                    try PostgresAddonDatabase.bind(caller, on: connection)
+                    session.serve(connection)
+                }
             } catch {
                 session.close(with: error)
             }

@@ -21,14 +21,16 @@ public struct SQLiteAddonDatabase: AddonDatabase {
     public func execute(_ sql: String, _ parameters: [SQLValue]) async throws -> Int {
         try TransactionScope.refuseInside(ObjectIdentifier(connection))
         try SQLStatementText.refuseTransactionControl(sql)
-        return try await connection.runOutsideTransactions { try $0.executeLocked(sql, parameters) }
+        let caller = CallerIdentity.current
+        return try await connection.runOutsideTransactions { connection in try connection.withCaller(caller) { try connection.executeLocked(sql, parameters) } }
     }
 
     /// Runs one query; returns its rows.
     public func query(_ sql: String, _ parameters: [SQLValue]) async throws -> [SQLRow] {
         try TransactionScope.refuseInside(ObjectIdentifier(connection))
         try SQLStatementText.refuseTransactionControl(sql)
-        return try await connection.runOutsideTransactions { try $0.queryLocked(sql, parameters) }
+        let caller = CallerIdentity.current
+        return try await connection.runOutsideTransactions { connection in try connection.withCaller(caller) { try connection.queryLocked(sql, parameters) } }
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` … `COMMIT` transaction that owns the connection.

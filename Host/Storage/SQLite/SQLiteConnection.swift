@@ -31,6 +31,8 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// When the running statement is interrupted (monotonic nanoseconds; 0: never); read by
     /// SQLite's progress handler on the thread running the statement.
     let interruptDeadline = InterruptDeadline()
+    /// The caller of the running statement, for `berth_user_id()` and `berth_claims()`.
+    let callerCell = CallerCell()
 
     /// Opens (creating if needed) the database at `path`, in WAL mode with foreign keys on; an
     /// addon's transaction on it may stay open for `transactionTimeout`.
@@ -52,6 +54,7 @@ public final class SQLiteConnection: @unchecked Sendable {
             guard let context else { return 0 }
             return Unmanaged<InterruptDeadline>.fromOpaque(context).takeUnretainedValue().hasPassed ? 1 : 0
         }, Unmanaged.passUnretained(interruptDeadline).toOpaque())
+        Self.registerCallerFunctions(on: handle, cell: callerCell)
         self.handle = handle
         interruptHandle.withLock { $0 = UInt(bitPattern: handle) }
         try executeScript("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")
