@@ -19,7 +19,8 @@ test: deps
 	tools/scripts/check-deploy.sh
 	tools/scripts/plugin-api-baseline.sh check
 	tools/scripts/plugin-api-baseline.sh fixture >/dev/null
-	tools/scripts/with-postgres.sh tools/scripts/run-tests.sh
+	tools/scripts/install-deps.sh prometheus
+	BERTH_REQUIRE_PROMETHEUS=1 tools/scripts/with-postgres.sh tools/scripts/run-tests.sh
 
 bench: deps
 	tools/bench/run.sh
