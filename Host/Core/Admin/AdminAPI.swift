@@ -21,6 +21,7 @@ struct AdminAPI: Sendable {
         try table.add(.get, "/health", owner: Self.owner, immediate: { _ in
             .json(raw: Array("{\"status\":\"ok\"}".utf8))
         })
+        try registerPolicies(in: &table)
         try admin(.post, "/api/v1/marketplace/packages", in: &table, body: .spooled(limit: maxPackageBytes)) { _, upload in
             guard let upload, upload.size > 0 else { throw BerthError.badRequest("send the package archive as the request body") }
             let kept = try Self.keep(upload)

@@ -12,7 +12,7 @@ extension AddonManager {
     /// The enforcement of each of `router`'s routes under `prefix`, from the addon's installed
     /// manifest (none when it cannot be read: the routes are then public, as before policies).
     func enforcements(for addon: RunningAddon, router: Router, prefix: String) -> [RouteEnforcement] {
-        let manifest = Self.manifest(of: addon)
+        let manifest = Self.manifest(of: addon)?.applying(registry[addon.id]?.policyOverrides)
         return router.all.map { route in
             RouteEnforcement(addonID: addon.id, method: route.method, path: route.path, pattern: Self.join(prefix, route.path), manifest: manifest, policies: requestPolicies)
         }
@@ -21,7 +21,7 @@ extension AddonManager {
     /// Preflight answers for an addon with a CORS policy: an `OPTIONS` route for every path the
     /// addon does not answer `OPTIONS` on itself.
     func addPreflights(for addon: RunningAddon, router: Router, prefix: String, into table: inout RoutingTable) throws {
-        guard let policy = Self.manifest(of: addon)?.cors else { return }
+        guard let policy = Self.manifest(of: addon)?.applying(registry[addon.id]?.policyOverrides).cors else { return }
         var methodsByPattern: [String: [String]] = [:]
         var order: [String] = []
         for route in router.all {

@@ -41,6 +41,8 @@ public struct RegistryEntry: Codable, Sendable, Hashable {
     public var installedAt: String
     /// Set when the supervisor took the addon out of service after repeated crashes.
     public var quarantine: Quarantine? = nil
+    /// The admin's replacements for the manifest's route and CORS policies, kept across upgrades.
+    public var policyOverrides: PolicyOverrides? = nil
 }
 
 /// The whole registry file.

@@ -4,7 +4,9 @@ import BerthJobs
 extension Manifest {
     static let policyMethods: Set<String> = ["*", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-    func validatePolicies() throws(PackageError) {
+    /// Checks ``routes``, ``cors`` and ``jobs``; throws `invalid_manifest` naming the field. The
+    /// host runs it on a manifest with an admin's overrides applied, too.
+    public func validatePolicies() throws(PackageError) {
         var seen: Set<String> = []
         for (index, route) in routes.enumerated() {
             let field = "routes[\(index)]"
