@@ -31,7 +31,8 @@ public struct RequestPolicies: Sendable {
     }
 
     /// The policies of `home` under `environment`: the identity settings (`BERTH_AUTH_*`), the
-    /// counters in `.berth/run/`, and `BERTH_RATE_LIMIT_FAIL_OPEN` (default `1`).
+    /// counters in `.berth/run/`, `BERTH_RATE_LIMIT_FAIL_OPEN` (default `1`) and `BERTH_METRICS`
+    /// (default `1`; `0` counts nothing and serves no `/metrics`).
     /// - Throws: ``BerthError`` (`invalid_setting`) naming a bad setting or an unusable file.
     static func load(environment: [String: String], runDirectory: String, logger: Logger) async throws -> RequestPolicies {
         let auth: AuthSettings
@@ -56,12 +57,18 @@ public struct RequestPolicies: Sendable {
         case "0", "false", "no": failOpen = false
         case let other: throw BerthError(status: 500, code: "invalid_setting", message: "BERTH_RATE_LIMIT_FAIL_OPEN=\(other.prefix(20)) must be 1 or 0")
         }
+        let metricsOn: Bool
+        switch environment["BERTH_METRICS"]?.lowercased() ?? "1" {
+        case "1", "true", "yes", "": metricsOn = true
+        case "0", "false", "no": metricsOn = false
+        case let other: throw BerthError(status: 500, code: "invalid_setting", message: "BERTH_METRICS=\(other.prefix(20)) must be 1 or 0")
+        }
         do {
             try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             return RequestPolicies(
                 access: AccessGate(verifier: verifier, cookieName: auth.cookieName),
                 rateLimits: try RateWindowTable(path: runDirectory + "/rate-limits.v1"),
-                metrics: try SeriesTable(path: runDirectory + "/metrics.v1"),
+                metrics: metricsOn ? try SeriesTable(path: runDirectory + "/metrics.v1") : nil,
                 failOpen: failOpen, logger: logger
             )
         } catch let error as TrafficError {
