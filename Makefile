@@ -26,6 +26,7 @@ bench: deps
 	tools/bench/run.sh
 	tools/scripts/with-postgres.sh tools/bench/storage.py
 	BENCH_SKIP_BUILD=1 tools/bench/workers-report.sh
+	"$$(tools/scripts/python-env.sh)" tools/bench/policies.py "$$(swift build -c release --show-bin-path)" "$$(pwd)"
 
 clean:
 	rm -rf .build
