@@ -48,10 +48,13 @@ let package = Package(
         // Counters shared by every process of a host (rate limits across workers).
         .target(name: "CBerthShared", path: "Host/C/CBerthShared"),
         .target(name: "BerthTraffic", dependencies: ["CBerthShared", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Traffic", swiftSettings: swift6),
+        // Provider slots (email, cache, storage, …): selection, failover, fan-out and the host's
+        // development providers.
+        .target(name: "BerthProviders", dependencies: ["BerthTraffic", "BerthStorage", "COpenSSL", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Providers", swiftSettings: swift6),
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
-            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", "BerthNetwork", .product(name: "PluginAPI", package: "PluginAPI")],
+            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", "BerthNetwork", "BerthProviders", .product(name: "PluginAPI", package: "PluginAPI")],
             path: "Host/Core",
             swiftSettings: swift6
         ),
@@ -77,6 +80,7 @@ let package = Package(
         .testTarget(name: "BerthPostgresTests", dependencies: ["BerthStorage", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthPackagesTests", dependencies: ["BerthPackages"], swiftSettings: swift6),
         .testTarget(name: "BerthIdentityTests", dependencies: ["BerthIdentity", "COpenSSL"], swiftSettings: swift6),
+        .testTarget(name: "BerthProvidersTests", dependencies: ["BerthProviders"], swiftSettings: swift6),
         .testTarget(name: "BerthTrafficTests", dependencies: ["BerthTraffic"], swiftSettings: swift6),
         .testTarget(name: "BerthLoaderTests", dependencies: ["BerthLoader", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
