@@ -26,6 +26,7 @@ struct AdminAPI: Sendable {
             await cluster?.share(package)
             return JSONResponse.make(package, status: created ? 201 : 200)
         }
+        try registerProviders(in: &table)
         try admin(.get, "/api/v1/marketplace/packages", in: &table) { _, _ in
             JSONResponse.make(["packages": await manager.catalogPackages()])
         }
@@ -78,7 +79,7 @@ struct AdminAPI: Sendable {
     }
 
     /// Registers a route that needs the admin token and answers errors as JSON.
-    private func admin(
+    func admin(
         _ method: HTTPMethod, _ pattern: String, in table: inout RoutingTable, body: BodyPolicy = .buffered(limit: 1 << 20),
         _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
     ) throws {

@@ -1,5 +1,6 @@
 import BerthHTTP
 import BerthPackages
+import BerthProviders
 import BerthStorage
 import Dispatch
 import Foundation
@@ -44,10 +45,18 @@ public enum BerthServer {
         let backend = try DataBackendFactory.make(settings: settings, home: home)
         let manager = try AddonManager(home: home, backend: backend, trustStore: parts.trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
         if let observer = options.changeObserver { await manager.setChangeObserver(observer) }
+        let environment = ProcessInfo.processInfo.environment
+        let providers = try ProviderHub(
+            environment: environment, directory: home.stateDirectory + "/providers",
+            baseURL: environment["BERTH_PUBLIC_URL"] ?? settings.nodeURL ?? "http://\(settings.host):\(settings.port)", logger: logger
+        )
+        manager.services.attach(providers)
         let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
         let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster)
         try server.updateRoutes { try admin.register(in: &$0) }
         try await manager.startUp(recovering: options.recovering)
+        // A variable may name a provider an installed addon offers: checked once the addons started.
+        try providers.slots.verifySelections()
         // A cluster node converges on the cluster's installed set before it serves.
         try await cluster?.start(advertising: settings.nodeURL ?? "http://\(settings.host):\(settings.port)")
         try server.start()
