@@ -25,7 +25,7 @@ struct PaymentsFront: PaymentProcessor {
     }
 
     func verifyWebhook(body: [UInt8], headers: HTTPHeaders) throws -> PaymentEvent {
-        guard let provider = try registry.targets(.payments).first?.provider as? any PaymentProcessor else {
+        guard let provider = try registry.callTargets(.payments).first?.provider as? any PaymentProcessor else {
             throw ProviderError.notConfigured(.payments, "the payments slot has no provider").httpError
         }
         return try provider.verifyWebhook(body: body, headers: headers)

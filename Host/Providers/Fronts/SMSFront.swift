@@ -14,7 +14,7 @@ struct SMSFront: SMSSender {
     }
 
     func checkVerificationCode(_ code: String, for number: String) async throws -> VerificationResult {
-        guard let first = try registry.targets(.sms).first?.provider as? any SMSSender else {
+        guard let first = try registry.callTargets(.sms).first?.provider as? any SMSSender else {
             throw ProviderError.notConfigured(.sms, "the sms slot has no provider").httpError
         }
         return try await first.checkVerificationCode(code, for: number)

@@ -164,13 +164,22 @@ public final class SlotRegistry: Sendable {
         }
     }
 
+    /// ``targets(_:)`` for a call from an addon: a missing provider is a 503 the addon's client sees.
+    func callTargets(_ slot: Slot) throws(HTTPError) -> [ProviderEntry] {
+        do {
+            return try targets(slot)
+        } catch {
+            throw HTTPError(status: 503, code: error.code, message: error.message)
+        }
+    }
+
     /// Runs `call` on the slot's provider; on any error (a transport failure or a refusal) the
     /// next provider of a failover or round-robin selection is tried. The caller gets an error
     /// naming every provider's failure when none delivered: a call is never dropped silently.
     func deliver<Service, Result: Sendable>(
         _ slot: Slot, as type: Service.Type, _ call: (Service) async throws -> Result
     ) async throws -> Result {
-        let targets = try targets(slot)
+        let targets = try callTargets(slot)
         var failures: [(provider: String, error: any Error)] = []
         for entry in targets {
             guard let provider = entry.provider as? Service else {
