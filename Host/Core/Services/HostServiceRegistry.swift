@@ -43,7 +43,7 @@ public final class HostServiceRegistry: Sendable {
     func refuseRemovalOfProviders(of id: String, action: String) throws {
         do {
             try hub?.slots.refuseRemoval(of: id, action: action)
-        } catch let error as ProviderError {
+        } catch {
             throw BerthError(status: error.status, code: error.code, message: error.message)
         }
     }
