@@ -1,21 +1,5 @@
 import PluginAPI
 
-/// A fan-out provider that can say a delivery failed (the host's own providers, and addons'
-/// providers that opt in): the fan-out records each failure under the provider's name.
-/// A provider that only implements the non-throwing PluginAPI protocol is counted as delivered.
-public protocol CheckedAnalyticsTracker: AnalyticsTracker {
-    /// Records `event`, throwing when it could not.
-    func deliver(_ event: AnalyticsEvent) async throws
-    /// Attaches `traits` to `userID`, throwing when it could not.
-    func deliverIdentify(userID: String, traits: [String: JSONValue]) async throws
-}
-
-/// The monitoring counterpart of ``CheckedAnalyticsTracker``.
-public protocol CheckedErrorMonitor: ErrorMonitor {
-    /// Reports `message`, throwing when it could not.
-    func deliver(message: String, level: LogLevel, context: MonitoringContext) async throws
-}
-
 /// The analytics fan-out: every listed provider gets each event; one failing does not stop the others.
 struct AnalyticsFanOut: AnalyticsTracker {
     let registry: SlotRegistry
