@@ -46,6 +46,18 @@ struct SlotRegistryTests {
         }
     }
 
+    @Test func aRecordedChoiceWhoseProviderWentAwayDoesNotStopTheStart() throws {
+        let folder = scratchFolder()
+        let first = try registry(folder: folder)
+        try first.register(ProviderEntry(slot: .email, name: "smtp", supplier: "smtp_addon", provider: ScriptedSender(name: "smtp")))
+        try first.select(slot: "email", value: "smtp")
+        let restarted = try registry(folder: folder)
+        try HostProviders(directory: folder + "/host", baseURL: "http://127.0.0.1:1", logger: quietLogger).register(in: restarted)
+        try restarted.verifySelections()
+        #expect(restarted.selection(.email).selection.description == "smtp", "the choice stays, its calls fail until an admin chooses again")
+        #expect(throws: ProviderError.self) { try restarted.targets(.email) }
+    }
+
     @Test func failoverMovesOnAfterARefusalNotOnlyAfterATransportError() async throws {
         let slots = try registry(["EMAIL_PROVIDER": "failover:strict,backup"])
         let strict = ScriptedSender(name: "strict", error: HTTPError(status: 422, code: "invalid_recipient", message: "no such mailbox"))

@@ -27,6 +27,21 @@ final class SelectionStore: Sendable {
         return try JSONDecoder().decode([String: String].self, from: data)
     }
 
+    /// Changes the recorded selections under an exclusive `flock` of `<path>.lock`, so two workers
+    /// changing different slots at once both keep their change.
+    func update(_ change: (inout [String: String]) throws -> Void) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ProviderError.unavailable("cannot open \(path).lock: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw ProviderError.unavailable("cannot lock \(path).lock: \(String(cString: strerror(errno)))") }
+        defer { flock(fd, LOCK_UN) }
+        var selections = try load()
+        try change(&selections)
+        try save(selections)
+    }
+
     /// Writes `selections` through a temporary file and a rename, so no reader sees half a file.
     func save(_ selections: [String: String]) throws {
         let encoder = JSONEncoder()

@@ -83,11 +83,20 @@ public final class SlotRegistry: Sendable {
     }
 
     /// Checks that every selected provider is installed (the host calls it once its addons started).
+    ///
+    /// A variable naming a missing provider stops the start. A choice recorded through the admin
+    /// API whose provider has gone since (its addon was quarantined, say) is logged instead, and
+    /// the slot's calls fail with 503 until an administrator chooses again: a host must still
+    /// start to be repaired through its admin API.
     /// - Throws: ``ProviderError`` `provider_not_installed` naming the slot, the value and how to install it.
     public func verifySelections() throws(ProviderError) {
         for slot in Slot.allCases {
-            let (selection, _) = selection(slot)
-            try requireInstalled(selection, for: slot)
+            let (selection, source) = selection(slot)
+            do {
+                try requireInstalled(selection, for: slot)
+            } catch where source == "admin" {
+                logger.error("a recorded provider choice names a provider that is not installed", metadata: ["slot": .string(slot.rawValue), "error": .string(error.message)])
+            }
         }
     }
 
@@ -98,11 +107,8 @@ public final class SlotRegistry: Sendable {
         guard let slot = Slot(rawValue: slotName) else { throw .unknownSlot(slotName) }
         let selection = try ProviderSelection.parse(value, for: slot)
         try requireInstalled(selection, for: slot)
-        try refresh()
-        var recorded = state.withLock { $0.recorded }
-        recorded[slot] = selection
         do {
-            try store.save(Dictionary(uniqueKeysWithValues: recorded.map { ($0.key.rawValue, $0.value.description) }))
+            try store.update { $0[slot.rawValue] = selection.description }
         } catch let error as ProviderError {
             throw error
         } catch {
