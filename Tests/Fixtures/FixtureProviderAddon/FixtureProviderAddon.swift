@@ -3,7 +3,7 @@ import PluginAPI
 
 /// An addon that uses the provider slots and supplies one: it sends email through
 /// `context.service(.email)`, stores objects and hands out presigned URLs through the storage
-/// slot, and offers the email provider `refusing`, which turns every message down with a 422 (a
+/// slot, counts hits through the rate-limit slot (5 per 5 minutes), tracks analytics events, and offers the email provider `refusing`, which turns every message down with a 422 (a
 /// refusal, not a transport error), so tests can see a failover move on. Its id and version come
 /// from the installed manifest.
 struct FixtureProviderAddon: Addon {
@@ -32,6 +32,14 @@ struct FixtureProviderAddon: Addon {
             let mail = try request.decode(Mail.self)
             let receipt = try await context.service(.email).send(EmailMessage(to: [EmailAddress(mail.to)], subject: mail.subject, text: mail.text))
             return try .json(["id": receipt.messageID, "provider": receipt.provider])
+        }
+        router.post("/hit/:key") { request, context in
+            let decision = try await context.service(.rateLimiter).hit(request.parameters["key"] ?? "", limit: 5, window: .seconds(300))
+            return .text(decision.allowed ? "allowed" : "limited", status: decision.allowed ? 200 : 429)
+        }
+        router.post("/track/:name") { request, context in
+            await (try context.service(.analytics)).track(AnalyticsEvent(name: request.parameters["name"] ?? "", userID: "u1"))
+            return .text("tracked")
         }
         router.put("/objects/:key") { request, context in
             let stored = try await context.service(.storage).put(request.parameters["key"] ?? "", request.body, contentType: request.headers["Content-Type"])
