@@ -30,6 +30,7 @@ struct AdminAPI: Sendable {
             await cluster?.share(package)
             return JSONResponse.make(package, status: created ? 201 : 200)
         }
+        try registerProviders(in: &table)
         try admin(.get, "/api/v1/marketplace/packages", in: &table) { _, _ in
             JSONResponse.make(["packages": await manager.catalogPackages()])
         }

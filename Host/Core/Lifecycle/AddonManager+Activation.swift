@@ -8,7 +8,10 @@ extension AddonManager {
 
     /// Unmounts and stops an active addon, keeping its files and data.
     func deactivate(_ id: String) async throws -> AddonSummary {
-        try await mutation("deactivate \(id)", addon: id) { try await performDeactivate(id) }
+        try await mutation("deactivate \(id)", addon: id) {
+            try services.refuseRemovalOfProviders(of: id, action: "deactivate")
+            return try await performDeactivate(id)
+        }
     }
 
     private func performActivate(_ id: String) async throws -> AddonSummary {

@@ -15,6 +15,7 @@ extension AddonManager {
     func uninstall(_ id: String, options: UninstallOptions = UninstallOptions()) async throws -> UninstallReport {
         try await mutation("uninstall \(id)", addon: id) {
             guard registry[id] != nil else { throw Self.notInstalled(id) }
+            try services.refuseRemovalOfProviders(of: id, action: "uninstall")
             let dependents = dependents(of: id)
             if !dependents.isEmpty, !options.cascade {
                 let names = dependents.map { "\($0.id) (needs \(id) \($0.range))" }.joined(separator: ", ")

@@ -1,5 +1,6 @@
 import BerthHTTP
 import BerthPackages
+import BerthProviders
 import BerthStorage
 import Dispatch
 import Foundation
@@ -52,9 +53,14 @@ public enum BerthServer {
         if let observer = options.changeObserver { await manager.setChangeObserver(observer) }
         if let observer = options.stuckObserver { await manager.setStuckObserver(observer) }
         if let observer = options.stepObserver { await manager.setStepObserver(observer) }
+        let environment = settings.environment
+        let providers = try ProviderHub(
+            environment: environment, directory: home.stateDirectory + "/providers",
+            baseURL: environment["BERTH_PUBLIC_URL"] ?? settings.nodeURL ?? "http://\(settings.host):\(settings.port)", logger: logger
+        )
+        manager.services.attach(providers)
         let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
         let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore)
-        let environment = settings.environment
         let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
         await manager.setRequestPolicies(policies)
         try server.updateRoutes { try admin.register(in: &$0) }
@@ -63,6 +69,8 @@ public enum BerthServer {
             try server.updateRoutes { try MetricsEndpoint(table: metrics, admin: AdminAuthenticator(token: parts.token), scraper: scraper).register(in: &$0) }
         }
         try await manager.startUp(recovering: options.recovering)
+        // A variable may name a provider an installed addon offers: checked once the addons started.
+        try providers.slots.verifySelections()
         // A cluster node converges on the cluster's installed set before it serves.
         try await cluster?.start(advertising: settings.nodeURL ?? "http://\(settings.host):\(settings.port)")
         try server.start()

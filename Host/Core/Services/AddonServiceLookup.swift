@@ -1,3 +1,4 @@
+import BerthProviders
 import PluginAPI
 
 /// One addon's ``PluginAPI/ServiceLookup``: a service is answered only if the manifest grants its
@@ -10,11 +11,12 @@ struct AddonServiceLookup: ServiceLookup {
     let registry: HostServiceRegistry
 
     func service(named name: String, permission: String, for addonID: String) throws -> any Sendable {
+        if name == ServiceKey<any ProviderOffering>.providerOffers.name { return ProviderOfferDesk(addonID: self.addonID, hub: registry.hub) }
         guard permissions.contains(permission) else {
             throw HTTPError.permissionDenied(addonID: self.addonID, permission: permission)
         }
         if name == "events" { return events }
-        if let provider = registry.provider(named: name) { return provider }
+        if let provider = registry.provider(named: name) { return (provider as? any AddonScopedService)?.scoped(to: self.addonID) ?? provider }
         if let slot = ProviderSlot.named(name) {
             throw HTTPError.serviceUnavailable("this host has no \(name) provider: the \(slot.variable) slot is empty")
         }

@@ -1,3 +1,4 @@
+import BerthProviders
 import PluginAPI
 import Synchronization
 
@@ -8,6 +9,7 @@ public final class HostServiceRegistry: Sendable {
 
     private let services = Mutex<[String: [String: Handler]]>([:])
     private let providers = Mutex<[String: any Sendable]>([:])
+    private let providerHub = Mutex<ProviderHub?>(nil)
 
     /// Creates an empty registry.
     public init() {}
@@ -24,7 +26,26 @@ public final class HostServiceRegistry: Sendable {
     /// - Returns: how many were withdrawn.
     @discardableResult
     public func withdrawAll(provider: String) -> Int {
-        services.withLock { $0.removeValue(forKey: provider)?.count ?? 0 }
+        hub?.slots.withdraw(supplier: provider)
+        return services.withLock { $0.removeValue(forKey: provider)?.count ?? 0 }
+    }
+
+    /// Makes `hub`'s slot fronts the answers to lookups of the slots, and takes addons' offers into it.
+    public func attach(_ hub: ProviderHub) {
+        providerHub.withLock { $0 = hub }
+        for (name, front) in hub.fronts { register(provider: front, named: name) }
+    }
+
+    /// The provider slots, once attached.
+    public var hub: ProviderHub? { providerHub.withLock { $0 } }
+
+    /// Refuses to `action` addon `id` while a slot uses a provider it supplies (409 naming the slot).
+    func refuseRemovalOfProviders(of id: String, action: String) throws {
+        do {
+            try hub?.slots.refuseRemoval(of: id, action: action)
+        } catch {
+            throw BerthError(status: error.status, code: error.code, message: error.message)
+        }
     }
 
     /// The names `provider` offers.

@@ -1,0 +1,93 @@
+import Foundation
+import PluginAPI
+import Synchronization
+
+/// The `memory` cache provider: entries live in this process only. With several workers each
+/// worker has its own cache (a value set through one worker may miss in another): use it for
+/// values that can be recomputed, and the Redis addon for a cache shared by all workers and hosts.
+/// At most ``capacity`` entries; past it, expired entries go first, then the oldest written.
+public final class MemoryCache: CacheStore {
+    private struct Entry {
+        var value: [UInt8]
+        var expires: ContinuousClock.Instant?
+        var written: UInt64
+    }
+
+    private let entries = Mutex<(map: [String: Entry], clock: UInt64)>(([:], 0))
+    /// The most entries kept.
+    public let capacity: Int
+
+    /// An empty cache of at most `capacity` entries.
+    public init(capacity: Int = 100_000) {
+        self.capacity = capacity
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        let now = ContinuousClock.now
+        return entries.withLock { state in
+            guard let entry = state.map[key] else { return nil }
+            if let expires = entry.expires, expires <= now {
+                state.map[key] = nil
+                return nil
+            }
+            return entry.value
+        }
+    }
+
+    public func set(_ key: String, _ value: [UInt8], ttl: Duration?) async throws {
+        let expires = try Self.expiry(ttl)
+        entries.withLock { state in
+            state.clock &+= 1
+            state.map[key] = Entry(value: value, expires: expires, written: state.clock)
+            evict(&state.map)
+        }
+    }
+
+    @discardableResult
+    public func delete(_ key: String) async throws -> Bool {
+        let now = ContinuousClock.now
+        return entries.withLock { state in
+            guard let entry = state.map.removeValue(forKey: key) else { return false }
+            return entry.expires.map { $0 > now } ?? true
+        }
+    }
+
+    public func increment(_ key: String, by delta: Int64, ttl: Duration?) async throws -> Int64 {
+        let expires = try Self.expiry(ttl)
+        let now = ContinuousClock.now
+        return try entries.withLock { state throws -> Int64 in
+            var entry = state.map[key]
+            if let current = entry, let end = current.expires, end <= now { entry = nil }
+            let base: Int64
+            if let entry {
+                guard let text = String(bytes: entry.value, encoding: .utf8), let number = Int64(text) else {
+                    throw ProviderError.invalidArgument("the cache value of \(key) is not an integer").httpError
+                }
+                base = number
+            } else {
+                base = 0
+            }
+            let (sum, overflow) = base.addingReportingOverflow(delta)
+            guard !overflow else { throw ProviderError.invalidArgument("incrementing \(key) by \(delta) overflows 64 bits").httpError }
+            state.clock &+= 1
+            state.map[key] = Entry(value: Array(String(sum).utf8), expires: entry == nil ? expires : entry?.expires, written: state.clock)
+            evict(&state.map)
+            return sum
+        }
+    }
+
+    private func evict(_ map: inout [String: Entry]) {
+        guard map.count > capacity else { return }
+        let now = ContinuousClock.now
+        map = map.filter { $0.value.expires.map { $0 > now } ?? true }
+        while map.count > capacity, let oldest = map.min(by: { $0.value.written < $1.value.written }) {
+            map[oldest.key] = nil
+        }
+    }
+
+    private static func expiry(_ ttl: Duration?) throws -> ContinuousClock.Instant? {
+        guard let ttl else { return nil }
+        guard ttl > .zero else { throw ProviderError.invalidArgument("a cache ttl must be positive, not \(ttl)").httpError }
+        return .now + ttl
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+import PluginAPI
+import Synchronization
+
+/// Every slot's installed providers and its selection: from the variable at start, from the admin
+/// API at run time (recorded in the home, so every worker and the next start agree; a recorded
+/// choice wins over the variable).
+public final class SlotRegistry: Sendable {
+    private struct State {
+        var entries: [Slot: [String: ProviderEntry]] = [:]
+        var recorded: [Slot: ProviderSelection] = [:]
+        var recordedStamp: [Int]?
+        var turns: [Slot: Int] = [:]
+        var lastFailures: [Slot: [String: String]] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let environment: [Slot: ProviderSelection]
+    private let store: SelectionStore
+    /// Where host messages (fan-out failures) go.
+    let logger: Logger
+
+    /// Reads the variables of `environment`; selections chosen earlier through the admin API are
+    /// read from `selectionsFile`.
+    /// - Throws: ``ProviderError`` naming the slot, the variable and the value of the first
+    ///   variable that does not parse.
+    public init(environment: [String: String], selectionsFile: String, logger: Logger) throws(ProviderError) {
+        var chosen: [Slot: ProviderSelection] = [:]
+        for slot in Slot.allCases {
+            if let value = environment[slot.variable], !value.isEmpty {
+                chosen[slot] = try ProviderSelection.parse(value, for: slot)
+            }
+        }
+        self.environment = chosen
+        self.store = SelectionStore(path: selectionsFile)
+        self.logger = logger
+        try refresh()
+    }
+
+    // MARK: Providers
+
+    /// Adds `entry` to its slot.
+    /// - Throws: ``ProviderError`` if another supplier already offers that name for the slot.
+    public func register(_ entry: ProviderEntry) throws(ProviderError) {
+        try state.withLock { (state) throws(ProviderError) in
+            if let held = state.entries[entry.slot]?[entry.name], held.supplier != entry.supplier {
+                throw .invalidArgument("the \(entry.slot.rawValue) provider '\(entry.name)' is already supplied by \(held.supplier)")
+            }
+            state.entries[entry.slot, default: [:]][entry.name] = entry
+        }
+    }
+
+    /// Removes every provider `supplier` offered; returns how many.
+    @discardableResult
+    public func withdraw(supplier: String) -> Int {
+        state.withLock { state in
+            var count = 0
+            for slot in Slot.allCases {
+                let names = (state.entries[slot] ?? [:]).values.filter { $0.supplier == supplier }.map(\.name)
+                for name in names { state.entries[slot]?[name] = nil }
+                count += names.count
+            }
+            return count
+        }
+    }
+
+    /// The provider names installed for `slot`.
+    public func available(_ slot: Slot) -> [String] {
+        state.withLock { ($0.entries[slot] ?? [:]).keys.sorted() }
+    }
+
+    // MARK: Selections
+
+    /// The selection `slot` uses now and where it came from.
+    public func selection(_ slot: Slot) -> (selection: ProviderSelection, source: String) {
+        try? refresh()
+        return state.withLock { state in
+            if let recorded = state.recorded[slot] { return (recorded, "admin") }
+            if let chosen = environment[slot] { return (chosen, "environment") }
+            let fallback = ProviderSelection(mode: slot.isFanOut ? .all : .single, providers: [slot.developmentDefault])
+            return (fallback, "default")
+        }
+    }
+
+    /// Checks that every selected provider is installed (the host calls it once its addons started).
+    ///
+    /// A variable naming a missing provider stops the start. A choice recorded through the admin
+    /// API whose provider has gone since (its addon was quarantined, say) is logged instead, and
+    /// the slot's calls fail with 503 until an administrator chooses again: a host must still
+    /// start to be repaired through its admin API.
+    /// - Throws: ``ProviderError`` `provider_not_installed` naming the slot, the value and how to install it.
+    public func verifySelections() throws(ProviderError) {
+        for slot in Slot.allCases {
+            let (selection, source) = selection(slot)
+            do {
+                try requireInstalled(selection, for: slot)
+            } catch where source == "admin" {
+                logger.error("a recorded provider choice names a provider that is not installed", metadata: ["slot": .string(slot.rawValue), "error": .string(error.message)])
+            }
+        }
+    }
+
+    /// Chooses `value` for the slot named `slotName` and records it for every process of the host.
+    /// - Throws: 404 for an unknown slot or a provider not installed, 400 for a value that does not parse.
+    @discardableResult
+    public func select(slot slotName: String, value: String) throws(ProviderError) -> ProviderSelection {
+        guard let slot = Slot(rawValue: slotName) else { throw .unknownSlot(slotName) }
+        let selection = try ProviderSelection.parse(value, for: slot)
+        try requireInstalled(selection, for: slot)
+        do {
+            try store.update { $0[slot.rawValue] = selection.description }
+        } catch let error as ProviderError {
+            throw error
+        } catch {
+            throw .unavailable("could not record the selection in \(store.path): \(error)", cause: error)
+        }
+        try refresh()
+        return selection
+    }
+
+    private func requireInstalled(_ selection: ProviderSelection, for slot: Slot) throws(ProviderError) {
+        let available = available(slot)
+        for name in selection.providers where !available.contains(name) {
+            throw .notInstalled(slot, value: selection.description, missing: name, available: available)
+        }
+    }
+
+    /// Re-reads the recorded selections if another process changed them.
+    private func refresh() throws(ProviderError) {
+        let stamp = store.stamp()
+        if state.withLock({ $0.recordedStamp == stamp }) { return }
+        let texts: [String: String]
+        do { texts = try store.load() } catch {
+            throw .unavailable("the provider selections in \(store.path) cannot be read: \(error)", cause: error)
+        }
+        var recorded: [Slot: ProviderSelection] = [:]
+        for (name, text) in texts {
+            guard let slot = Slot(rawValue: name) else { continue }
+            recorded[slot] = try ProviderSelection.parse(text, for: slot)
+        }
+        state.withLock {
+            $0.recorded = recorded
+            $0.recordedStamp = stamp
+        }
+    }
+
+    // MARK: Calls
+
+    /// The providers one call of `slot` tries, in order: the first is the one to use, the others
+    /// (failover, round robin) are the fallbacks; a fan-out call uses all of them.
+    /// - Throws: 503 when a selected provider is not installed (e.g. its addon was deactivated).
+    func targets(_ slot: Slot) throws(ProviderError) -> [ProviderEntry] {
+        let (selection, _) = selection(slot)
+        return try state.withLock { (state) throws(ProviderError) -> [ProviderEntry] in
+            var entries: [ProviderEntry] = []
+            for name in selection.providers {
+                guard let entry = state.entries[slot]?[name] else {
+                    if slot.isFanOut { continue }
+                    throw .notInstalled(slot, value: selection.description, missing: name, available: (state.entries[slot] ?? [:]).keys.sorted())
+                }
+                entries.append(entry)
+            }
+            if selection.mode == .roundRobin, !entries.isEmpty {
+                let turn = state.turns[slot, default: 0]
+                state.turns[slot] = turn &+ 1
+                let start = turn % entries.count
+                entries = Array(entries[start...] + entries[..<start])
+            }
+            return entries
+        }
+    }
+
+    /// ``targets(_:)`` for a call from an addon: a missing provider is a 503 the addon's client sees.
+    func callTargets(_ slot: Slot) throws(HTTPError) -> [ProviderEntry] {
+        do {
+            return try targets(slot)
+        } catch {
+            throw HTTPError(status: 503, code: error.code, message: error.message)
+        }
+    }
+
+    /// Runs `call` on the slot's provider; on any error (a transport failure or a refusal) the
+    /// next provider of a failover or round-robin selection is tried. The caller gets an error
+    /// naming every provider's failure when none delivered: a call is never dropped silently.
+    func deliver<Service, Result: Sendable>(
+        _ slot: Slot, as type: Service.Type, _ call: (Service) async throws -> Result
+    ) async throws -> Result {
+        let targets = try callTargets(slot)
+        var failures: [(provider: String, error: any Error)] = []
+        for entry in targets {
+            guard let provider = entry.provider as? Service else {
+                failures.append((entry.name, ProviderError.unavailable("provider \(entry.name) from \(entry.supplier) does not implement the \(slot.rawValue) slot")))
+                continue
+            }
+            do {
+                return try await call(provider)
+            } catch {
+                failures.append((entry.name, error))
+                if targets.count > 1 {
+                    logger.warning("provider failed, trying the next", metadata: ["slot": .string(slot.rawValue), "provider": .string(entry.name), "error": .string(ProviderError.describe(error))])
+                }
+            }
+        }
+        if failures.count == 1, targets.count == 1 {
+            let only = failures[0].error
+            if let error = only as? HTTPError { throw error }
+            if let error = only as? ProviderError { throw error.httpError }
+        }
+        throw ProviderError.deliveryFailed(slot, failures).httpError
+    }
+
+    /// Runs `call` on every provider of a fan-out slot; each failure is logged and recorded
+    /// separately, and the failures are returned by provider name.
+    @discardableResult
+    func fanOut<Service>(_ slot: Slot, as type: Service.Type, _ call: @Sendable (Service) async throws -> Void) async -> [String: String] {
+        let targets = (try? targets(slot)) ?? []
+        var failures: [String: String] = [:]
+        let (selection, _) = selection(slot)
+        for name in selection.providers where !targets.contains(where: { $0.name == name }) {
+            failures[name] = "provider \(name) is not installed"
+        }
+        for entry in targets {
+            guard let provider = entry.provider as? Service else {
+                failures[entry.name] = "provider \(entry.name) does not implement the \(slot.rawValue) slot"
+                continue
+            }
+            do { try await call(provider) } catch { failures[entry.name] = ProviderError.describe(error) }
+        }
+        state.withLock { state in
+            for (name, failure) in failures { state.lastFailures[slot, default: [:]][name] = failure }
+        }
+        for (name, failure) in failures.sorted(by: { $0.key < $1.key }) {
+            logger.error("fan-out delivery failed", metadata: ["slot": .string(slot.rawValue), "provider": .string(name), "error": .string(failure)])
+        }
+        return failures
+    }
+
+    // MARK: Removal and reports
+
+    /// The slots whose selection uses a provider `addonID` supplies.
+    public func slotsUsing(supplier addonID: String) -> [Slot] {
+        Slot.allCases.filter { slot in
+            let names = selection(slot).selection.providers
+            return state.withLock { state in names.contains { state.entries[slot]?[$0]?.supplier == addonID } }
+        }
+    }
+
+    /// Refuses to `action` (uninstall, deactivate…) the addon `addonID` while a slot uses one of
+    /// its providers; the lifecycle calls this before it changes anything.
+    /// - Throws: 409 `provider_in_use` naming the slots.
+    public func refuseRemoval(of addonID: String, action: String) throws(ProviderError) {
+        let slots = slotsUsing(supplier: addonID)
+        if !slots.isEmpty { throw .inUse(addon: addonID, slots: slots, action: action) }
+    }
+
+    /// Every slot, its selection, who supplies each provider and their health.
+    public func reports() async -> [SlotReport] {
+        var reports: [SlotReport] = []
+        for slot in Slot.allCases {
+            let (selection, source) = selection(slot)
+            let (entries, failures) = state.withLock { ($0.entries[slot] ?? [:], $0.lastFailures[slot] ?? [:]) }
+            var members: [SlotReport.Member] = []
+            for name in selection.providers {
+                guard let entry = entries[name] else {
+                    members.append(.init(name: name, suppliedBy: nil, health: "missing", problem: "no provider named \(name) is installed", lastFailure: failures[name]))
+                    continue
+                }
+                let problem = await entry.health()
+                members.append(.init(name: name, suppliedBy: entry.supplier, health: problem == nil ? "ok" : "failing", problem: problem, lastFailure: failures[name]))
+            }
+            reports.append(SlotReport(
+                slot: slot.rawValue, variable: slot.variable, provider: selection.description, mode: selection.mode.rawValue,
+                source: source, providers: members, available: entries.keys.sorted(),
+                health: members.allSatisfy { $0.health == "ok" } ? "ok" : "failing"
+            ))
+        }
+        return reports
+    }
+}

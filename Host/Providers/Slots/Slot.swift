@@ -1,0 +1,39 @@
+/// A provider slot: one kind of infrastructure an addon reaches through the host, with the
+/// variable that chooses its provider and the free development default.
+public enum Slot: String, Sendable, CaseIterable, Codable {
+    case email, sms, cache, storage
+    case rateLimit = "rate_limit"
+    case payments, analytics, monitoring
+
+    /// The environment variable that chooses the provider (a list for the fan-out slots).
+    public var variable: String {
+        switch self {
+        case .email: "EMAIL_PROVIDER"
+        case .sms: "SMS_PROVIDER"
+        case .cache: "CACHE_PROVIDER"
+        case .storage: "STORAGE_PROVIDER"
+        case .rateLimit: "RATE_LIMIT_PROVIDER"
+        case .payments: "PAYMENT_PROVIDER"
+        case .analytics: "ANALYTICS_PROVIDERS"
+        case .monitoring: "MONITORING_PROVIDERS"
+        }
+    }
+
+    /// The provider used when the variable is unset.
+    public var developmentDefault: String {
+        switch self {
+        case .email, .sms, .monitoring: "console"
+        case .cache, .rateLimit: "memory"
+        case .storage: "local"
+        case .payments: "none"
+        case .analytics: "internal"
+        }
+    }
+
+    /// Whether every listed provider receives each call (analytics, monitoring).
+    public var isFanOut: Bool { self == .analytics || self == .monitoring }
+
+    /// Whether `failover:` and `round_robin:` make sense: a message may go out through any
+    /// provider, whereas a cache, a store, a counter or a payment account must stay one.
+    public var allowsAlternatives: Bool { self == .email || self == .sms }
+}
