@@ -20,6 +20,10 @@ static inline int berth_accept(int fd, struct sockaddr *address, socklen_t *leng
     return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
+/// Socket type flags, which Swift's Glibc module does not export in every build mode.
+static const int berth_sock_cloexec = SOCK_CLOEXEC;
+static const int berth_sock_nonblock = SOCK_NONBLOCK;
+
 /// Flags of recv that Swift's Glibc module does not export.
 static const int berth_msg_peek = MSG_PEEK;
 static const int berth_msg_dontwait = MSG_DONTWAIT;

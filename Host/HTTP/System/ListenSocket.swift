@@ -1,3 +1,4 @@
+import CMicroHTTPD
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +22,7 @@ struct ListenSocket: Sendable {
         let descriptor: Int32
         do {
             descriptor = try SystemCallError.check("socket") {
-                socket(Int32(address.family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                socket(Int32(address.family), Int32(SOCK_STREAM.rawValue) | berth_sock_cloexec | berth_sock_nonblock, 0)
             }
         } catch {
             throw HTTPServerError(code: .socketFailed, message: "Cannot create a socket for \(host):\(port).", cause: error)
