@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthTestSupport"], swiftSettings: swift6),
         .testTarget(name: "PluginAPITests", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], swiftSettings: swift6),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swift6),
-        .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "BerthNetwork"], swiftSettings: swift6),
+        .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "BerthNetwork"], exclude: ["Fixtures"], swiftSettings: swift6),
     ]
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")

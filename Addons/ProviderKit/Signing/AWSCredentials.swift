@@ -48,14 +48,16 @@ public struct AWSTimestamp: Sendable, Hashable {
 
     /// Now.
     public static func now() -> AWSTimestamp {
-        AWSTimestamp(secondsSince1970: Int(ContinuousClockAnchor.unixSeconds()))
+        AWSTimestamp(secondsSince1970: Int(WallClock.unixSeconds()))
     }
 }
 
 import Glibc
 
-enum ContinuousClockAnchor {
-    static func unixSeconds() -> Double {
+/// The wall clock in seconds since 1970, as signatures and time stamps need it.
+public enum WallClock {
+    /// Now, in seconds since 1970 (UTC).
+    public static func unixSeconds() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
