@@ -74,3 +74,16 @@ public enum Digest {
         return lines.joined(separator: "\r\n")
     }
 }
+
+extension Digest {
+    /// The SHA-1 digest of `data` (Redis names scripts by it; not used for security).
+    public static func sha1(_ data: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 20)
+        data.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                _ = SHA1(input.baseAddress, input.count, out.baseAddress)
+            }
+        }
+        return output
+    }
+}
