@@ -36,7 +36,8 @@ class Spool:
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "user": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
-            "tls": session.ssl is not None,
+            # session.ssl is set by STARTTLS only; an implicit-TLS transport carries its ssl_object.
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
         }
         with open(base + ".json", "w") as out:
             json.dump(meta, out)
@@ -50,7 +51,8 @@ def authenticator(user, password):
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         ok = auth_data.login.decode() == user and auth_data.password.decode() == password
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself.
+        return AuthResult(success=True, auth_data=auth_data) if ok else AuthResult(success=False, handled=False)
     return check
 
 
