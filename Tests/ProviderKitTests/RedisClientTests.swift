@@ -69,6 +69,20 @@ struct RedisClientTests {
         #expect(try await cache.get(uniqueKey("absent")) == nil)
     }
 
+    @Test func tlsAsUpstashSpeaksItVerifiesTheServerAndCarriesCommands() async throws {
+        var config = try RedisConfiguration(url: TestServers.value("BERTH_TEST_REDIS_TLS_URL"))
+        config.tls = TLSOptions(caFile: try TestServers.value("BERTH_TEST_CA"))
+        let cache = RedisCache(client: RedisClient(config))
+        let key = uniqueKey("tls")
+        try await cache.set(key, Array("over TLS".utf8), ttl: .seconds(30))
+        #expect(try await cache.get(key) == Array("over TLS".utf8))
+        // Without the test authority the handshake fails: the certificate is really checked.
+        var untrusted = config
+        untrusted.tls = TLSOptions()
+        let error = await #expect(throws: ProviderError.self) { _ = try await RedisCache(client: RedisClient(untrusted)).get(key) }
+        #expect(error?.code == "provider_tls_failed")
+    }
+
     @Test func aWrongPasswordIsAClearError() async throws {
         var config = try configuration()
         config.password = "not-the-password"

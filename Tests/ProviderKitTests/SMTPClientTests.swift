@@ -16,7 +16,7 @@ struct SMTPClientTests {
         let port = Int(try TestServers.value(security == .implicitTLS ? "BERTH_TEST_SMTPS_PORT" : "BERTH_TEST_SMTP_PORT"))!
         return SMTPConfiguration(
             host: "127.0.0.1", port: port, security: security, username: try TestServers.value("BERTH_TEST_SMTP_USER"),
-            password: try TestServers.value("BERTH_TEST_SMTP_PASSWORD"), tls: TLSOptions(serverName: "localhost", caFile: try TestServers.value("BERTH_TEST_SMTP_CA")),
+            password: try TestServers.value("BERTH_TEST_SMTP_PASSWORD"), tls: TLSOptions(serverName: "localhost", caFile: try TestServers.value("BERTH_TEST_CA")),
             defaultFrom: EmailAddress("noreply@berth.test", name: "Berth"), timeout: .seconds(10))
     }
 

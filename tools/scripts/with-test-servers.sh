@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with the real servers the ProviderKit tests talk to, each on a random loopback
 # port, then stops them and deletes their files whatever the command's outcome:
-#   - redis-server (Debian) with a password,
+#   - redis-server (Debian) with a password, on a plain and a TLS port (as Upstash speaks it),
 #   - moto's S3-compatible server (PyPI `moto[server]`),
 #   - an aiosmtpd SMTP server (PyPI) offering STARTTLS and AUTH, plus one with implicit TLS, both
 #     storing every message they receive as a file the tests read back,
@@ -10,8 +10,9 @@
 # Installs what is missing (apt-get through install-deps.sh, pip through python-env.sh).
 #
 # Usage: tools/scripts/with-test-servers.sh CMD [ARGS...]
-# The command sees BERTH_TEST_REDIS_URL, BERTH_TEST_S3_URL, BERTH_TEST_SMTP_PORT,
-# BERTH_TEST_SMTPS_PORT, BERTH_TEST_SMTP_SPOOL, BERTH_TEST_SMTP_CA, BERTH_TEST_SMTP_USER,
+# The command sees BERTH_TEST_REDIS_URL, BERTH_TEST_REDIS_TLS_URL, BERTH_TEST_CA (the PEM of the
+# throw-away authority that signed the servers' certificates), BERTH_TEST_S3_URL, BERTH_TEST_SMTP_PORT,
+# BERTH_TEST_SMTPS_PORT, BERTH_TEST_SMTP_SPOOL, BERTH_TEST_SMTP_USER,
 # BERTH_TEST_SMTP_PASSWORD, BERTH_TEST_STRIPE_URL and BERTH_REQUIRE_TEST_SERVERS=1 (so the tests
 # that need a server fail instead of skipping).
 set -euo pipefail
@@ -66,8 +67,11 @@ openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key
   -extfile "$work/san.ext" -out "$work/server.pem" >/dev/null 2>&1
 
 redis_port="$(free_port)"
+redis_tls_port="$(free_port)"
 redis_password="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 redis-server --bind 127.0.0.1 --port "$redis_port" --requirepass "$redis_password" --save '' --appendonly no \
+  --tls-port "$redis_tls_port" --tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key" \
+  --tls-ca-cert-file "$work/ca.pem" --tls-auth-clients no \
   --dir "$work" --daemonize no >"$work/redis.log" 2>&1 &
 pids+=($!)
 
@@ -89,19 +93,22 @@ stripe_port="$(free_port)"
 pids+=($!)
 
 wait_for redis-server "$redis_port" "$work/redis.log"
+wait_for "redis-server (TLS)" "$redis_tls_port" "$work/redis.log"
 wait_for "moto S3" "$s3_port" "$work/moto.log"
 wait_for "SMTP (STARTTLS)" "$smtp_port" "$work/smtp.log"
 wait_for "SMTP (TLS)" "$smtps_port" "$work/smtp.log"
 wait_for "Stripe format check" "$stripe_port" "$work/stripe.log"
 
 export BERTH_TEST_REDIS_URL="redis://:$redis_password@127.0.0.1:$redis_port"
+export BERTH_TEST_REDIS_TLS_URL="rediss://:$redis_password@127.0.0.1:$redis_tls_port"
+export BERTH_TEST_CA="$work/ca.pem"
 export BERTH_TEST_S3_URL="http://127.0.0.1:$s3_port"
 export BERTH_TEST_SMTP_PORT="$smtp_port" BERTH_TEST_SMTPS_PORT="$smtps_port"
-export BERTH_TEST_SMTP_SPOOL="$work/spool" BERTH_TEST_SMTP_CA="$work/ca.pem"
+export BERTH_TEST_SMTP_SPOOL="$work/spool"
 export BERTH_TEST_SMTP_USER=berth BERTH_TEST_SMTP_PASSWORD="$smtp_password"
 export BERTH_TEST_STRIPE_URL="http://127.0.0.1:$stripe_port"
 export BERTH_REQUIRE_TEST_SERVERS=1
-echo "with-test-servers: redis $redis_port, S3 $s3_port, SMTP $smtp_port (TLS $smtps_port), Stripe check $stripe_port (files in $work)"
+echo "with-test-servers: redis $redis_port (TLS $redis_tls_port), S3 $s3_port, SMTP $smtp_port (TLS $smtps_port), Stripe check $stripe_port (files in $work)"
 
 # In the background so the traps run on a signal (see with-postgres.sh).
 "$@" <&0 &
