@@ -5,15 +5,15 @@
 #   - moto's S3-compatible server (PyPI `moto[server]`),
 #   - an aiosmtpd SMTP server (PyPI) offering STARTTLS and AUTH, plus one with implicit TLS, both
 #     storing every message they receive as a file the tests read back,
-#   - a local HTTP server that checks Stripe's documented request format (the real API is not
-#     reachable from here).
+#   - local HTTP servers that check the documented request formats of Stripe and of the SMS,
+#     analytics and monitoring APIs (the real APIs are not reachable from here).
 # Installs what is missing (apt-get through install-deps.sh, pip through python-env.sh).
 #
 # Usage: tools/scripts/with-test-servers.sh CMD [ARGS...]
 # The command sees BERTH_TEST_REDIS_URL, BERTH_TEST_REDIS_TLS_URL, BERTH_TEST_CA (the PEM of the
 # throw-away authority that signed the servers' certificates), BERTH_TEST_S3_URL, BERTH_TEST_SMTP_PORT,
 # BERTH_TEST_SMTPS_PORT, BERTH_TEST_SMTP_SPOOL, BERTH_TEST_SMTP_USER,
-# BERTH_TEST_SMTP_PASSWORD, BERTH_TEST_STRIPE_URL and BERTH_REQUIRE_TEST_SERVERS=1 (so the tests
+# BERTH_TEST_SMTP_PASSWORD, BERTH_TEST_STRIPE_URL, BERTH_TEST_SAAS_URL and BERTH_REQUIRE_TEST_SERVERS=1 (so the tests
 # that need a server fail instead of skipping).
 set -euo pipefail
 
@@ -92,12 +92,17 @@ stripe_port="$(free_port)"
 "$py" "$repo/tools/scripts/test-servers/stripe_wire.py" --port "$stripe_port" >"$work/stripe.log" 2>&1 &
 pids+=($!)
 
+saas_port="$(free_port)"
+"$py" "$repo/tools/scripts/test-servers/saas_wire.py" --port "$saas_port" >"$work/saas.log" 2>&1 &
+pids+=($!)
+
 wait_for redis-server "$redis_port" "$work/redis.log"
 wait_for "redis-server (TLS)" "$redis_tls_port" "$work/redis.log"
 wait_for "moto S3" "$s3_port" "$work/moto.log"
 wait_for "SMTP (STARTTLS)" "$smtp_port" "$work/smtp.log"
 wait_for "SMTP (TLS)" "$smtps_port" "$work/smtp.log"
 wait_for "Stripe format check" "$stripe_port" "$work/stripe.log"
+wait_for "SMS/analytics/monitoring format check" "$saas_port" "$work/saas.log"
 
 export BERTH_TEST_REDIS_URL="redis://:$redis_password@127.0.0.1:$redis_port"
 export BERTH_TEST_REDIS_TLS_URL="rediss://:$redis_password@127.0.0.1:$redis_tls_port"
@@ -107,8 +112,9 @@ export BERTH_TEST_SMTP_PORT="$smtp_port" BERTH_TEST_SMTPS_PORT="$smtps_port"
 export BERTH_TEST_SMTP_SPOOL="$work/spool"
 export BERTH_TEST_SMTP_USER=berth BERTH_TEST_SMTP_PASSWORD="$smtp_password"
 export BERTH_TEST_STRIPE_URL="http://127.0.0.1:$stripe_port"
+export BERTH_TEST_SAAS_URL="http://127.0.0.1:$saas_port"
 export BERTH_REQUIRE_TEST_SERVERS=1
-echo "with-test-servers: redis $redis_port (TLS $redis_tls_port), S3 $s3_port, SMTP $smtp_port (TLS $smtps_port), Stripe check $stripe_port (files in $work)"
+echo "with-test-servers: redis $redis_port (TLS $redis_tls_port), S3 $s3_port, SMTP $smtp_port (TLS $smtps_port), Stripe check $stripe_port, SaaS check $saas_port (files in $work)"
 
 # In the background so the traps run on a signal (see with-postgres.sh).
 "$@" <&0 &
