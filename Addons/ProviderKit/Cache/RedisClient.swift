@@ -50,8 +50,11 @@ public final class RedisClient: Sendable {
 
     /// Closes the connection; the next command opens a new one.
     public func close() {
-        connection.withLock { $0 }?.close()
-        connection.withLock { $0 = nil }
+        let live = connection.withLock { current -> SocketConnection? in
+            defer { current = nil }
+            return current
+        }
+        live?.close()
     }
 
     /// One exchange on a live connection; a failed one is dropped so the next call reconnects.
