@@ -10,7 +10,8 @@ build: deps
 run: build
 	tools/scripts/run-dev.sh
 
-# The suite runs against a throw-away PostgreSQL server on loopback, started and stopped here.
+# The suite runs against a throw-away PostgreSQL server on loopback, started and stopped here, and
+# against the real Redis, S3-compatible, SMTP and Stripe-format servers of with-test-servers.sh.
 # Integration tests run after the others: they block their threads on the real `berth`
 # processes, which would starve the in-process servers of the unit tests of executor threads.
 # The PluginAPI check fails on a removal or change of anything public since PluginAPI 1.1.0.
@@ -20,7 +21,7 @@ test: deps
 	tools/scripts/plugin-api-baseline.sh check
 	tools/scripts/plugin-api-baseline.sh fixture >/dev/null
 	tools/scripts/install-deps.sh prometheus
-	BERTH_REQUIRE_PROMETHEUS=1 tools/scripts/with-postgres.sh tools/scripts/run-tests.sh
+	BERTH_REQUIRE_PROMETHEUS=1 tools/scripts/with-postgres.sh tools/scripts/with-test-servers.sh tools/scripts/run-tests.sh
 
 bench: deps
 	tools/bench/run.sh

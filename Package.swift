@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "AIChatbot", type: .dynamic, targets: ["AIChatbot"]),
         .library(name: "Greeter", type: .dynamic, targets: ["Greeter"]),
         .library(name: "BenchAddon", type: .dynamic, targets: ["BenchAddon"]),
+        .library(name: "ProviderKit", type: .static, targets: ["ProviderKit"]),
     ] + fixtureAddons.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "PluginAPI"),
@@ -37,6 +38,7 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Host/C/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Host/C/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", path: "Host/C/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSLTLS", path: "Host/C/COpenSSLTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Host/C/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Host layers.
@@ -75,6 +77,10 @@ let package = Package(
         ),
         .executableTarget(name: "addonctl", dependencies: ["BerthPackages", "BerthStorage"], path: "tools/addonctl", swiftSettings: swift6),
 
+        // Wire-protocol clients provider addons are built from (S3/SigV4, Stripe, Redis, SMTP): linked
+        // statically into each provider addon, which keeps PluginAPI dynamic.
+        .target(name: "ProviderKit", dependencies: ["COpenSSL", "COpenSSLTLS", .product(name: "PluginAPI", package: "PluginAPI")], path: "Addons/ProviderKit", swiftSettings: swift6),
+
         // Tests. BerthTestSupport finds the built products, runs the real `berth` binary and builds
         // signed packages; the integration tests drive the binary over HTTP.
         .target(name: "BerthTestSupport", dependencies: ["BerthPackages"], path: "Tests/BerthTestSupport", swiftSettings: swift6),
@@ -91,6 +97,7 @@ let package = Package(
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthPackages", "BerthStorage", "BerthTestSupport", "COpenSSL"], swiftSettings: swift6),
         .testTarget(name: "PluginAPITests", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], swiftSettings: swift6),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"], swiftSettings: swift6),
+        .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "BerthNetwork"], exclude: ["Fixtures"], swiftSettings: swift6),
     ]
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")
