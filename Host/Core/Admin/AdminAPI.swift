@@ -10,6 +10,9 @@ struct AdminAPI: Sendable {
     let maxPackageBytes: Int
     /// In cluster mode, installs, upgrades and uninstalls go through this node to every node.
     var cluster: ClusterNode? = nil
+    /// The web console under `/admin`; its session cookie (with its CSRF token) is accepted where
+    /// the bearer token is.
+    var console: ConsoleRoutes? = nil
 
     static let owner = "berth"
 
@@ -18,6 +21,7 @@ struct AdminAPI: Sendable {
         try table.add(.get, "/health", owner: Self.owner, immediate: { _ in
             .json(raw: Array("{\"status\":\"ok\"}".utf8))
         })
+        try console?.register(in: &table, owner: Self.owner)
         try admin(.post, "/api/v1/marketplace/packages", in: &table, body: .spooled(limit: maxPackageBytes)) { _, upload in
             guard let upload, upload.size > 0 else { throw BerthError.badRequest("send the package archive as the request body") }
             let kept = try Self.keep(upload)
@@ -82,9 +86,15 @@ struct AdminAPI: Sendable {
         _ method: HTTPMethod, _ pattern: String, in table: inout RoutingTable, body: BodyPolicy = .buffered(limit: 1 << 20),
         _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
     ) throws {
-        let authenticator = authenticator
+        let authenticator = authenticator, sessions = console?.sessions
         try table.add(method, pattern, owner: Self.owner, body: body) { request, upload in
-            guard authenticator.isAuthorized(request) else { return AdminAuthenticator.unauthorized }
+            if !authenticator.isAuthorized(request) {
+                switch sessions?.verdict(for: request) ?? .none {
+                case .admitted: break
+                case .refused(let refusal): return refusal
+                case .none: return AdminAuthenticator.unauthorized
+                }
+            }
             do {
                 return try await handler(request, upload)
             } catch {

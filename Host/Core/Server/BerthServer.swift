@@ -45,7 +45,11 @@ public enum BerthServer {
         let manager = try AddonManager(home: home, backend: backend, trustStore: parts.trustStore, server: server, events: events, probeExecutable: executable, logger: logger)
         if let observer = options.changeObserver { await manager.setChangeObserver(observer) }
         let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
-        let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster)
+        let authenticator = AdminAuthenticator(token: parts.token)
+        let console = ConsoleRoutes(
+            assets: .load(executable: executable), sessions: ConsoleSessions(home: home, lifetime: try ConsoleSettings().sessionLifetime), authenticator: authenticator
+        )
+        let admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, console: console)
         try server.updateRoutes { try admin.register(in: &$0) }
         try await manager.startUp(recovering: options.recovering)
         // A cluster node converges on the cluster's installed set before it serves.
