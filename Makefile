@@ -20,6 +20,7 @@ test: deps
 	tools/scripts/plugin-api-baseline.sh check
 	tools/scripts/plugin-api-baseline.sh fixture >/dev/null
 	tools/scripts/with-postgres.sh tools/scripts/run-tests.sh
+	tools/scripts/console-tests.sh
 
 bench: deps
 	tools/bench/run.sh

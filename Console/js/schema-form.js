@@ -96,7 +96,7 @@ function buildField(key, property, isRequired, isSensitive, current) {
   }
   const error = h('p', { class: 'error', id: errorId });
   const element = h('div', { class: type === 'boolean' ? 'field check' : 'field' },
-    type === 'boolean' ? [input, ' ', h('label', { for: id }, key)] : h('label', { for: id }, key, isRequired ? ' (required)' : ''),
+    type === 'boolean' ? [input, ' ', h('label', { for: id }, key)] : [h('label', { for: id }, key, isRequired ? ' (required)' : ''), input],
     h('p', { class: 'hint', id: hintId }, hints.join(' · ')), error);
 
   return {
