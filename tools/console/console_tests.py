@@ -349,14 +349,38 @@ class ConsoleTests(unittest.TestCase):
             self.assertEqual("csrf_token_invalid", json.loads(error.read())["error"]["code"])
         self.assertEqual(200, self.host.get("/api/v1/addons", {"Cookie": "berth_console=" + cookie})[0])
 
+    def test_11b_sign_in_marks_the_cookie_secure_behind_tls_and_refuses_other_origins(self):
+        def sign_in(headers):
+            request = urllib.request.Request(self.host.url + "/admin/session", method="POST", data=json.dumps({"token": TOKEN}).encode(),
+                                             headers=dict({"Content-Type": "application/json"}, **headers))
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status, response.headers.get("Set-Cookie", ""), json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, "", json.loads(error.read())
+        status, cookie, _ = sign_in({"X-Forwarded-Proto": "https"})
+        self.assertEqual(201, status)
+        self.assertIn("; Secure", cookie)
+        self.assertIn("HttpOnly", cookie)
+        status, cookie, _ = sign_in({})
+        self.assertEqual(201, status)
+        self.assertNotIn("Secure", cookie)
+        status, _, body = sign_in({"Origin": "http://evil.example"})
+        self.assertEqual(403, status)
+        self.assertEqual("cross_origin", body["error"]["code"])
+
     def test_12_signing_out_ends_the_session(self):
         self.open("#/marketplace")
+        self.signed_out_cookie = self.driver.get_cookie("berth_console")["value"]
         self.visible("#sign-out").click()
         self.visible("#token")
         cookie_value = self.driver.get_cookie("berth_console")
         self.assertTrue(cookie_value is None or cookie_value["value"] == "")
         self.driver.refresh()
         self.visible("#token")
+        status, _, body = self.host.get("/api/v1/addons", {"Cookie": "berth_console=" + self.signed_out_cookie})
+        self.assertEqual(401, status)
+        self.assertEqual("session_expired", json.loads(body)["error"]["code"])
 
 
 from selenium.webdriver.support.ui import Select  # noqa: E402  (kept beside its one use)
