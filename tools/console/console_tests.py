@@ -182,6 +182,9 @@ class ConsoleTests(unittest.TestCase):
         self.visible("#token").send_keys("wrong-token", Keys.ENTER)
         self.text_appears("#sign-in-error", "not this host's admin token")
         self.sign_in()
+        links = [link.text for link in self.driver.find_elements(By.CSS_SELECTOR, "#nav a")]
+        self.assertEqual(["Marketplace", "Installed", "Host"], links[:3])
+        self.assertNotIn("Cluster", links)  # this host is not clustered: GET /api/v1/cluster answers 404
         cookie = self.driver.get_cookie("berth_console")
         self.assertIsNotNone(cookie)
         self.assertTrue(cookie["httpOnly"])
@@ -224,6 +227,20 @@ class ConsoleTests(unittest.TestCase):
         self.text_appears(".drop .error", "The package was refused:")
         message = self.driver.find_element(By.CSS_SELECTOR, ".drop .error").text
         self.assertRegex(message, r"\(\w+\)$")
+
+    def test_03b_a_package_dropped_on_the_drop_zone_is_uploaded(self):
+        self.open("#/marketplace")
+        # WebDriver cannot drag a file from the desktop: a hidden file input provides the File,
+        # and a drop event carrying it is dispatched on the zone as the browser would.
+        self.driver.execute_script("const i = document.createElement('input'); i.type = 'file'; i.id = 'drag-source'; i.hidden = true; document.body.append(i);")
+        self.driver.find_element(By.ID, "drag-source").send_keys(self.host.garbage)
+        self.driver.execute_script("""
+            const transfer = new DataTransfer(); transfer.items.add(document.getElementById('drag-source').files[0]);
+            const zone = document.querySelector('.drop');
+            zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));""")
+        self.text_appears(".drop .error", "The package was refused:")
+        self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "article[data-package]"))
 
     def test_04_uploading_a_package_shows_its_permissions_before_install(self):
         self.open("#/marketplace")
