@@ -64,6 +64,14 @@ struct ConsoleSessionsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: sessions.directory).isEmpty)
     }
 
+    @Test func aSignInClearsTheRecordsOfExpiredSessions() throws {
+        let sessions = try store()
+        _ = try sessions.create()
+        clock.advance(61)
+        _ = try sessions.create()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sessions.directory).count == 1)
+    }
+
     @Test func signingOutEndsTheSessionForEveryProcess() throws {
         let sessions = try store()
         let (cookie, _) = try sessions.create()

@@ -103,11 +103,8 @@ struct ConsoleSessions: Sendable {
         let current = now()
         for name in names where !name.hasPrefix(".") {
             let path = directory + "/" + name
-            guard let data = FileManager.default.contents(atPath: path),
-                  let session = try? JSONDecoder().decode(Session.self, from: data), session.expires > current else {
-                unlink(path)
-                continue
-            }
+            let session = FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(Session.self, from: $0) }
+            if (session?.expires ?? 0) <= current { unlink(path) }
         }
     }
 
