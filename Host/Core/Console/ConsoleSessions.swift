@@ -43,8 +43,29 @@ struct ConsoleSessions: Sendable {
         removeExpired()
         let cookie = Self.randomHex(32)
         let session = Session(csrf: Self.randomHex(32), expires: now() + lifetime)
-        try FileSystem.writeAtomically(try JSONEncoder().encode(session), to: file(for: cookie), mode: 0o600)
+        try write(try JSONEncoder().encode(session), to: file(for: cookie))
         return (cookie, session)
+    }
+
+    /// Writes a record whole (temp file, rename) with mode 0600 from its creation, without `fsync`:
+    /// sign-in runs on the server's polling thread, which must not wait on the disk, and a record
+    /// lost in a crash only means signing in again.
+    private func write(_ data: Data, to path: String) throws {
+        // A dot name, which the sweep of expired records passes over.
+        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.ioError("create", temporary) }
+        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == data.count, rename(temporary, path) == 0 else {
+            let failure = Self.ioError("write", temporary)
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    private static func ioError(_ action: String, _ path: String) -> BerthError {
+        BerthError.internalError("io_error", "cannot \(action) \(path): \(String(cString: strerror(errno)))")
     }
 
     /// The live session named by the request's cookie, if any.
