@@ -22,6 +22,7 @@ test: deps
 	tools/scripts/plugin-api-baseline.sh fixture >/dev/null
 	tools/scripts/install-deps.sh prometheus
 	BERTH_REQUIRE_PROMETHEUS=1 tools/scripts/with-postgres.sh tools/scripts/with-test-servers.sh tools/scripts/run-tests.sh
+	tools/scripts/console-tests.sh
 
 bench: deps
 	tools/bench/run.sh

@@ -13,6 +13,9 @@ struct AdminAPI: Sendable {
     var cluster: ClusterNode? = nil
     /// The live trust store `/api/v1/trusted-keys` lists and changes.
     var trustStore: TrustStore? = nil
+    /// The web console under `/admin`; its session cookie (with its CSRF token) is accepted where
+    /// the bearer token is.
+    var console: ConsoleRoutes? = nil
 
     static let owner = "berth"
 
@@ -22,6 +25,7 @@ struct AdminAPI: Sendable {
             .json(raw: Array("{\"status\":\"ok\"}".utf8))
         })
         try registerPolicies(in: &table)
+        try console?.register(in: &table, owner: Self.owner)
         try admin(.post, "/api/v1/marketplace/packages", in: &table, body: .spooled(limit: maxPackageBytes)) { _, upload in
             guard let upload, upload.size > 0 else { throw BerthError.badRequest("send the package archive as the request body") }
             let kept = try Self.keep(upload)
@@ -94,14 +98,24 @@ struct AdminAPI: Sendable {
         _ method: HTTPMethod, _ pattern: String, in table: inout RoutingTable, body: BodyPolicy = .buffered(limit: 1 << 20),
         _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
     ) throws {
-        let authenticator = authenticator
-        // The header check refuses a caller without the token before any body byte is read (an
-        // anonymous upload never reaches the disk); the handler's own check covers bodiless requests.
+        let authenticator = authenticator, sessions = console?.sessions
+        // The caller is the admin with the bearer token, or the console with its session cookie
+        // (and, for a change, its CSRF token). The header check refuses anyone else before any
+        // body byte is read (an anonymous upload never reaches the disk); the handler's own check
+        // covers bodiless requests.
+        @Sendable func refusal(_ request: Request) -> Response? {
+            if authenticator.isAuthorized(request) { return nil }
+            switch sessions?.verdict(for: request) ?? .none {
+            case .admitted: return nil
+            case .refused(let refusal): return refusal
+            case .none: return AdminAuthenticator.unauthorized
+            }
+        }
         let headerCheck: HeaderCheck = { headers in
-            authenticator.isAuthorized(authorization: headers["Authorization"]) ? nil : AdminAuthenticator.unauthorized
+            refusal(Request(method: method, path: pattern, headers: headers))
         }
         try table.add(method, pattern, owner: Self.owner, body: body, headerCheck: headerCheck) { request, upload in
-            guard authenticator.isAuthorized(request) else { return AdminAuthenticator.unauthorized }
+            if let refused = refusal(request) { return refused }
             do {
                 return try await handler(request, upload)
             } catch {

@@ -60,13 +60,17 @@ public enum BerthServer {
         )
         manager.services.attach(providers)
         let cluster = settings.cluster ? try ClusterNode(settings: settings, home: home, manager: manager, backend: backend, logger: logger) : nil
-        let admin = AdminAPI(manager: manager, authenticator: AdminAuthenticator(token: parts.token), maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore)
+        let authenticator = AdminAuthenticator(token: parts.token)
+        let console = ConsoleRoutes(
+            assets: .load(executable: executable), sessions: ConsoleSessions(home: home, lifetime: try ConsoleSettings().sessionLifetime), authenticator: authenticator
+        )
+        let admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore, console: console)
         let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
         await manager.setRequestPolicies(policies)
         try server.updateRoutes { try admin.register(in: &$0) }
         if let metrics = policies.metrics {
             let scraper = environment["BERTH_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : AdminAuthenticator(token: $0) }
-            try server.updateRoutes { try MetricsEndpoint(table: metrics, admin: AdminAuthenticator(token: parts.token), scraper: scraper).register(in: &$0) }
+            try server.updateRoutes { try MetricsEndpoint(table: metrics, admin: authenticator, scraper: scraper).register(in: &$0) }
         }
         try await manager.startUp(recovering: options.recovering)
         // A variable may name a provider an installed addon offers: checked once the addons started.

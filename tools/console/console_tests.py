@@ -1,0 +1,428 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the web console in a real headless Chromium.
+
+Starts the real `berth serve` (two worker processes, so a session made in one worker must be
+honoured by the other) on a throw-away home, packs and signs the greeter example with a throw-away
+key, and drives the console through Selenium and chromedriver. Every test saves a screenshot under
+.build/console-screenshots/.
+
+Usage: console_tests.py [--bin BIN_DIR] [--keep-home]
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+import urllib.error
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SHOTS = os.path.join(REPO, ".build", "console-screenshots")
+TOKEN = "console-test-admin-token-" + os.urandom(8).hex()
+WAIT = 20
+
+
+class Host:
+    """A real berth process on a throw-away home with the greeter packed into a local file."""
+
+    def __init__(self, bin_dir):
+        self.bin = bin_dir
+        self.home = tempfile.mkdtemp(prefix="berth-console-")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        keys = os.path.join(self.home, "keys")
+        os.makedirs(os.path.join(self.home, ".berth", "trusted-keys"))
+        run([os.path.join(bin_dir, "addonctl"), "keygen", "publisher", "--out-dir", keys])
+        shutil.copy(os.path.join(keys, "publisher.pub"), os.path.join(self.home, ".berth", "trusted-keys", "publisher.pub"))
+        out = os.path.join(self.home, "packages")
+        os.makedirs(out)
+        run([os.path.join(bin_dir, "addonctl"), "pack", os.path.join(REPO, "Addons", "greeter"), "--key", os.path.join(keys, "publisher.key"),
+             "--library", os.path.join(bin_dir, "libGreeter.so"), "--out", out + "/"])
+        self.package = os.path.join(out, [name for name in os.listdir(out) if name.endswith(".berth")][0])
+        self.garbage = os.path.join(out, "not-a-package.berth")
+        with open(self.garbage, "wb") as handle:
+            handle.write(b"this is not an archive\n" * 20)
+        environment = dict(os.environ, BERTH_HOME=self.home, BERTH_PORT=str(self.port), BERTH_ADMIN_TOKEN=TOKEN,
+                           BERTH_CONSOLE_DIR=os.path.join(REPO, "Console"))
+        self.log = open(os.path.join(self.home, "berth.log"), "wb")
+        self.process = subprocess.Popen([os.path.join(bin_dir, "berth"), "serve", "--workers", "2"], cwd=self.home, env=environment,
+                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.get("/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError("berth did not start: " + open(os.path.join(self.home, "berth.log")).read())
+
+    def get(self, path, headers=None):
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def admin(self, path):
+        status, _, body = self.get(path, {"Authorization": "Bearer " + TOKEN})
+        return status, json.loads(body)
+
+    def stop(self, keep):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        if not keep:
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(command):
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def browser(width=1280, height=900):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},{height}",
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+
+
+class ConsoleTests(unittest.TestCase):
+    """One browser session through the console's life cycle; the tests run in name order."""
+
+    host = None
+    driver = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.driver = browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        print(f"\n  reads behind a change, reloaded: {cls.stale_reads}", file=sys.stderr)
+
+    def tearDown(self):
+        os.makedirs(SHOTS, exist_ok=True)
+        self.driver.save_screenshot(os.path.join(SHOTS, self._testMethodName + ".png"))
+        errors = [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE" and "40" not in entry["message"]]
+        self.assertEqual([], [entry for entry in errors if "Content Security Policy" in entry["message"] or "Uncaught" in entry["message"]])
+
+    # Helpers
+    def wait(self, condition, timeout=WAIT):
+        return WebDriverWait(self.driver, timeout).until(condition)
+
+    def visible(self, css):
+        return self.wait(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+    def text_appears(self, css, text):
+        self.wait(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+
+    def open(self, fragment=""):
+        self.driver.get(self.host.url + "/admin" + fragment)
+
+    def open_until(self, fragment, css):
+        """Opens a page until `css` shows on it. Right after a change, a worker of the retiring
+        generation may still answer one request on a kept-alive connection with the state from
+        before the change (its answer then closes the connection), so a read can be one step
+        behind; a reload reads from the new generation."""
+        deadline = time.monotonic() + WAIT
+        self.open(fragment)
+        while True:
+            try:
+                return WebDriverWait(self.driver, 2).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+            except TimeoutException:
+                if time.monotonic() > deadline:
+                    raise
+                ConsoleTests.stale_reads += 1
+                # Same URL: only a reload runs the page again (a same-fragment navigation does not).
+                self.driver.refresh()
+
+    stale_reads = 0
+
+    def sign_in(self):
+        self.open()
+        field = self.visible("#token")
+        field.clear()
+        field.send_keys(TOKEN, Keys.ENTER)
+        self.visible("#nav a")
+
+    # Tests
+    def test_01_sign_in_refuses_a_wrong_token_and_sets_a_strict_http_only_cookie(self):
+        self.open()
+        self.visible("#token").send_keys("wrong-token", Keys.ENTER)
+        self.text_appears("#sign-in-error", "not this host's admin token")
+        self.sign_in()
+        links = [link.text for link in self.driver.find_elements(By.CSS_SELECTOR, "#nav a")]
+        self.assertEqual(["Marketplace", "Installed", "Host"], links[:3])
+        self.assertNotIn("Cluster", links)  # this host is not clustered: GET /api/v1/cluster answers 404
+        cookie = self.driver.get_cookie("berth_console")
+        self.assertIsNotNone(cookie)
+        self.assertTrue(cookie["httpOnly"])
+        self.assertEqual("Strict", cookie["sameSite"])
+        self.assertFalse(self.driver.execute_script("return document.cookie.includes('berth_console')"))
+        stored = self.driver.execute_script("return JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")
+        self.assertNotIn(TOKEN, stored)
+        self.assertEqual("{}{}", stored)
+
+    def test_02_first_load_is_small_and_served_under_a_strict_policy(self):
+        # A browser with an empty cache, so every file of the first load is counted.
+        fresh = browser()
+        try:
+            fresh.get(self.host.url + "/admin")
+            WebDriverWait(fresh, WAIT).until(ec.visibility_of_element_located((By.ID, "token")))
+            transferred = fresh.execute_script(
+            "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+                ".reduce((sum, entry) => sum + Math.max(entry.transferSize, entry.encodedBodySize), 0)")
+            others = fresh.execute_script(
+                "return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))")
+        finally:
+            fresh.quit()
+        print(f"\n  first load: {transferred} bytes", file=sys.stderr)
+        self.assertEqual([], others)
+        self.assertGreater(transferred, 10_000)
+        self.assertLess(transferred, 200_000)
+        status, headers, _ = self.host.get("/admin")
+        self.assertEqual(200, status)
+        policy = headers["Content-Security-Policy"]
+        self.assertIn("default-src 'none'", policy)
+        self.assertIn("script-src 'self'", policy)
+        self.assertNotIn("unsafe-inline", policy)
+        self.assertNotIn("http", policy)
+        status, _, _ = self.host.get("/admin", {"If-None-Match": headers["ETag"]})
+        self.assertEqual(304, status)
+
+    def test_03_a_refused_upload_is_explained_in_words(self):
+        self.open("#/marketplace")
+        self.visible("input[type=file]").send_keys(self.host.garbage)
+        self.text_appears(".drop .error", "The package was refused:")
+        message = self.driver.find_element(By.CSS_SELECTOR, ".drop .error").text
+        self.assertRegex(message, r"\(\w+\)$")
+
+    def test_03b_a_package_dropped_on_the_drop_zone_is_uploaded(self):
+        self.open("#/marketplace")
+        # WebDriver cannot drag a file from the desktop: a hidden file input provides the File,
+        # and a drop event carrying it is dispatched on the zone as the browser would.
+        self.driver.execute_script("const i = document.createElement('input'); i.type = 'file'; i.id = 'drag-source'; i.hidden = true; document.body.append(i);")
+        self.driver.find_element(By.ID, "drag-source").send_keys(self.host.garbage)
+        self.driver.execute_script("""
+            const transfer = new DataTransfer(); transfer.items.add(document.getElementById('drag-source').files[0]);
+            const zone = document.querySelector('.drop');
+            zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));""")
+        self.text_appears(".drop .error", "The package was refused:")
+        self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "article[data-package]"))
+
+    def test_04_uploading_a_package_shows_its_permissions_before_install(self):
+        self.open("#/marketplace")
+        self.visible("input[type=file]").send_keys(self.host.package)
+        self.text_appears(".drop [role=status]", "is in the catalog, signed by")
+        card = self.visible("article[data-package=greeter]")
+        self.assertIn("database", card.find_element(By.CSS_SELECTOR, "ul.perm").text)
+        self.assertIn("its own database", card.text)
+        self.assertIn("Route policies", card.text)
+        self.assertIn("/api/v1/greet", card.text)
+
+    def test_05_an_invalid_install_configuration_is_shown_next_to_its_field(self):
+        self.open("#/marketplace")
+        self.visible("article[data-package=greeter] .actions button").click()
+        dialog = self.visible("#install-dialog")
+        self.assertIn("database", dialog.find_element(By.CSS_SELECTOR, "ul.perm").text)
+        greeting = dialog.find_element(By.CSS_SELECTOR, "input[name=greeting]")
+        greeting.send_keys("x" * 41)
+        dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait(lambda _: greeting.get_attribute("aria-invalid") == "true")
+        error = self.driver.find_element(By.ID, greeting.get_attribute("id") + "-error")
+        self.assertIn("40", error.text)
+        self.assertIn(error.get_attribute("id"), greeting.get_attribute("aria-describedby"))
+        self.assertEqual(404, self.host.admin("/api/v1/addons/greeter")[0])
+
+    def test_06_installing_with_a_configuration_applies_it_and_keeps_secrets_write_only(self):
+        dialog = self.visible("#install-dialog")
+        greeting = dialog.find_element(By.CSS_SELECTOR, "input[name=greeting]")
+        greeting.clear()
+        greeting.send_keys("Ahoy")
+        Select(dialog.find_element(By.CSS_SELECTOR, "select[name=punctuation]")).select_by_visible_text("?")
+        secret = dialog.find_element(By.CSS_SELECTOR, "input[name=webhookSecret]")
+        self.assertEqual("password", secret.get_attribute("type"))
+        secret.send_keys("s3cret-value")
+        dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait(ec.invisibility_of_element_located((By.ID, "install-dialog")))
+        self.text_appears("#status", "greeter 1.0.0 installed")
+        status, addon = self.host.admin("/api/v1/addons/greeter")
+        self.assertEqual(200, status)
+        self.assertEqual("Ahoy", addon["configuration"]["greeting"])
+        self.assertEqual("?", addon["configuration"]["punctuation"])
+        _, _, body = self.host.get("/api/v1/greet/hello")
+        self.assertIn(b"Ahoy", body)
+        form = self.open_until("#/addons/greeter", "#config-form")
+        self.assertEqual("Ahoy", form.find_element(By.NAME, "greeting").get_attribute("value"))
+        self.assertEqual("", form.find_element(By.NAME, "webhookSecret").get_attribute("value"))
+        self.assertNotIn("s3cret-value", self.driver.page_source)
+
+    def test_07_an_invalid_configuration_change_shows_the_error_next_to_the_field(self):
+        greeting = self.open_until("#/addons/greeter", "#config-form input[name=greeting]")
+        greeting.clear()
+        greeting.send_keys("y" * 50)
+        self.driver.find_element(By.CSS_SELECTOR, "#config-form button[type=submit]").click()
+        self.wait(lambda _: greeting.get_attribute("aria-invalid") == "true")
+        error = self.driver.find_element(By.ID, greeting.get_attribute("id") + "-error")
+        self.assertIn("40", error.text)
+        self.assertIn("Not saved", self.driver.find_element(By.CSS_SELECTOR, "#config-form > .error").text)
+        self.assertEqual("Ahoy", self.host.admin("/api/v1/addons/greeter")[1]["configuration"]["greeting"])
+
+    def test_08_every_control_is_labelled_and_reachable_by_keyboard(self):
+        for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host"):
+            self.open(fragment)
+            self.visible("#content h1")
+            self.wait(lambda driver: driver.execute_script("return document.querySelectorAll('#content .card').length") > 0)
+            unlabelled = self.driver.execute_script("""
+                const name = (el) => (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+                  || (el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent.trim();
+                return [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+                  .filter((el) => el.offsetParent !== null && !name(el)).map((el) => el.outerHTML.slice(0, 80));""")
+            self.assertEqual([], unlabelled, fragment)
+        self.open("#/addons/greeter")
+        self.visible("#config-form")
+        focused = set()
+        body = self.driver.find_element(By.TAG_NAME, "body")
+        for _ in range(40):
+            body = self.driver.switch_to.active_element
+            body.send_keys(Keys.TAB)
+            focused.add(self.driver.switch_to.active_element.get_attribute("name") or self.driver.switch_to.active_element.text)
+        self.assertIn("greeting", focused)
+        self.assertIn("Save configuration", focused)
+
+    def test_09_the_console_fits_a_375_pixel_wide_screen(self):
+        narrow = browser(375, 812)
+        try:
+            # Headless windows are at least 500 px wide: emulate the phone's viewport instead.
+            narrow.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True})
+            narrow.get(self.host.url + "/admin")
+            WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.ID, "token"))).send_keys(TOKEN, Keys.ENTER)
+            WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "article[data-package=greeter]")))
+            for fragment in ("#/marketplace", "#/addons/greeter"):
+                narrow.get(self.host.url + "/admin" + fragment)
+                WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#content .card")))
+                width = narrow.execute_script("return document.documentElement.scrollWidth")
+                viewport = narrow.execute_script("return window.innerWidth")
+                self.assertEqual(375, viewport)
+                self.assertLessEqual(width, viewport, fragment)
+            os.makedirs(SHOTS, exist_ok=True)
+            narrow.save_screenshot(os.path.join(SHOTS, "test_09_narrow_addon_page.png"))
+        finally:
+            narrow.quit()
+
+    def test_10_uninstalling_shows_the_removal_report_and_the_addon_is_gone(self):
+        self.open_until("#/addons/greeter", "#content .actions button.danger").click()
+        dialog = self.visible("dialog")
+        self.assertIn("its routes", dialog.text)
+        dialog.find_element(By.CSS_SELECTOR, "button.danger").click()
+        self.visible("#removal-report")
+        self.text_appears("#residue", "Nothing is left behind.")
+        self.assertEqual(404, self.host.admin("/api/v1/addons/greeter")[0])
+        self.assertEqual(404, self.host.get("/api/v1/greet/hello")[0])
+        self.open_until("#/addons", "#no-addons")
+        self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "article[data-addon=greeter]"))
+
+    def test_11_a_state_change_without_the_csrf_token_is_refused(self):
+        cookie = self.driver.get_cookie("berth_console")["value"]
+        request = urllib.request.Request(self.host.url + "/api/v1/addons/greeter/activate", method="POST",
+                                         headers={"Cookie": "berth_console=" + cookie})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            self.fail("accepted without a CSRF token")
+        except urllib.error.HTTPError as error:
+            self.assertEqual(403, error.code)
+            self.assertEqual("csrf_token_invalid", json.loads(error.read())["error"]["code"])
+        self.assertEqual(200, self.host.get("/api/v1/addons", {"Cookie": "berth_console=" + cookie})[0])
+
+    def test_11b_sign_in_marks_the_cookie_secure_behind_tls_and_refuses_other_origins(self):
+        def sign_in(headers):
+            request = urllib.request.Request(self.host.url + "/admin/session", method="POST", data=json.dumps({"token": TOKEN}).encode(),
+                                             headers=dict({"Content-Type": "application/json"}, **headers))
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status, response.headers.get("Set-Cookie", ""), json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, "", json.loads(error.read())
+        status, cookie, _ = sign_in({"X-Forwarded-Proto": "https"})
+        self.assertEqual(201, status)
+        self.assertIn("; Secure", cookie)
+        self.assertIn("HttpOnly", cookie)
+        status, cookie, _ = sign_in({})
+        self.assertEqual(201, status)
+        self.assertNotIn("Secure", cookie)
+        status, _, body = sign_in({"Origin": "http://evil.example"})
+        self.assertEqual(403, status)
+        self.assertEqual("cross_origin", body["error"]["code"])
+
+    def test_12_signing_out_ends_the_session(self):
+        self.open("#/marketplace")
+        self.signed_out_cookie = self.driver.get_cookie("berth_console")["value"]
+        self.visible("#sign-out").click()
+        self.visible("#token")
+        cookie_value = self.driver.get_cookie("berth_console")
+        self.assertTrue(cookie_value is None or cookie_value["value"] == "")
+        self.driver.refresh()
+        self.visible("#token")
+        status, _, body = self.host.get("/api/v1/addons", {"Cookie": "berth_console=" + self.signed_out_cookie})
+        self.assertEqual(401, status)
+        self.assertEqual("session_expired", json.loads(body)["error"]["code"])
+
+
+from selenium.webdriver.support.ui import Select  # noqa: E402  (kept beside its one use)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", default=None, help="the folder with berth, addonctl and libGreeter.so")
+    parser.add_argument("--keep-home", action="store_true")
+    arguments, rest = parser.parse_known_args()
+    bin_dir = arguments.bin or subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, check=True, capture_output=True, text=True).stdout.strip()
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    host = Host(bin_dir)
+    ConsoleTests.host = host
+    try:
+        program = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2)
+    finally:
+        host.stop(arguments.keep_home or not program_succeeded(locals()))
+    sys.exit(0 if program.result.wasSuccessful() else 1)
+
+
+def program_succeeded(scope):
+    program = scope.get("program")
+    return bool(program and program.result.wasSuccessful())
+
+
+if __name__ == "__main__":
+    main()
