@@ -10,6 +10,7 @@ extension AddonManager {
     }
 
     func configuration(of id: String) throws -> ConfigurationReport {
+        refreshRegistryFromDisk()
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         let manifest = try installedManifest(entry)
         return ConfigurationReport(

@@ -61,6 +61,8 @@ public actor AddonManager {
     let unserveTimeout: Duration = LifecycleDeadlines.current.unserve
     /// What the host enforces on addon routes; see ``setRequestPolicies(_:)``.
     var requestPolicies: RequestPolicies
+    /// The registry file as last read, for ``refreshRegistryFromDisk()``.
+    var registryStamp: RegistryStamp?
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
     static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/dev", "/admin"]
@@ -104,11 +106,13 @@ public actor AddonManager {
 
     /// Every installed addon, by id.
     func listAddons() -> [AddonSummary] {
-        registry.values.sorted { $0.id < $1.id }.map(summary(of:))
+        refreshRegistryFromDisk()
+        return registry.values.sorted { $0.id < $1.id }.map(summary(of:))
     }
 
     /// One installed addon.
     func addon(_ id: String) throws -> AddonSummary {
+        refreshRegistryFromDisk()
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         return summary(of: entry)
     }

@@ -18,6 +18,7 @@ extension AddonManager {
     }
 
     func policies(of id: String) throws -> PoliciesReport {
+        refreshRegistryFromDisk()
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         let manifest = try installedManifest(entry)
         let effective = manifest.applying(entry.policyOverrides)
