@@ -9,6 +9,11 @@ let usage = """
            addonctl verify <package.berth> (--trusted-keys DIR | --key KEY.pub)
            addonctl inspect <package.berth>
            addonctl install <package.berth> [--url URL] [--token TOKEN] [--config JSON]
+           addonctl upgrade <package.berth | id> [--version V] [--force] [--url URL] [--token TOKEN]
+           addonctl uninstall <id> [--keep-data] [--cascade] [--url URL] [--token TOKEN]
+           addonctl remove-package <id> <version> [--url URL] [--token TOKEN]
+           addonctl dev [addon-dir] --key KEY.key (--serve [--port P] [--berth PATH] | --url URL --token TOKEN)
+                        [--log FILE] [--interval SECONDS] [--once]
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -22,6 +27,12 @@ do {
     case "verify": try VerifyCommand.run(try Options(rest))
     case "inspect": try InspectCommand.run(try Options(rest))
     case "install": try await InstallCommand.run(try Options(rest))
+    case "upgrade": try await UpgradeCommand.run(try Options(rest, booleans: ["force"]))
+    case "uninstall": try await UninstallCommand.run(try Options(rest, booleans: ["keep-data", "cascade"]))
+    case "remove-package": try await UninstallCommand.removePackage(try Options(rest))
+    case "dev": try await DevCommand.run(try Options(rest, booleans: ["serve", "once"]))
+    // Run by `pack` in a child process: the addon's own code runs only there.
+    case "describe-library": try AddonIdentity.describe(try Options(rest).required(0, "library"))
     case "help", "--help", "-h": print(usage)
     default: throw CLIError.usage(usage)
     }
