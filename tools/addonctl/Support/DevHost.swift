@@ -3,7 +3,10 @@ import Foundation
 /// The local development host `addonctl dev --serve` runs: `berth serve` with
 /// `BERTH_DEV_MODE=1`, its home in the addon's `.build/berth-dev/home`, trusting the key the addon
 /// is signed with, a fresh admin token, and its log in `.build/berth-dev/host.log`.
-final class DevHost {
+///
+/// `@unchecked Sendable`: its fields are set once; `Process` may be terminated from the signal
+/// handler's queue.
+final class DevHost: @unchecked Sendable {
     let client: AdminClient
     let logPath: String
     private let process: Process
@@ -46,6 +49,7 @@ final class DevHost {
             throw CLIError("cannot start \(berth): \(error)")
         }
         let host = DevHost(client: AdminClient(base: "http://127.0.0.1:\(port)", token: token), logPath: logPath, process: process)
+        host.stopOnSignals()
         try host.waitUntilServing(port: port)
         print("development host (BERTH_DEV_MODE=1) serving on http://127.0.0.1:\(port), admin token \(token), log \(logPath)")
         return host
@@ -61,6 +65,22 @@ final class DevHost {
         stop()
         throw CLIError("the development host did not answer /health within 30 s; see \(logPath)")
     }
+
+    /// Stops the host when addonctl is interrupted (Ctrl-C) or terminated, then exits.
+    func stopOnSignals() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                stop()
+                exit(0)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    private var signalSources: [any DispatchSourceSignal] = []
 
     func stop() {
         guard process.isRunning else { return }
