@@ -31,9 +31,12 @@ enum DevCommand {
             log?.printNew()
             if options.flag("once") { return }
             print("watching \(folder) for changes (Ctrl-C stops)")
+            // Output is read as it comes, also through a pipe or a file.
+            fflush(nil)
             while true {
                 try await Task.sleep(for: .seconds(interval))
                 log?.printNew()
+                fflush(nil)
                 let now = SourceSnapshot(folder)
                 if now != snapshot {
                     snapshot = now

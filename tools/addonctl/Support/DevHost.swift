@@ -52,6 +52,7 @@ final class DevHost: @unchecked Sendable {
         host.stopOnSignals()
         try host.waitUntilServing(port: port)
         print("development host (BERTH_DEV_MODE=1) serving on http://127.0.0.1:\(port), admin token \(token), log \(logPath)")
+        fflush(nil)
         return host
     }
 
