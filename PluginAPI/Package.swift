@@ -9,6 +9,9 @@ let package = Package(
     name: "PluginAPI",
     products: [
         .library(name: "PluginAPI", type: .dynamic, targets: ["PluginAPI"]),
+        // For addons' tests: a real SQLite database migrated by the host's migration runner,
+        // recording provider slots, routes called by path. Not part of PluginAPI's ABI.
+        .library(name: "PluginAPITesting", targets: ["PluginAPITesting"]),
     ],
     targets: [
         .target(
@@ -17,6 +20,12 @@ let package = Package(
                 .unsafeFlags(["-enable-library-evolution"]),
                 .swiftLanguageMode(.v6),
             ]
+        ),
+        .systemLibrary(name: "CBerthTestSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "PluginAPITesting",
+            dependencies: ["PluginAPI", "CBerthTestSQLite"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
 )

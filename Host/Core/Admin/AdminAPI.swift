@@ -69,6 +69,7 @@ struct AdminAPI: Sendable {
             return JSONResponse.make(try await cluster.overview())
         }
         try registerTrustedKeys(in: &table)
+        try registerCatalogRemoval(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }

@@ -35,8 +35,10 @@ struct Catalog: Sendable {
     }
 
     /// Verifies the archive at `path` and adds it. The archive file is moved into the catalog.
+    /// With `replacingChanged` (development mode), a changed archive under a version the catalog
+    /// holds replaces it; otherwise it is refused.
     /// - Returns: the package, and whether it was new (an identical upload is accepted again).
-    func add(archiveAt path: String) throws -> (package: CatalogPackage, created: Bool) {
+    func add(archiveAt path: String, replacingChanged: Bool = false) throws -> (package: CatalogPackage, created: Bool) {
         let staging = home.stagingDirectory + "/upload-\(UUID().uuidString)"
         let verified: VerifiedPackage
         do {
@@ -47,11 +49,13 @@ struct Catalog: Sendable {
         try? FileSystem.remove(staging)
         let manifest = verified.manifest
         if let existing = package(id: manifest.id, version: manifest.version) {
-            guard existing.archiveSHA256 == verified.archiveSHA256 else {
+            guard existing.archiveSHA256 == verified.archiveSHA256 || replacingChanged else {
                 throw BerthError.conflict("package_version_exists", "the catalog already holds \(manifest.id) \(manifest.version) with different contents (sha256 \(existing.archiveSHA256.prefix(12))…); publish a new version instead")
             }
-            try? FileSystem.remove(path)
-            return (existing, false)
+            if existing.archiveSHA256 == verified.archiveSHA256 {
+                try? FileSystem.remove(path)
+                return (existing, false)
+            }
         }
         let folder = home.catalogDirectory + "/\(manifest.id)/\(manifest.version)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

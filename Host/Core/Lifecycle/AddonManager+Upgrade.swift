@@ -25,8 +25,10 @@ extension AddonManager {
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         let package = try catalogPackage(id: id, version: request.version)
         let target = package.manifest
-        guard target.version != entry.version else {
-            throw BerthError.conflict("same_version", "\(id) \(entry.version) is already installed")
+        // In development mode a rebuilt package of the installed version reinstalls in place.
+        let reinstall = DevelopmentMode.isOn && package.archiveSHA256 != entry.packageSHA256
+        guard target.version != entry.version || reinstall else {
+            throw BerthError.conflict("same_version", "\(id) \(entry.version) is already installed" + (DevelopmentMode.isOn ? " from this very package" : "; a changed package needs a new version (a host started with BERTH_DEV_MODE=1 reinstalls it in place)"))
         }
         let downgrade = SemanticVersion.precedes(target.version, entry.version)
         if downgrade, request.force != true {

@@ -134,7 +134,7 @@ public actor AddonManager {
 
     /// Verifies an uploaded archive and adds it to the catalog.
     func addPackage(archiveAt path: String) throws -> (package: CatalogPackage, created: Bool) {
-        try catalog.add(archiveAt: path)
+        try catalog.add(archiveAt: path, replacingChanged: DevelopmentMode.isOn)
     }
 
     /// The manifest of an installed addon, as extracted into its install folder.
@@ -180,7 +180,7 @@ public actor AddonManager {
         return result
     }
 
-    private func locked<T: Sendable>(_ description: String, _ body: () async throws -> T) async throws -> T {
+    func locked<T: Sendable>(_ description: String, _ body: () async throws -> T) async throws -> T {
         if let running = operationInProgress {
             throw BerthError.conflict("operation_in_progress", "cannot \(description) while '\(running)' is running; retry when it finishes")
         }

@@ -132,15 +132,3 @@ extension MigrationTarget {
     /// ``MigrationRunner/ledgerTable``, unqualified.
     public var qualifiedLedgerTable: String { MigrationRunner.ledgerTable }
 }
-
-extension SQLiteConnection: MigrationTarget {
-    /// Runs `script` in one transaction.
-    public func runAtomically(_ script: String) throws {
-        try transaction(script)
-    }
-
-    /// The first column of every row of `sql`, as text.
-    public func firstColumn(of sql: String) throws -> [String] {
-        try query(sql).compactMap { $0.values.first?.text }
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 
-/// `addonctl new <id>`: a ready-to-pack addon package outside the Berth repository.
+/// `addonctl new <id>`: a ready-to-test, ready-to-pack addon package outside the Berth repository,
+/// with its own copy of the SDK in `.berth-sdk/` (unless `--no-sdk`: then `BERTH_SDK` names it).
 enum NewCommand {
     static func run(_ options: Options) throws {
         let id = try options.required(0, "addon id")
@@ -8,21 +9,16 @@ enum NewCommand {
             throw CLIError.usage("'\(id)' is not a valid addon id: lowercase letters, digits and _, starting with a letter, 2–64 characters")
         }
         let folder = options["dir"] ?? id
-        guard let pluginAPI = options["plugin-api"] ?? ProcessInfo.processInfo.environment["BERTH_PLUGIN_API"] else {
-            throw CLIError.usage("give the path of Berth's PluginAPI package with --plugin-api PATH (or BERTH_PLUGIN_API)")
-        }
-        let pluginAPIPath = URL(fileURLWithPath: pluginAPI).standardizedFileURL.path
-        guard FileManager.default.fileExists(atPath: pluginAPIPath + "/Package.swift") else {
-            throw CLIError("\(pluginAPIPath)/Package.swift: not found; --plugin-api must point at Berth's PluginAPI folder")
-        }
         guard !FileManager.default.fileExists(atPath: folder) else { throw CLIError("\(folder): already exists") }
+        let source = options.flag("no-sdk") ? nil : try SDKFolder.source(options["plugin-api"])
         let product = id.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-        let files = Scaffold.files(id: id, product: product, pluginAPIPath: pluginAPIPath)
-        for (relative, contents) in files {
+        for (relative, contents) in Scaffold.files(id: id, product: product) {
             let path = folder + "/" + relative
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
         }
-        print("created \(folder)/ with addon \(id) (product \(product)); next: addonctl pack \(folder) --key KEY.key")
+        if let source { try SDKFolder.install(from: source, to: folder + "/.berth-sdk") }
+        let sdk = source == nil ? "the SDK named by BERTH_SDK" : "the Berth SDK \(SDKFolder.version) in \(folder)/.berth-sdk"
+        print("created \(folder)/ with addon \(id) (product \(product)) against \(sdk); next: cd \(folder) && swift test")
     }
 }

@@ -17,6 +17,7 @@ enum PackCommand {
         }
         let library = try options["library"] ?? build(source, folder: folder, packagePath: options["package-path"])
         let descriptor = try LibraryDescriptor.read(library)
+        try AddonIdentity.check(library, against: source, folder: folder)
         var entries: [(archivePath: String, sourcePath: String)] = [("lib/lib\(source.product).so", library)]
         let migrations = try MigrationFiles.collect(in: folder + "/migrations")
         try MigrationCheck.run(migrations.entries, folder: folder)

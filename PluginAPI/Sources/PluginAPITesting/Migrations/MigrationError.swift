@@ -1,0 +1,1 @@
+../../../../Host/Storage/Migrations/MigrationError.swift
