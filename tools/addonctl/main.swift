@@ -5,7 +5,7 @@ let usage = """
     usage: addonctl keygen <name> [--out-dir DIR]
            addonctl new <id> [--dir DIR] [--plugin-api PATH] [--no-sdk]
            addonctl sdk install [--to DIR] [--plugin-api PATH] | addonctl sdk version
-           addonctl pack <addon-dir> --key KEY.key [--out FILE|DIR] [--library LIB.so] [--package-path DIR]
+           addonctl pack <addon-dir> --key KEY.key [--out FILE|DIR] [--library LIB.so] [--package-path DIR] [--identity-from-manifest]
            addonctl verify <package.berth> (--trusted-keys DIR | --key KEY.pub)
            addonctl inspect <package.berth>
            addonctl install <package.berth> [--url URL] [--token TOKEN] [--config JSON]
@@ -23,7 +23,7 @@ do {
     case "keygen": try KeygenCommand.run(try Options(rest))
     case "new": try NewCommand.run(try Options(rest, booleans: ["no-sdk"]))
     case "sdk": try SDKCommand.run(try Options(rest))
-    case "pack": try PackCommand.run(try Options(rest))
+    case "pack": try PackCommand.run(try Options(rest, booleans: ["identity-from-manifest"]))
     case "verify": try VerifyCommand.run(try Options(rest))
     case "inspect": try InspectCommand.run(try Options(rest))
     case "install": try await InstallCommand.run(try Options(rest))

@@ -575,7 +575,7 @@ def prepare_packages(settings, bench_count):
             for suffix, sql in ((".up.sql", up), (".down.sql", down)):
                 with open(os.path.join(folder, "migrations", "sqlite", name + suffix), "w") as handle:
                     handle.write(sql)
-        run([addonctl, "pack", folder, "--key", key, "--library", settings.bench_addon, "--out", packages + "/"])
+        run([addonctl, "pack", folder, "--key", key, "--library", settings.bench_addon, "--out", packages + "/", "--identity-from-manifest"])
     for number in range(1, bench_count + 1):
         addon_id = bench_id(number)
         folder = os.path.join(sources, addon_id)
@@ -587,7 +587,7 @@ def prepare_packages(settings, bench_count):
                 "product": "BenchAddon", "mountPrefix": bench_prefix(number), "permissions": [],
                 "configSchema": {"type": "object", "properties": {}},
             }, manifest)
-        run([addonctl, "pack", folder, "--key", key, "--library", settings.bench_addon, "--out", packages + "/"])
+        run([addonctl, "pack", folder, "--key", key, "--library", settings.bench_addon, "--out", packages + "/", "--identity-from-manifest"])
     return packages
 
 

@@ -99,6 +99,7 @@ def main():
     os.sched_setaffinity(0, settings.load_cpus)
     bench.CPU_SETS["server"], bench.CPU_SETS["load"] = set(settings.server_cpus), set(settings.load_cpus)
     settings.berth_serve_options, settings.berth_mode = bench.berth_serve_options(settings)
+    os.makedirs(settings.work, exist_ok=True)
     jwks, tokens = make_tokens(settings.work)
     if not os.path.exists(bench.package_path(settings, "greeter")):
         bench.prepare_packages(settings, 1)
