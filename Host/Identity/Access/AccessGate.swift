@@ -39,7 +39,7 @@ public struct AccessGate: Sendable {
             return try admit(headers, under: rule, now: now)
         } catch let error as AuthenticationError where error.code == .unknownKey || error.code == .keysUnavailable {
             guard let verifier, let token = try BearerToken.presented(in: headers, cookie: cookieName) else { throw error }
-            let verified = try await verifier.verifyRefreshing(token, now: now)
+            let verified = try await verifier.verifyRefreshing(String(token), now: now)
             try check(verified, against: rule)
             return verified
         }

@@ -36,11 +36,12 @@ public final class TokenVerifier: Sendable {
     /// The bearer's identity if `token` verifies at `now` (seconds since 1970).
     /// - Throws: ``AuthenticationError`` naming the reason class.
     public func verify(_ token: some StringProtocol, now: Double = Date().timeIntervalSince1970) throws(AuthenticationError) -> VerifiedToken {
-        let bytes = Array(token.utf8)
-        guard bytes.count <= maxTokenBytes else {
-            throw AuthenticationError(.oversized, "the token has \(bytes.count) bytes; at most \(maxTokenBytes) are accepted")
+        let length = token.utf8.count
+        guard length <= maxTokenBytes else {
+            throw AuthenticationError(.oversized, "the token has \(length) bytes; at most \(maxTokenBytes) are accepted")
         }
-        let digest = VerifiedTokenCache.digest(of: bytes)
+        // A token read from a request is a slice of its field: hashed in place, without a copy.
+        let digest = token.utf8.withContiguousStorageIfAvailable(VerifiedTokenCache.digest(of:)) ?? VerifiedTokenCache.digest(of: Array(token.utf8))
         if let known = cache.lookup(digest) {
             // Only still-valid results are cached, but time moves on: recheck the window.
             if now < known.expiresAt + rules.clockSkew { return known }

@@ -20,13 +20,15 @@ final class VerifiedTokenCache: Sendable {
     }
 
     static func digest(of token: [UInt8]) -> Digest {
-        var output = [UInt8](repeating: 0, count: 32)
-        token.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { _ = SHA256(input.baseAddress, input.count, $0.baseAddress) }
-        }
-        return output.withUnsafeBytes { raw in
-            Digest(a: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), b: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                   c: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), d: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        token.withUnsafeBufferPointer(digest(of:))
+    }
+
+    static func digest(of token: UnsafeBufferPointer<UInt8>) -> Digest {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { output in
+            _ = SHA256(token.baseAddress, token.count, output.baseAddress)
+            let raw = UnsafeRawBufferPointer(output)
+            return Digest(a: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), b: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                          c: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), d: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
         }
     }
 
