@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CBerthCrash.h"
+#include "guard_text.h"
 
 #include <errno.h>
 #include <execinfo.h>
@@ -99,72 +100,34 @@ int berth_guard_attach(int fd) {
     return 0;
 }
 
-/* ---- Async-signal-safe text building. ---- */
-
-static size_t append(char *buffer, size_t at, size_t capacity, const char *text) {
-    while (*text && at + 1 < capacity) buffer[at++] = *text++;
-    buffer[at] = 0;
-    return at;
-}
-
-static size_t append_number(char *buffer, size_t at, size_t capacity, unsigned long value) {
-    char digits[24];
-    int count = 0;
-    do {
-        digits[count++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value > 0);
-    while (count > 0 && at + 1 < capacity) buffer[at++] = digits[--count];
-    buffer[at] = 0;
-    return at;
-}
-
-/* Owners are addon ids (a–z, 0–9, _), but the table is shared memory: keep the copy safe for JSON. */
-static void copy_owner(char *target, const char *source) {
-    size_t i = 0;
-    for (; source[i] && i + 1 < BERTH_GUARD_OWNER_CAPACITY; i++) {
-        char c = source[i];
-        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-        target[i] = plain ? c : '_';
-    }
-    target[i] = 0;
-}
-
-static void copy_out(char *target, size_t capacity, const char *source) {
-    if (target == NULL || capacity == 0) return;
-    size_t i = 0;
-    for (; source[i] && i + 1 < capacity; i++) target[i] = source[i];
-    target[i] = 0;
-}
-
 /* Writes a complete HTTP response with a JSON error body, then shuts the socket so the client sees
    the end of it whatever the server does with the connection afterwards. */
 static void answer(int fd, const char *request_id, const char *status_line, const char *code, const char *message_start, const char *owner, const char *message_end) {
     char body[512];
     size_t length = 0;
-    length = append(body, length, sizeof body, "{\"error\":{\"code\":\"");
-    length = append(body, length, sizeof body, code);
-    length = append(body, length, sizeof body, "\",\"message\":\"");
-    length = append(body, length, sizeof body, message_start);
-    length = append(body, length, sizeof body, owner);
-    length = append(body, length, sizeof body, message_end);
-    length = append(body, length, sizeof body, "\",\"addon\":\"");
-    length = append(body, length, sizeof body, owner);
-    length = append(body, length, sizeof body, "\"}}");
+    length = guard_append(body, length, sizeof body, "{\"error\":{\"code\":\"");
+    length = guard_append(body, length, sizeof body, code);
+    length = guard_append(body, length, sizeof body, "\",\"message\":\"");
+    length = guard_append(body, length, sizeof body, message_start);
+    length = guard_append(body, length, sizeof body, owner);
+    length = guard_append(body, length, sizeof body, message_end);
+    length = guard_append(body, length, sizeof body, "\",\"addon\":\"");
+    length = guard_append(body, length, sizeof body, owner);
+    length = guard_append(body, length, sizeof body, "\"}}");
 
     char response[1024];
     size_t at = 0;
-    at = append(response, at, sizeof response, status_line);
-    at = append(response, at, sizeof response, "\r\nContent-Type: application/json\r\nConnection: close\r\n");
+    at = guard_append(response, at, sizeof response, status_line);
+    at = guard_append(response, at, sizeof response, "\r\nContent-Type: application/json\r\nConnection: close\r\n");
     if (request_id[0]) {
-        at = append(response, at, sizeof response, "X-Request-ID: ");
-        at = append(response, at, sizeof response, request_id);
-        at = append(response, at, sizeof response, "\r\n");
+        at = guard_append(response, at, sizeof response, "X-Request-ID: ");
+        at = guard_append(response, at, sizeof response, request_id);
+        at = guard_append(response, at, sizeof response, "\r\n");
     }
-    at = append(response, at, sizeof response, "Content-Length: ");
-    at = append_number(response, at, sizeof response, length);
-    at = append(response, at, sizeof response, "\r\n\r\n");
-    at = append(response, at, sizeof response, body);
+    at = guard_append(response, at, sizeof response, "Content-Length: ");
+    at = guard_append_number(response, at, sizeof response, length);
+    at = guard_append(response, at, sizeof response, "\r\n\r\n");
+    at = guard_append(response, at, sizeof response, body);
 
     size_t sent = 0;
     int attempts = 0;
@@ -186,40 +149,14 @@ static void report(const char *owner) {
     if (report_fd < 0) return;
     char line[160];
     size_t at = 0;
-    at = append(line, at, sizeof line, "crash ");
-    at = append_number(line, at, sizeof line, (unsigned long)getpid());
-    at = append(line, at, sizeof line, " ");
-    at = append(line, at, sizeof line, owner[0] ? owner : "-");
-    at = append(line, at, sizeof line, "\n");
+    at = guard_append(line, at, sizeof line, "crash ");
+    at = guard_append_number(line, at, sizeof line, (unsigned long)getpid());
+    at = guard_append(line, at, sizeof line, " ");
+    at = guard_append(line, at, sizeof line, owner[0] ? owner : "-");
+    at = guard_append(line, at, sizeof line, "\n");
     /* Shorter than PIPE_BUF: one atomic write, never interleaved with other workers' lines. */
     ssize_t ignored = write(report_fd, line, at);
     (void)ignored;
-}
-
-/* Appends `text` as the inside of a JSON string. */
-static size_t append_json(char *buffer, size_t at, size_t capacity, const char *text) {
-    static const char hex[] = "0123456789abcdef";
-    for (; *text && at + 7 < capacity; text++) {
-        unsigned char c = (unsigned char)*text;
-        if (c == '"' || c == '\\') {
-            buffer[at++] = '\\';
-            buffer[at++] = (char)c;
-        } else if (c == '\n') {
-            buffer[at++] = '\\';
-            buffer[at++] = 'n';
-        } else if (c < 0x20) {
-            buffer[at++] = '\\';
-            buffer[at++] = 'u';
-            buffer[at++] = '0';
-            buffer[at++] = '0';
-            buffer[at++] = hex[c >> 4];
-            buffer[at++] = hex[c & 15];
-        } else {
-            buffer[at++] = (char)c;
-        }
-    }
-    buffer[at] = 0;
-    return at;
 }
 
 /* One JSON log line naming the addon, route and request of a crashed handler and the Swift
@@ -227,30 +164,30 @@ static size_t append_json(char *buffer, size_t at, size_t capacity, const char *
 static void describe_crash(const struct slot *slot, int signal_number) {
     char line[3072];
     size_t at = 0;
-    at = append(line, at, sizeof line, "{\"level\":\"error\",\"label\":\"berth\",\"message\":\"an addon's handler crashed\",\"addon\":\"");
-    at = append_json(line, at, sizeof line, slot->owner);
-    at = append(line, at, sizeof line, "\",\"route\":\"");
-    at = append_json(line, at, sizeof line, slot->route[0] ? slot->route : "unknown");
-    at = append(line, at, sizeof line, "\",\"request_id\":\"");
-    at = append_json(line, at, sizeof line, slot->request_id[0] ? slot->request_id : "unknown");
-    at = append(line, at, sizeof line, "\",\"signal\":");
-    at = append_number(line, at, sizeof line, (unsigned long)signal_number);
-    at = append(line, at, sizeof line, ",\"pid\":");
-    at = append_number(line, at, sizeof line, (unsigned long)getpid());
-    at = append(line, at, sizeof line, ",\"fatal_error\":");
+    at = guard_append(line, at, sizeof line, "{\"level\":\"error\",\"label\":\"berth\",\"message\":\"an addon's handler crashed\",\"addon\":\"");
+    at = guard_append_json(line, at, sizeof line, slot->owner);
+    at = guard_append(line, at, sizeof line, "\",\"route\":\"");
+    at = guard_append_json(line, at, sizeof line, slot->route[0] ? slot->route : "unknown");
+    at = guard_append(line, at, sizeof line, "\",\"request_id\":\"");
+    at = guard_append_json(line, at, sizeof line, slot->request_id[0] ? slot->request_id : "unknown");
+    at = guard_append(line, at, sizeof line, "\",\"signal\":");
+    at = guard_append_number(line, at, sizeof line, (unsigned long)signal_number);
+    at = guard_append(line, at, sizeof line, ",\"pid\":");
+    at = guard_append_number(line, at, sizeof line, (unsigned long)getpid());
+    at = guard_append(line, at, sizeof line, ",\"fatal_error\":");
     const char *fatal = swift_getFatalErrorMessageBuffer ? *swift_getFatalErrorMessageBuffer() : NULL;
     if (fatal != NULL && fatal[0]) {
         char trimmed[1024];
         size_t length = 0;
-        length = append(trimmed, length, sizeof trimmed, fatal);
+        length = guard_append(trimmed, length, sizeof trimmed, fatal);
         while (length > 0 && (trimmed[length - 1] == '\n' || trimmed[length - 1] == ' ')) trimmed[--length] = 0;
-        at = append(line, at, sizeof line, "\"");
-        at = append_json(line, at, sizeof line, trimmed);
-        at = append(line, at, sizeof line, "\"");
+        at = guard_append(line, at, sizeof line, "\"");
+        at = guard_append_json(line, at, sizeof line, trimmed);
+        at = guard_append(line, at, sizeof line, "\"");
     } else {
-        at = append(line, at, sizeof line, "null");
+        at = guard_append(line, at, sizeof line, "null");
     }
-    at = append(line, at, sizeof line, "}\n");
+    at = guard_append(line, at, sizeof line, "}\n");
     ssize_t ignored = write(2, line, at);
     (void)ignored;
 
@@ -258,11 +195,11 @@ static void describe_crash(const struct slot *slot, int signal_number) {
     int count = backtrace(frames, 64);
     if (count > 0) {
         at = 0;
-        at = append(line, at, sizeof line, "backtrace of the crashed handler (worker ");
-        at = append_number(line, at, sizeof line, (unsigned long)getpid());
-        at = append(line, at, sizeof line, ", request ");
-        at = append(line, at, sizeof line, slot->request_id[0] ? slot->request_id : "unknown");
-        at = append(line, at, sizeof line, "):\n");
+        at = guard_append(line, at, sizeof line, "backtrace of the crashed handler (worker ");
+        at = guard_append_number(line, at, sizeof line, (unsigned long)getpid());
+        at = guard_append(line, at, sizeof line, ", request ");
+        at = guard_append(line, at, sizeof line, slot->request_id[0] ? slot->request_id : "unknown");
+        at = guard_append(line, at, sizeof line, "):\n");
         ignored = write(2, line, at);
         backtrace_symbols_fd(frames, count, 2);
     }
@@ -271,17 +208,17 @@ static void describe_crash(const struct slot *slot, int signal_number) {
 static void say(const char *owner, int signal_number) {
     char line[200];
     size_t at = 0;
-    at = append(line, at, sizeof line, "berth worker ");
-    at = append_number(line, at, sizeof line, (unsigned long)getpid());
+    at = guard_append(line, at, sizeof line, "berth worker ");
+    at = guard_append_number(line, at, sizeof line, (unsigned long)getpid());
     if (signal_number == 0) {
-        at = append(line, at, sizeof line, ": exit() called");
+        at = guard_append(line, at, sizeof line, ": exit() called");
     } else {
-        at = append(line, at, sizeof line, ": fatal signal ");
-        at = append_number(line, at, sizeof line, (unsigned long)signal_number);
+        at = guard_append(line, at, sizeof line, ": fatal signal ");
+        at = guard_append_number(line, at, sizeof line, (unsigned long)signal_number);
     }
-    at = append(line, at, sizeof line, owner[0] ? " in a handler of " : " outside any addon handler");
-    at = append(line, at, sizeof line, owner);
-    at = append(line, at, sizeof line, "\n");
+    at = guard_append(line, at, sizeof line, owner[0] ? " in a handler of " : " outside any addon handler");
+    at = guard_append(line, at, sizeof line, owner);
+    at = guard_append(line, at, sizeof line, "\n");
     ssize_t ignored = write(2, line, at);
     (void)ignored;
 }
@@ -296,8 +233,8 @@ static char change_what[160];
 void berth_guard_set_change(const char *owner, const char *what) {
     atomic_store(&change_active, 0);
     if (owner == NULL) return;
-    copy_owner(change_owner, owner);
-    copy_out(change_what, sizeof change_what, what ? what : "");
+    guard_copy_owner(change_owner, owner);
+    guard_copy_out(change_what, sizeof change_what, what ? what : "");
     atomic_store(&change_active, 1);
 }
 
@@ -317,7 +254,7 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
             /* An addon's handler crashed on this thread: answer its request, tell the supervisor,
                and park the thread. The supervisor starts a replacement at once and drains this
                worker: its other requests finish, then it exits. */
-            copy_owner(table->crash_owner, slot->owner);
+            guard_copy_owner(table->crash_owner, slot->owner);
             atomic_store(&table->crashed, 1);
             say(slot->owner, signal_number);
             describe_crash(slot, signal_number);
@@ -336,7 +273,7 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
            any handler: blame that addon, and park this thread (it holds the lifecycle actor; the
            home's lock goes with the process). The waiting admin request is answered when the
            drained worker ends, and the supervisor then undoes the change from its journal. */
-        copy_owner(table->crash_owner, change_owner);
+        guard_copy_owner(table->crash_owner, change_owner);
         atomic_store(&change_crashed, 1);
         atomic_store(&table->crashed, 1);
         say(change_owner, signal_number);
@@ -349,14 +286,14 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
         for (int i = 0; i < high; i++) {
             if (atomic_load(&slots[i].state) != SLOT_ACTIVE || slots[i].is_host) continue;
             if (owner[0] == 0) {
-                copy_owner(owner, slots[i].owner);
+                guard_copy_owner(owner, slots[i].owner);
             } else if (strcmp(owner, slots[i].owner) != 0) {
                 owner[0] = 0;
                 break;
             }
         }
         if (owner[0] && signal_number != SIGABRT) {
-            copy_owner(table->crash_owner, owner);
+            guard_copy_owner(table->crash_owner, owner);
             for (int i = 0; i < high; i++) {
                 uint32_t expected = SLOT_ACTIVE;
                 if (!slots[i].is_host && strcmp(owner, slots[i].owner) == 0 && atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CRASHED)) {
@@ -365,7 +302,7 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
                 }
             }
         }
-        if (owner[0] && signal_number == SIGABRT) copy_owner(table->crash_owner, owner);
+        if (owner[0] && signal_number == SIGABRT) guard_copy_owner(table->crash_owner, owner);
         atomic_store(&table->crashed, 1);
     }
     say(owner, signal_number);
@@ -419,7 +356,7 @@ int berth_guard_begin(const char *owner, int fd, int is_host, int64_t timeout_ns
        or its connection is still held (expired, crashed) and cannot carry a new request. */
     if (atomic_load_explicit(&slot->state, memory_order_acquire) != SLOT_FREE) return -1;
     ensure_altstack();
-    copy_owner(slot->owner, owner);
+    guard_copy_owner(slot->owner, owner);
     slot->route[0] = 0;
     slot->request_id[0] = 0;
     slot->fd = fd;
@@ -439,10 +376,10 @@ void berth_guard_describe(int ticket, const char *method, const char *pattern, c
     if (table == NULL || ticket < 0 || (uint32_t)ticket >= table->slot_count) return;
     struct slot *slot = &slots[ticket];
     size_t at = 0;
-    at = append(slot->route, at, sizeof slot->route, method);
-    at = append(slot->route, at, sizeof slot->route, " ");
-    at = append(slot->route, at, sizeof slot->route, pattern);
-    copy_out(slot->request_id, sizeof slot->request_id, request_id);
+    at = guard_append(slot->route, at, sizeof slot->route, method);
+    at = guard_append(slot->route, at, sizeof slot->route, " ");
+    at = guard_append(slot->route, at, sizeof slot->route, pattern);
+    guard_copy_out(slot->request_id, sizeof slot->request_id, request_id);
 }
 
 void berth_guard_left_thread(int ticket) {
@@ -475,7 +412,7 @@ int berth_guard_expire(char *owner, size_t capacity) {
         char seconds[32];
         snprintf(seconds, sizeof seconds, " did not answer within %lld ms", (long long)((slot->deadline_ns - slot->started_ns) / 1000000));
         answer(slot->fd, slot->request_id, "HTTP/1.1 504 Gateway Timeout", "handler_timeout", "addon ", slot->owner, seconds);
-        if (count++ == 0) copy_out(owner, capacity, slot->owner);
+        if (count++ == 0) guard_copy_out(owner, capacity, slot->owner);
     }
     return count;
 }
@@ -490,7 +427,7 @@ int berth_guard_stuck(int64_t grace_ns, char *owner, size_t capacity) {
         uint32_t state = atomic_load_explicit(&slot->state, memory_order_acquire);
         int stuck = state == SLOT_CRASHED || (state == SLOT_EXPIRED && now - slot->expired_ns >= grace_ns);
         if (!stuck) continue;
-        if (count++ == 0) copy_out(owner, capacity, slot->owner);
+        if (count++ == 0) guard_copy_out(owner, capacity, slot->owner);
     }
     return count;
 }
@@ -507,7 +444,7 @@ int berth_guard_inspect(int fd, char *owner, size_t capacity) {
     char found[BERTH_GUARD_OWNER_CAPACITY] = "";
     int result = 0;
     if (atomic_load(&dead->crashed) && dead->crash_owner[0]) {
-        copy_owner(found, dead->crash_owner);
+        guard_copy_owner(found, dead->crash_owner);
         result = 1;
     } else {
         int high = atomic_load(&dead->high_water);
@@ -516,7 +453,7 @@ int berth_guard_inspect(int fd, char *owner, size_t capacity) {
             uint32_t state = atomic_load(&dead_slots[i].state);
             if ((state != SLOT_ACTIVE && state != SLOT_CRASHED) || dead_slots[i].is_host) continue;
             if (found[0] == 0) {
-                copy_owner(found, dead_slots[i].owner);
+                guard_copy_owner(found, dead_slots[i].owner);
                 result = 1;
             } else if (strcmp(found, dead_slots[i].owner) != 0) {
                 result = 0;
@@ -524,7 +461,7 @@ int berth_guard_inspect(int fd, char *owner, size_t capacity) {
             }
         }
     }
-    if (result) copy_out(owner, capacity, found);
+    if (result) guard_copy_out(owner, capacity, found);
     munmap(memory, table_size(dead->slot_count));
     return result;
 }
@@ -545,7 +482,7 @@ void berth_guard_contain_exit(int status) {
         struct slot *slot = &slots[ticket];
         uint32_t expected = SLOT_ACTIVE;
         if (!slot->is_host && atomic_compare_exchange_strong(&slot->state, &expected, SLOT_CRASHED)) {
-            copy_owner(table->crash_owner, slot->owner);
+            guard_copy_owner(table->crash_owner, slot->owner);
             atomic_store(&table->crashed, 1);
             say(slot->owner, 0);
             answer(slot->fd, slot->request_id, "HTTP/1.1 502 Bad Gateway", "addon_crashed", "addon ", slot->owner,
@@ -562,13 +499,13 @@ void berth_guard_contain_exit(int status) {
     for (int i = 0; i < high; i++) {
         if (atomic_load(&slots[i].state) != SLOT_ACTIVE || slots[i].is_host) continue;
         if (owner[0] == 0) {
-            copy_owner(owner, slots[i].owner);
+            guard_copy_owner(owner, slots[i].owner);
         } else if (strcmp(owner, slots[i].owner) != 0) {
             owner[0] = 0;
             break;
         }
     }
-    if (owner[0]) copy_owner(table->crash_owner, owner);
+    if (owner[0]) guard_copy_owner(table->crash_owner, owner);
     atomic_store(&table->crashed, 1);
     say(owner, 0);
     report(owner);
@@ -582,9 +519,9 @@ int berth_guard_abandon(void) {
     int count = 0;
     char message[256];
     size_t at = 0;
-    at = append(message, at, sizeof message, " crashed its worker during the ");
-    at = append(message, at, sizeof message, change_what);
-    at = append(message, at, sizeof message, "; the change is undone from its journal");
+    at = guard_append(message, at, sizeof message, " crashed its worker during the ");
+    at = guard_append(message, at, sizeof message, change_what);
+    at = guard_append(message, at, sizeof message, "; the change is undone from its journal");
     for (int i = 0; i < high; i++) {
         if (slots[i].is_host && !during_change) continue;
         uint32_t expected = SLOT_ACTIVE;
