@@ -16,6 +16,8 @@ struct AdminAPI: Sendable {
     /// The web console under `/admin`; its session cookie (with its CSRF token) is accepted where
     /// the bearer token is.
     var console: ConsoleRoutes? = nil
+    /// The metrics, logs and health the per-addon endpoints read.
+    var observability: HostObservability? = nil
 
     static let owner = "berth"
 
@@ -77,8 +79,10 @@ struct AdminAPI: Sendable {
             JSONResponse.make(["addons": await manager.listAddons()])
         }
         try admin(.get, "/api/v1/addons/:id", in: &table) { request, _ in
-            JSONResponse.make(try await manager.addon(request.parameters["id"] ?? ""))
+            JSONResponse.make(try await addonDetail(request.parameters["id"] ?? ""))
         }
+        try registerMetrics(in: &table)
+        try registerLogs(in: &table)
         try admin(.post, "/api/v1/addons/:id/activate", in: &table) { request, _ in
             JSONResponse.make(try await manager.activate(request.parameters["id"] ?? ""))
         }

@@ -106,6 +106,8 @@ extension AddonManager {
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
         if !keepData { try? FileSystem.remove(home.scratchDirectory(for: id)) }
+        for file in AddonLogFile(home: home, id: id).files { try? FileSystem.remove(file) }
+        health.forget(id)
         try? FileSystem.remove(installPath)
         removeEmptyParent(of: installPath)
         try advance(&record, to: .commit)
@@ -184,6 +186,9 @@ extension AddonManager {
         if !offers.isEmpty { residue.append("services still offered by \(id): \(offers.joined(separator: ", "))") }
         for path in [installPath, home.addonsDirectory + "/\(id)"] where FileSystem.exists(path) {
             residue.append("file \(home.relative(path))")
+        }
+        for file in AddonLogFile(home: home, id: id).files where FileSystem.exists(file) {
+            residue.append("log file \(home.relative(file))")
         }
         let staging = (try? FileManager.default.contentsOfDirectory(atPath: home.stagingDirectory)) ?? []
         residue += staging.filter { $0.hasPrefix("install-\(id)-") }.map { "staging folder .berth/staging/\($0)" }
