@@ -20,8 +20,21 @@ struct HealthChecks: Sendable {
         var at: Date
     }
 
-    /// How often each addon is asked.
-    static let interval: Duration = .seconds(30)
+    /// How often each addon is asked: `BERTH_HEALTH_INTERVAL` seconds (1…3600, default 30).
+    static let interval: Duration = interval(in: ProcessInfo.processInfo.environment) ?? .seconds(30)
+
+    /// The interval `environment` sets, nil when unset; a malformed value is refused at start.
+    static func interval(in environment: [String: String]) -> Duration? {
+        guard let text = environment["BERTH_HEALTH_INTERVAL"], !text.isEmpty else { return nil }
+        guard let seconds = Int(text), (1 ... 3600).contains(seconds) else { return nil }
+        return .seconds(seconds)
+    }
+
+    /// Refuses a malformed `BERTH_HEALTH_INTERVAL`.
+    static func validate(_ environment: [String: String]) throws {
+        guard let text = environment["BERTH_HEALTH_INTERVAL"], !text.isEmpty, interval(in: environment) == nil else { return }
+        throw BerthError(status: 500, code: "invalid_setting", message: "BERTH_HEALTH_INTERVAL=\(text.prefix(20)) must be a number of seconds from 1 to 3600")
+    }
     /// How long an answer may take.
     static let deadline: Duration = .seconds(2)
 

@@ -69,6 +69,7 @@ public enum BerthServer {
         let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
         await manager.setRequestPolicies(policies)
         _ = try AddonLogSettings(environment: environment)
+        try HealthChecks.validate(environment)
         let observability = try HostObservability.open(home: home, table: policies.metrics, environment: environment)
         admin.observability = observability
         try server.updateRoutes { [admin] in try admin.register(in: &$0) }

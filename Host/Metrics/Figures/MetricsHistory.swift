@@ -50,11 +50,11 @@ public struct MetricsHistory: Sendable {
     }
 
     /// `current` over the last `window` seconds: the difference from the newest reading at least
-    /// `window` old, else from the oldest kept (then the window is shorter), else since start.
+    /// `window` old (so up to ``interval`` more), else, when the host has run for less than the
+    /// window, since it started.
     /// - Returns: the figures and the seconds they cover (nil: since the host started).
     public static func window(_ window: Double, current: AddonFigures, of addon: String, in readings: [Reading], now: Double) -> (figures: AddonFigures, seconds: Double?) {
-        let start = readings.last { now - $0.time >= window } ?? readings.first
-        guard let start else { return (current, nil) }
+        guard let start = readings.last(where: { now - $0.time >= window }) else { return (current, nil) }
         return (current.since(start.addons[addon] ?? AddonFigures()), now - start.time)
     }
 }

@@ -31,8 +31,9 @@ public protocol Addon: Sendable {
     /// Called after an administrator changed the addon's configuration.
     func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async
 
-    /// How the addon judges its own health; the host calls it every 30 seconds in each process
-    /// that serves the addon, and counts an answer that takes more than 2 seconds as unhealthy.
+    /// How the addon judges its own health; the host calls it every 30 seconds (the operator
+    /// sets `BERTH_HEALTH_INTERVAL`) in each process that serves the addon, and counts an answer
+    /// that takes more than 2 seconds against the addon's health score.
     /// Check cheaply (a ping, a queue length): this is not the place for slow work.
     /// By default healthy.
     func health(_ context: AddonContext) async -> AddonHealth
