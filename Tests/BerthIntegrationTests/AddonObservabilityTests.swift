@@ -91,8 +91,11 @@ struct AddonObservabilityTests {
         #expect(try lines("?limit=2").map { $0["request_id"] as? String } == ["a-3", "b-1"], "the newest lines")
         let second = try #require(try lines("")[1]["timestamp"] as? Int)
         #expect(try lines("?since=\(second)").count == 2)
-        let time = try #require(try lines("")[0]["time"] as? String)
-        #expect(try lines("?since=\(time)").count == 3, "an ISO 8601 time works too")
+        // An ISO 8601 time works too: a minute before the first line, and a minute from now.
+        let formatter = ISO8601DateFormatter()
+        let first = try #require(try lines("")[0]["timestamp"] as? Int)
+        #expect(try lines("?since=" + formatter.string(from: Date(timeIntervalSince1970: Double(first) / 1e6 - 60))).count == 4)
+        #expect(try lines("?since=" + formatter.string(from: Date().addingTimeInterval(60))).isEmpty)
 
         for (query, fragment) in [("?level=loud", "level"), ("?limit=0", "limit"), ("?since=yesterday", "since"), ("?wait=99", "wait")] {
             let reply = try host.berth.admin.send("GET", "/api/v1/addons/ctx/logs" + query)
@@ -156,5 +159,36 @@ struct AddonObservabilityTests {
         #expect((scored["score"] as? Int ?? 100) < 50)
         #expect(detail["id"] as? String == "ctx", "the summary's fields are still there")
         #expect((detail["error_threshold"] as? [String: Any])?["minimum_requests"] as? Int == 100)
+    }
+
+    @Test func aSingleProcessHostAlsoDeactivatesAnAddonPastItsThresholdFromTheHostDefault() throws {
+        let host = try IntegrationHost(environment: ["BERTH_ERROR_THRESHOLD": "0.5/10/60"])
+        defer { host.close() }
+        try Self.installFixture(host)
+        #expect(try host.berth.admin.send("GET", "/api/v1/addons/ctx/error-threshold").json["source"] as? String == "host")
+        for _ in 0 ..< 10 { _ = try host.berth.anonymous.send("GET", "/api/v1/ctx/fail") }
+        var detail: [String: Any] = [:]
+        try pollUntil("ctx is deactivated", timeout: 10) {
+            detail = try host.berth.admin.send("GET", "/api/v1/addons/ctx").json
+            return detail["state"] as? String == "inactive"
+        }
+        #expect((detail["quarantined"] as? [String: Any])?["cause"] as? String == "error_threshold_exceeded")
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/ctx/deadline").status == 404)
+        let events = try host.berth.admin.send("GET", "/api/v1/addons/ctx/events").json["events"] as? [[String: Any]] ?? []
+        #expect(events.map { $0["event"] as? String }.suffix(2) == ["deactivated", "error_threshold_exceeded"], "\(events)")
+        #expect(try host.berth.admin.send("POST", "/api/v1/addons/ctx/activate").status == 200)
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/ctx/deadline").status == 200)
+        #expect(try host.berth.admin.send("GET", "/api/v1/addons/ctx").json["quarantined"] == nil)
+    }
+
+    @Test func aMalformedObservabilitySettingStopsTheStartNamingIt() throws {
+        for (name, value) in [("BERTH_ERROR_THRESHOLD", "most"), ("BERTH_ADDON_LOG_LEVEL", "loud"), ("BERTH_HEALTH_INTERVAL", "0")] {
+            let folder = try TemporaryDirectory("berth-bad-setting")
+            defer { folder.remove() }
+            let berth = BerthProcess(home: folder.appending("home"), environment: [name: value])
+            #expect(throws: (any Error).self, "\(name)") { try berth.start() }
+            berth.stop()
+            #expect(berth.tail(20).contains(name), "\(name): \(berth.tail(20))")
+        }
     }
 }

@@ -40,9 +40,14 @@ extension AddonManager {
     func deactivateForErrors(_ id: String, reason: String) async throws {
         try await mutation("deactivate \(id)", addon: id) {
             guard registry[id]?.state == .active else { return }
-            _ = try await performDeactivate(id)
+            // Recorded with the deactivation's own save: no reader sees it inactive without why.
             registry[id]?.quarantine = Quarantine(reason: reason, crashes: 0, at: ISO8601DateFormatter().string(from: Date()), cause: ErrorThresholdWatch.event)
-            try save()
+            do {
+                _ = try await performDeactivate(id)
+            } catch {
+                registry[id]?.quarantine = nil
+                throw error
+            }
             logger.warning("deactivated: error threshold exceeded", metadata: ["addon": id, "reason": reason])
             await publishLifecycle(ErrorThresholdWatch.event, id: id, version: registry[id]?.version ?? "", detail: reason)
         }
