@@ -11,6 +11,8 @@ struct SupervisorMetrics {
     let watch: ErrorThresholdWatch
     let standardThreshold: ErrorThreshold
     var lastPass = ContinuousClock.now
+    /// The thresholds of the active addons, read again only when the registry file changed.
+    var thresholds: (stamp: String, byAddon: [String: ErrorThreshold]) = ("", [:])
 
     /// The metrics of `home`, or nil when `BERTH_METRICS=0`.
     static func open(home: BerthHome, environment: [String: String]) throws -> SupervisorMetrics? {
@@ -40,11 +42,15 @@ extension Supervisor {
     func metricsTick() {
         guard var metrics = observability, clock.now - metrics.lastPass >= .seconds(1) else { return }
         metrics.lastPass = clock.now
+        let stamp = keeper.registryStamp()
+        if stamp != metrics.thresholds.stamp {
+            metrics.thresholds = (stamp, keeper.engine.errorThresholds(standard: metrics.standardThreshold))
+        }
         observability = metrics
         metrics.table.set(.workers, to: workers.values.filter { $0.generation == current && $0.serving && $0.drain == nil }.count)
         metrics.table.set(.generation, to: current)
         guard !shuttingDown else { return }
-        for (id, reason) in metrics.watch.check(thresholds: keeper.engine.errorThresholds(standard: metrics.standardThreshold)) {
+        for (id, reason) in metrics.watch.check(thresholds: metrics.thresholds.byAddon) {
             guard keeper.engine.deactivateForErrors(id, reason: reason) else { continue }
             metrics.watch.deactivated(id)
             roll(reason: "\(id) passed its error threshold")
