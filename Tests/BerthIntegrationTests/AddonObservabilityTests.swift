@@ -161,6 +161,20 @@ struct AddonObservabilityTests {
         #expect((detail["error_threshold"] as? [String: Any])?["minimum_requests"] as? Int == 100)
     }
 
+    @Test func aHealthCheckThatNeverAnswersCountsAgainstTheScoreWithoutHoldingTheHost() throws {
+        let host = try IntegrationHost(environment: ["BERTH_HEALTH_INTERVAL": "1"])
+        defer { host.close() }
+        try Self.installFixture(host, config: ["health": "silent"])
+        var reasons: [[String: Any]] = []
+        try pollUntil("the silent check is in the score", timeout: 15) {
+            let health = try host.berth.admin.send("GET", "/api/v1/addons/ctx").json["health"] as? [String: Any]
+            reasons = health?["reasons"] as? [[String: Any]] ?? []
+            return reasons.contains { $0["code"] as? String == "health_check_timeout" }
+        }
+        #expect(reasons.first?["penalty"] as? Int == 20)
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/ctx/deadline").status == 200)
+    }
+
     @Test func aSingleProcessHostAlsoDeactivatesAnAddonPastItsThresholdFromTheHostDefault() throws {
         let host = try IntegrationHost(environment: ["BERTH_ERROR_THRESHOLD": "0.5/10/60"])
         defer { host.close() }

@@ -11,13 +11,26 @@ extension AddonManager {
 
     /// Asks every addon loaded here for its ``Addon/health(_:)``, each within
     /// ``HealthChecks/deadline``; an addon that does not answer in time is recorded as silent.
+    /// An addon whose last check has not returned yet is not asked again (its answer stays
+    /// "did not answer"), so a `health()` that never returns costs one task, not one per interval.
     func checkHealth() async {
         for (id, addon) in running where registry[id]?.state == .active {
-            let answer = try? await StepDeadline.run("health", addon: id, limit: HealthChecks.deadline) { [addon] in
-                await addon.library.addon.health(addon.context)
+            guard !health.asking.contains(id) else {
+                health.answers[id] = HealthChecks.Answer(health: nil, at: Date())
+                continue
+            }
+            health.asking.insert(id)
+            let answer = try? await StepDeadline.run("health", addon: id, limit: HealthChecks.deadline) { [addon, self] in
+                let verdict = await addon.library.addon.health(addon.context)
+                await self.finishedAsking(id)
+                return verdict
             }
             health.answers[id] = HealthChecks.Answer(health: answer, at: Date())
         }
+    }
+
+    private func finishedAsking(_ id: String) {
+        health.asking.remove(id)
     }
 
     /// Requests in flight per addon loaded here.

@@ -39,11 +39,14 @@ struct HealthChecks: Sendable {
     static let deadline: Duration = .seconds(2)
 
     var answers: [String: Answer] = [:]
+    /// Addons whose `health()` was called and has not returned.
+    var asking: Set<String> = []
     /// When this process started (seconds since 1970): the figures of a young host cover less.
     let startedAt = Date().timeIntervalSince1970
     var jobs: (any JobHealthSource)?
 
     mutating func forget(_ id: String) {
         answers[id] = nil
+        asking.remove(id)
     }
 }
