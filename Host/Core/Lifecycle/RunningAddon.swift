@@ -28,7 +28,7 @@ final class RunningAddon: Sendable {
         let database: any AddonDatabase = permissions.contains(Permission.database)
             ? data.database
             : DeniedDatabase(addonID: id)
-        let logger = Logger(label: id, handler: AddonLogHandler(file: log, minimumLevel: logLevel, secrets: { settings.secretValues }))
+        let logger = Logger(label: id, handler: AddonLogHandler(file: log, minimumLevel: logLevel, echoes: DevelopmentMode.isOn, secrets: { settings.secretValues }))
         let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id, instance: instance) : DeniedEvents(addonID: id, logger: logger)
         self.context = AddonContext(
             addonID: id, database: database,

@@ -5,18 +5,24 @@ import PluginAPI
 /// Where an addon's logger writes: the addon's own ``AddonLogFile``, never the host's output.
 /// Each line carries its level, time, request id and route (bound by the request's logger), and
 /// this process's id; values of the addon's sensitive configuration keys are replaced by
-/// `[redacted]` wherever they appear, as in the host's lines.
+/// `[redacted]` wherever they appear, as in the host's lines. A development host
+/// (`BERTH_DEV_MODE=1`) also echoes them to its output for the developer.
 public struct AddonLogHandler: LogHandler {
     private let file: AddonLogFile
     private let secrets: @Sendable () -> [String]
+    /// Whether each line is also written to standard error (a development host, whose developer
+    /// watches its output: `addonctl dev`).
+    private let echoes: Bool
 
     /// The least severe level written (`BERTH_ADDON_LOG_LEVEL`, default `info`).
     public let minimumLevel: LogLevel
 
     /// A handler writing to `file`, redacting the strings `secrets` returns at the time of each line.
-    public init(file: AddonLogFile, minimumLevel: LogLevel = .info, secrets: @escaping @Sendable () -> [String] = { [] }) {
+    /// With `echoes`, each line also goes to standard error, labelled with the addon's id.
+    public init(file: AddonLogFile, minimumLevel: LogLevel = .info, echoes: Bool = false, secrets: @escaping @Sendable () -> [String] = { [] }) {
         self.file = file
         self.minimumLevel = minimumLevel
+        self.echoes = echoes
         self.secrets = secrets
     }
 
@@ -29,6 +35,10 @@ public struct AddonLogHandler: LogHandler {
     public func log(_ entry: LogEntry) {
         guard entry.level >= minimumLevel, let line = line(for: entry) else { return }
         file.append(line)
+        if echoes, var data = try? JSONEncoder().encode(Echo(addon: file.id, line: line)) {
+            data.append(UInt8(ascii: "\n"))
+            FileHandle.standardError.write(data)
+        }
     }
 
     /// The line for `entry`, redacted.
@@ -52,6 +62,20 @@ public struct AddonLogHandler: LogHandler {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter
     }()
+}
+
+/// A line echoed to standard error: the addon's id beside the line's fields.
+private struct Echo: Encodable {
+    let addon: String
+    let line: AddonLogFile.Line
+
+    func encode(to encoder: any Encoder) throws {
+        try line.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(addon, forKey: .label)
+    }
+
+    enum Keys: String, CodingKey { case label }
 }
 
 /// Replaces secret values in log text and metadata; metadata keeps its type.
