@@ -8,9 +8,9 @@ import Testing
 /// health score with the addon's own verdict.
 struct AddonObservabilityTests {
     /// Installs the context fixture as `ctx`, with a sensitive `apiKey` and a `health` setting.
-    static func installFixture(_ host: IntegrationHost, config: [String: Any] = [:]) throws {
+    static func installFixture(_ host: IntegrationHost, config: [String: Any] = [:], permissions: [String] = ["database"]) throws {
         let archive = try host.packages.fixture(id: "ctx", version: "1.0.0", product: "FixtureContextAddon") { manifest in
-            manifest.permissions = ["database"]
+            manifest.permissions = permissions
             manifest.configSchema = .object(["type": .string("object"), "properties": .object([
                 "apiKey": .object(["type": .string("string"), "default": .string("none")]),
                 "health": .object(["type": .string("string"), "default": .string("healthy")]),
@@ -49,6 +49,16 @@ struct AddonObservabilityTests {
 
         #expect(try host.berth.admin.send("GET", "/api/v1/addons/nobody/metrics").status == 404)
         #expect(try host.berth.anonymous.send("GET", "/api/v1/addons/ctx/metrics").status == 401)
+    }
+
+    @Test func providerSlotCallsAreCountedBySlotProviderAndResult() throws {
+        let host = try IntegrationHost()
+        defer { host.close() }
+        try Self.installFixture(host, permissions: ["database", "email"])
+        #expect(try host.berth.anonymous.send("POST", "/api/v1/ctx/email").status == 200)
+        #expect(try host.berth.anonymous.send("POST", "/api/v1/ctx/email").status == 200)
+        let text = try host.berth.admin.send("GET", "/metrics").text
+        #expect(HostMetricsAcrossWorkersTests.sample(#"berth_provider_calls_total{slot="email",provider="console",result="ok"}"#, in: text) == 2, "\(text)")
     }
 
     @Test func aSensitiveValueNeverAppearsInTheAddonsLogAndTheLogGoesAtUninstall() throws {
