@@ -61,6 +61,19 @@ struct AddonObservabilityTests {
         #expect(HostMetricsAcrossWorkersTests.sample(#"berth_provider_calls_total{slot="email",provider="console",result="ok"}"#, in: text) == 2, "\(text)")
     }
 
+    @Test func aHostWithoutMetricsSaysSoForOneAddonButStillScoresAndLogsIt() throws {
+        let host = try IntegrationHost(environment: ["BERTH_METRICS": "0"])
+        defer { host.close() }
+        try Self.installFixture(host)
+        let reply = try host.berth.admin.send("GET", "/api/v1/addons/ctx/metrics")
+        #expect(reply.status == 404 && reply.errorCode == "metrics_disabled", "\(reply.text)")
+        #expect((try host.berth.admin.send("GET", "/api/v1/addons/ctx").json["health"] as? [String: Any])?["score"] as? Int == 100)
+        _ = try host.berth.anonymous.send("GET", "/api/v1/ctx/log")
+        try pollUntil("the line is logged", timeout: 5) {
+            !(try host.berth.admin.send("GET", "/api/v1/addons/ctx/logs").json["lines"] as? [Any] ?? []).isEmpty
+        }
+    }
+
     @Test func aSensitiveValueNeverAppearsInTheAddonsLogAndTheLogGoesAtUninstall() throws {
         let host = try IntegrationHost()
         defer { host.close() }
