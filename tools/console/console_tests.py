@@ -37,7 +37,7 @@ WAIT = 20
 
 
 class Host:
-    """A real berth process on a throw-away home with the greeter packed into a local file."""
+    """A real berth process on a throw-away home with the greeter and the chatbot packed into local files."""
 
     def __init__(self, bin_dir):
         self.bin = bin_dir
@@ -53,6 +53,11 @@ class Host:
         run([os.path.join(bin_dir, "addonctl"), "pack", os.path.join(REPO, "Addons", "greeter"), "--key", os.path.join(keys, "publisher.key"),
              "--library", os.path.join(bin_dir, "libGreeter.so"), "--out", out + "/"])
         self.package = os.path.join(out, [name for name in os.listdir(out) if name.endswith(".berth")][0])
+        chatbot_out = os.path.join(self.home, "chatbot")
+        os.makedirs(chatbot_out)
+        run([os.path.join(bin_dir, "addonctl"), "pack", os.path.join(REPO, "Addons", "ai_chatbot"), "--key", os.path.join(keys, "publisher.key"),
+             "--library", os.path.join(bin_dir, "libAIChatbot.so"), "--out", chatbot_out + "/"])
+        self.chatbot = os.path.join(chatbot_out, os.listdir(chatbot_out)[0])
         self.garbage = os.path.join(out, "not-a-package.berth")
         with open(self.garbage, "wb") as handle:
             handle.write(b"this is not an archive\n" * 20)
@@ -84,6 +89,28 @@ class Host:
     def admin(self, path):
         status, _, body = self.get(path, {"Authorization": "Bearer " + TOKEN})
         return status, json.loads(body)
+
+    def send(self, method, path, body=None, headers=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, method=method, data=data,
+                                         headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def until(self, read, accept, what):
+        """Reads until `accept` holds (a worker of a retiring generation may answer one read with
+        the state from before a change)."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            value = read()
+            if accept(value):
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: still {value!r}")
+            time.sleep(0.1)
 
     def stop(self, keep):
         self.process.send_signal(signal.SIGTERM)
@@ -289,6 +316,36 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual("", form.find_element(By.NAME, "webhookSecret").get_attribute("value"))
         self.assertNotIn("s3cret-value", self.driver.page_source)
 
+    def test_06b_the_greeter_page_is_listed_for_end_users_and_runs_sandboxed(self):
+        items = self.host.until(lambda: json.loads(self.host.get("/apps")[2])["items"], lambda items: len(items) == 1, "GET /apps")
+        self.assertEqual({"addon": "greeter", "area": "apps", "name": "Greet someone", "parent": "Greeter", "path": "index.html",
+                          "url": "/apps/greeter/index.html", "icon": "/apps/greeter/wave.svg"}, items[0])
+        status, headers, _ = self.host.get("/apps/greeter/index.html")
+        self.assertEqual(200, status)
+        self.assertEqual("text/html; charset=utf-8", headers["Content-Type"])
+        self.assertTrue(headers["Content-Security-Policy"].startswith("sandbox allow-scripts allow-forms;"))
+        self.assertNotIn("allow-same-origin", headers["Content-Security-Policy"])
+        self.assertEqual("image/svg+xml", self.host.get("/apps/greeter/wave.svg")[1]["Content-Type"])
+        # The console lists the page on the addon's view, for end users.
+        link = self.open_until("#/addons/greeter", "li[data-page='greeter/index.html'] a")
+        self.assertEqual(self.host.url + "/apps/greeter/index.html", link.get_attribute("href"))
+        # An end user (this browser still holds the console session) opens it and greets.
+        self.driver.get(self.host.url + "/apps/greeter/")
+        self.visible("#name").send_keys("Ada", Keys.ENTER)
+        self.text_appears("#greeting", "Ahoy, Ada?")
+        # The page's origin is opaque: it cannot read the console's answers nor ride its session.
+        self.assertEqual("null", self.driver.execute_script("return self.origin"))
+        outcomes = self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const attempt = (path, init) => fetch(path, Object.assign({ credentials: 'include' }, init)).then((r) => 'read ' + r.status, () => 'blocked');
+            Promise.all([attempt('/admin/session'), attempt('/api/v1/addons'),
+                         attempt('/api/v1/addons/greeter/deactivate', { method: 'POST' })]).then(done);""")
+        self.assertEqual(["blocked", "blocked", "blocked"], outcomes)
+        self.assertEqual("active", self.host.admin("/api/v1/addons/greeter")[1]["state"])
+        cookie = self.driver.get_cookie("berth_console")["value"]
+        status, body = self.host.send("GET", "/api/v1/addons", headers={"Cookie": "berth_console=" + cookie, "Origin": "null"})
+        self.assertEqual((403, "cross_origin"), (status, body["error"]["code"]))
+
     def test_07_an_invalid_configuration_change_shows_the_error_next_to_the_field(self):
         greeting = self.open_until("#/addons/greeter", "#config-form input[name=greeting]")
         greeting.clear()
@@ -353,6 +410,48 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual(404, self.host.get("/api/v1/greet/hello")[0])
         self.open_until("#/addons", "#no-addons")
         self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "article[data-addon=greeter]"))
+
+    def test_10c_an_uploaded_addon_adds_its_console_page_in_a_sandboxed_frame(self):
+        self.open("#/marketplace")
+        self.visible("input[type=file]").send_keys(self.host.chatbot)
+        self.text_appears(".drop [role=status]", "is in the catalog, signed by")
+        card = self.visible("article[data-package=ai_chatbot]")
+        self.assertIn("“Live chats” in this console", card.find_element(By.CSS_SELECTOR, "li[data-page='admin/chats.html']").text)
+        card.find_element(By.CSS_SELECTOR, ".actions button").click()
+        self.visible("#install-dialog button[type=submit]").click()
+        self.wait(ec.invisibility_of_element_located((By.ID, "install-dialog")))
+        self.text_appears("#status", "ai_chatbot 1.1.0 installed")
+        link = self.open_until("#/marketplace", "#nav a[data-addon=ai_chatbot]")
+        self.assertEqual("Live chats", link.text)
+        self.assertEqual("Chat", link.find_element(By.XPATH, "..").get_attribute("aria-label"))
+        link.click()
+        frame = self.visible("iframe#addon-page")
+        self.assertEqual("allow-scripts allow-forms", frame.get_attribute("sandbox"))
+        status, _ = self.host.send("POST", "/api/v1/chat/sessions", {"title": "Ship ahoy"})
+        self.assertEqual(201, status)
+        self.driver.switch_to.frame(frame)
+        try:
+            self.assertEqual("null", self.driver.execute_script("return self.origin"))
+            # The list is live: the session made after the page opened appears without a reload.
+            self.text_appears("#chats tbody", "Ship ahoy")
+            self.text_appears("#stats", "1 session, 0 messages")
+        finally:
+            self.driver.switch_to.default_content()
+        self.assertEqual("page", self.driver.find_element(By.CSS_SELECTOR, "#nav a[data-addon=ai_chatbot]").get_attribute("aria-current"))
+
+    def test_10d_uninstalling_removes_the_page_and_its_navigation_item(self):
+        self.open_until("#/addons/ai_chatbot", "#content .actions button.danger").click()
+        dialog = self.visible("dialog")
+        self.assertIn("its pages: /apps/ai_chatbot/admin/chats.html", dialog.text)
+        dialog.find_element(By.CSS_SELECTOR, "button.danger").click()
+        self.visible("#removal-report")
+        self.text_appears("#residue", "Nothing is left behind.")
+        self.host.until(lambda: self.host.get("/apps/ai_chatbot/admin/chats.html")[0], lambda status: status == 404, "the page")
+        self.assertEqual({"console": [], "apps": []}, self.host.until(lambda: self.host.admin("/api/v1/navigation")[1],
+                                                                      lambda body: body["console"] == [], "navigation"))
+        self.open_until("#/page/ai_chatbot/admin/chats.html", "#page-gone")
+        self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "#nav a[data-addon=ai_chatbot]"))
+        self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "iframe"))
 
     def test_11_a_state_change_without_the_csrf_token_is_refused(self):
         cookie = self.driver.get_cookie("berth_console")["value"]

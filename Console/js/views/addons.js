@@ -6,6 +6,7 @@ import { permissionList } from '../permissions.js';
 import { schemaForm } from '../schema-form.js';
 import { compareVersions } from './marketplace.js';
 import { addonOperations } from './operations.js';
+import { loadNavigation, pageList, pagesOf } from '../pages.js';
 
 export async function addonsView(root) {
   const [{ addons }, { packages }] = await Promise.all([api('GET', '/api/v1/addons'), api('GET', '/api/v1/marketplace/packages')]);
@@ -37,11 +38,15 @@ const health = (addon) => addon.health !== undefined ? (typeof addon.health === 
 const stateBadge = (addon) => h('span', { class: `badge ${addon.quarantined ? 'quarantined' : addon.state}` }, addon.quarantined ? 'quarantined' : addon.state);
 
 export async function addonView(root, id, navigate) {
-  const [addon, { packages }] = await Promise.all([api('GET', `/api/v1/addons/${encodeURIComponent(id)}`), api('GET', '/api/v1/marketplace/packages')]);
+  const [addon, { packages }] = await Promise.all([api('GET', `/api/v1/addons/${encodeURIComponent(id)}`), api('GET', '/api/v1/marketplace/packages'), loadNavigation()]);
   const versions = catalogVersions(packages).get(id) || [];
   const reload = () => addonView(root, id, navigate);
   const act = async (action) => {
-    try { await api('POST', `/api/v1/addons/${encodeURIComponent(id)}/${action}`); announce(`${id}: ${action}d`); await reload(); } catch (failure) { announce(`${action} failed: ${describe(failure)}`); }
+    try {
+      await api('POST', `/api/v1/addons/${encodeURIComponent(id)}/${action}`); announce(`${id}: ${action}d`);
+      window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
+      await reload();
+    } catch (failure) { announce(`${action} failed: ${describe(failure)}`); }
   };
   const config = h('section', { class: 'card', 'aria-label': 'Configuration' });
   const operations = h('div');
@@ -54,6 +59,7 @@ export async function addonView(root, id, navigate) {
         ['Quarantined', addon.quarantined ? `${addon.quarantined.reason || ''} (${addon.quarantined.crashes || '?'} crashes)` : '']]),
       h('h3', {}, 'Permissions'), permissionList(addon.permissions),
       h('h3', {}, 'Routes'), h('ul', {}, addon.routes.map((route) => h('li', {}, h('code', {}, route)))),
+      h('h3', {}, 'Pages'), pageList(addon.id),
       h('div', { class: 'actions' },
         addon.state === 'active' ? h('button', { type: 'button', class: 'secondary', onclick: () => act('deactivate') }, 'Deactivate')
           : h('button', { type: 'button', onclick: () => act('activate') }, 'Activate'),
@@ -73,6 +79,7 @@ function upgradeControl(addon, versions, reload) {
     try {
       await api('POST', `/api/v1/addons/${encodeURIComponent(addon.id)}/upgrade`, { version: select.value, force });
       announce(`${addon.id} is now ${select.value}`);
+      window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
       await reload();
     } catch (failure) {
       if (failure.code === 'downgrade_refused' && !force) {
@@ -116,6 +123,7 @@ async function uninstall(addon, root, navigate) {
     h('p', {}, 'This will remove:'),
     h('ul', {},
       h('li', {}, `its routes: ${addon.routes.join(', ') || 'none'}`),
+      h('li', {}, `its pages: ${pagesOf(addon.id).map((item) => item.url).join(', ') || 'none'}`),
       h('li', {}, `its migrations, reverted newest first: ${addon.migrations.join(', ') || 'none'}`),
       h('li', {}, 'its database (unless kept), its files and its registry entry')),
     h('div', { class: 'field check' }, keep, ' ', h('label', { for: keepId }, 'Keep its data for a later install')),
@@ -127,6 +135,7 @@ async function uninstall(addon, root, navigate) {
     clear(root, h('h1', {}, `${report.id} ${report.version} uninstalled`), removalReport(report),
       h('p', {}, h('a', { href: '#/addons' }, 'Back to installed addons')));
     announce(`${report.id} uninstalled`);
+    window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
   } catch (failure) {
     announce(`Not uninstalled: ${describe(failure)}`);
   }
