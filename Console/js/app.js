@@ -6,6 +6,7 @@ import { marketplaceView } from './views/marketplace.js';
 import { addonsView, addonView } from './views/addons.js';
 import { hostView, optionalView, detectOptionalViews } from './views/operations.js';
 import { loadNavigation, navigationLinks, addonPageView } from './pages.js';
+import { providersView, auditView } from './views/settings.js';
 
 const nav = document.getElementById('nav');
 const content = document.getElementById('content');
@@ -59,6 +60,8 @@ async function route() {
     else if (name === 'addons' && rest.length) await addonView(content, decodeURIComponent(rest.join('/')));
     else if (name === 'addons') await addonsView(content);
     else if (name === 'host') await hostView(content);
+    else if (name === 'providers' && optional.some((view) => view.route === 'providers')) await providersView(content);
+    else if (name === 'audit' && optional.some((view) => view.route === 'audit')) await auditView(content);
     else if (name === 'page' && rest.length > 1) {
       await addonPageView(content, decodeURIComponent(rest[0]), rest.slice(1).join('/'));
       drawNavigation(); markCurrent();

@@ -357,6 +357,25 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn("Not saved", self.driver.find_element(By.CSS_SELECTOR, "#config-form > .error").text)
         self.assertEqual("Ahoy", self.host.admin("/api/v1/addons/greeter")[1]["configuration"]["greeting"])
 
+    def test_07b_route_policies_are_overridden_and_reset_in_the_console(self):
+        field = self.open_until("#/addons/greeter", "#policies-form textarea")
+        self.assertIn("/me", field.get_attribute("value"))
+        def submit(text):
+            self.driver.execute_script("arguments[0].value = arguments[1]", field, text)
+            self.driver.find_element(By.CSS_SELECTOR, "#policies-form button[type=submit]").click()
+        submit('{"routes": [{"method": "FETCH", "path": "/hello"}]}')
+        self.wait(lambda _: field.get_attribute("aria-invalid") == "true")
+        error = self.driver.find_element(By.ID, "policy-overrides-error")
+        self.assertIn("routes[0].method", error.text)
+        self.assertIn(error.get_attribute("id"), field.get_attribute("aria-describedby"))
+        self.assertIsNone(self.host.admin("/api/v1/addons/greeter/policies")[1].get("overrides"))
+        submit('{"routes": [{"method": "GET", "path": "/hello", "auth": "required"}]}')
+        self.text_appears("#policies", "The admin's overrides apply.")
+        self.host.until(lambda: self.host.get("/api/v1/greet/hello")[0], lambda status: status == 401, "GET /hello with the override")
+        self.visible("#policies-reset").click()
+        self.text_appears("#policies", "The manifest's policies apply.")
+        self.host.until(lambda: self.host.get("/api/v1/greet/hello")[0], lambda status: status == 200, "GET /hello after the reset")
+
     def test_08_every_control_is_labelled_and_reachable_by_keyboard(self):
         for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host"):
             self.open(fragment)
@@ -398,6 +417,21 @@ class ConsoleTests(unittest.TestCase):
             narrow.save_screenshot(os.path.join(SHOTS, "test_09_narrow_addon_page.png"))
         finally:
             narrow.quit()
+
+    def test_09b_a_provider_slot_is_chosen_in_the_console_with_the_error_at_the_field(self):
+        field = self.open_until("#/providers", "form[data-slot=cache] input")
+        self.assertEqual("memory", field.get_attribute("value"))
+        field.clear()
+        field.send_keys("nonexistent", Keys.ENTER)
+        self.wait(lambda _: field.get_attribute("aria-invalid") == "true")
+        error = self.driver.find_element(By.ID, field.get_attribute("id") + "-error")
+        self.assertIn("no provider named 'nonexistent'", error.text)
+        self.assertIn("provider_not_installed", error.text)
+        self.assertEqual("memory", next(slot for slot in self.host.admin("/api/v1/providers")[1]["slots"] if slot["slot"] == "cache")["provider"])
+        field = self.driver.find_element(By.CSS_SELECTOR, "form[data-slot=email] input")
+        field.clear()
+        field.send_keys("console", Keys.ENTER)
+        self.text_appears("#status", "email now uses console")
 
     def test_10_uninstalling_shows_the_removal_report_and_the_addon_is_gone(self):
         self.open_until("#/addons/greeter", "#content .actions button.danger").click()
@@ -452,6 +486,17 @@ class ConsoleTests(unittest.TestCase):
         self.open_until("#/page/ai_chatbot/admin/chats.html", "#page-gone")
         self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "#nav a[data-addon=ai_chatbot]"))
         self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "iframe"))
+
+    def test_10e_the_audit_log_lists_every_addons_lifecycle_and_filters_it(self):
+        self.open_until("#/audit", "#audit-log")
+        events = {(row.get_attribute("data-addon"), row.get_attribute("data-event")) for row in self.driver.find_elements(By.CSS_SELECTOR, "#audit-log tbody tr")}
+        for expected in [("greeter", "installed"), ("greeter", "policies_changed"), ("greeter", "uninstalled"), ("ai_chatbot", "installed"), ("ai_chatbot", "uninstalled")]:
+            self.assertIn(expected, events)
+        field = self.driver.find_element(By.NAME, "addon")
+        field.send_keys("ai_chatbot", Keys.ENTER)
+        self.wait(lambda driver: {row.get_attribute("data-addon") for row in driver.find_elements(By.CSS_SELECTOR, "#audit-log tbody tr")} == {"ai_chatbot"})
+        self.assertEqual("uninstalled", self.driver.find_element(By.CSS_SELECTOR, "#audit-log tbody tr").get_attribute("data-event"))
+        self.assertEqual(400, self.host.admin("/api/v1/audit?limit=0")[0])
 
     def test_11_a_state_change_without_the_csrf_token_is_refused(self):
         cookie = self.driver.get_cookie("berth_console")["value"]

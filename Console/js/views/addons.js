@@ -7,6 +7,7 @@ import { schemaForm } from '../schema-form.js';
 import { compareVersions } from './marketplace.js';
 import { addonOperations } from './operations.js';
 import { loadNavigation, pageList, pagesOf } from '../pages.js';
+import { policiesSection } from './settings.js';
 
 export async function addonsView(root) {
   const [{ addons }, { packages }] = await Promise.all([api('GET', '/api/v1/addons'), api('GET', '/api/v1/marketplace/packages')]);
@@ -50,6 +51,7 @@ export async function addonView(root, id, navigate) {
   };
   const config = h('section', { class: 'card', 'aria-label': 'Configuration' });
   const operations = h('div');
+  const policies = h('section', { class: 'card', 'aria-label': 'Route policies', id: 'policies' });
   clear(root,
     h('p', {}, h('a', { href: '#/addons' }, '← Installed addons')),
     h('h1', {}, `${addon.id} ${addon.version} `, stateBadge(addon)),
@@ -65,8 +67,8 @@ export async function addonView(root, id, navigate) {
           : h('button', { type: 'button', onclick: () => act('activate') }, 'Activate'),
         upgradeControl(addon, versions, reload),
         h('button', { type: 'button', class: 'danger', onclick: () => uninstall(addon, root, navigate) }, `Uninstall ${addon.id}…`))),
-    config, operations);
-  await Promise.all([configSection(config, id), addonOperations(operations, id)]);
+    config, policies, operations);
+  await Promise.all([configSection(config, id), policiesSection(policies, id), addonOperations(operations, id)]);
 }
 
 function upgradeControl(addon, versions, reload) {
