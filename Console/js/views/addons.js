@@ -68,7 +68,7 @@ export async function addonView(root, id, navigate) {
         upgradeControl(addon, versions, reload),
         h('button', { type: 'button', class: 'danger', onclick: () => uninstall(addon, root, navigate) }, `Uninstall ${addon.id}…`))),
     config, policies, operations);
-  await Promise.all([configSection(config, id), policiesSection(policies, id), addonOperations(operations, id)]);
+  await Promise.all([configSection(config, id), policiesSection(policies, id, addon.mountPrefix), addonOperations(operations, id)]);
 }
 
 function upgradeControl(addon, versions, reload) {
@@ -133,8 +133,9 @@ async function uninstall(addon, root, navigate) {
   [{ label: 'Uninstall', value: 'uninstall', class: 'danger' }, { label: 'Cancel', value: null, class: 'secondary' }]);
   if (choice !== 'uninstall') return;
   try {
+    const pages = pagesOf(addon.id).map((item) => item.url);
     const report = await api('DELETE', `/api/v1/marketplace/uninstall/${encodeURIComponent(addon.id)}?keep_data=${keep.checked}&cascade=${cascade.checked}`);
-    clear(root, h('h1', {}, `${report.id} ${report.version} uninstalled`), removalReport(report),
+    clear(root, h('h1', {}, `${report.id} ${report.version} uninstalled`), removalReport(report, pages),
       h('p', {}, h('a', { href: '#/addons' }, 'Back to installed addons')));
     announce(`${report.id} uninstalled`);
     window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
@@ -143,11 +144,11 @@ async function uninstall(addon, root, navigate) {
   }
 }
 
-function removalReport(report) {
+function removalReport(report, pages = []) {
   const removed = report.removed;
   return h('section', { class: 'card', id: 'removal-report', 'aria-label': 'Removal report' },
     h('h2', {}, 'Removed'),
-    facts([['Routes', removed.routes.join(', ') || 'none'], ['Migrations reverted', removed.migrationsReverted.join(', ') || 'none'],
+    facts([['Routes', removed.routes.join(', ') || 'none'], ['Pages', pages.join(', ')], ['Migrations reverted', removed.migrationsReverted.join(', ') || 'none'],
       ['Database', removed.database || 'none'], ['Files', `${removed.files} under ${removed.installPath}`],
       ['Event subscriptions', removed.subscriptions], ['Registry entry', removed.registryEntry ? 'removed' : 'none'],
       ['Data kept at', report.keptData], ['Left by down-migrations', (report.leftByDownMigrations || []).join(', ')]]),

@@ -43,13 +43,13 @@ function slotCard(slot, reload) {
 }
 
 /** An addon's route policies: the effective ones, and the admin's overrides as JSON. */
-export async function policiesSection(section, id) {
+export async function policiesSection(section, id, mountPrefix) {
   let report;
   try { report = await api('GET', `/api/v1/addons/${encodeURIComponent(id)}/policies`); } catch (failure) {
     if (failure.status === 404 || failure.status === 405) { section.remove(); return; }
     throw failure;
   }
-  const reload = () => policiesSection(section, id);
+  const reload = () => policiesSection(section, id, mountPrefix);
   const fieldId = 'policy-overrides', errorId = 'policy-overrides-error';
   const initial = report.overrides || { routes: report.effective.routes, ...(report.effective.cors ? { cors: report.effective.cors } : {}) };
   const field = h('textarea', { id: fieldId, name: 'overrides', rows: 8, spellcheck: 'false', 'aria-describedby': errorId });
@@ -76,7 +76,7 @@ export async function policiesSection(section, id) {
   const cors = report.effective.cors;
   clear(section, h('h2', {}, 'Route policies'),
     h('p', { class: 'muted' }, report.overrides ? 'The admin\'s overrides apply.' : 'The manifest\'s policies apply.'),
-    routePolicies({ routes: report.effective.routes, mountPrefix: `this addon's prefix` }),
+    routePolicies({ routes: report.effective.routes, mountPrefix }),
     h('p', {}, cors ? `Cross-origin: ${cors.origins.join(', ')} (${(cors.methods || []).join(', ') || 'its methods'}${cors.credentials ? ', with credentials' : ''})` : 'No cross-origin access.'),
     form);
 }
