@@ -100,6 +100,8 @@ signOutButton.addEventListener('click', async () => {
 
 window.addEventListener('hashchange', route);
 window.addEventListener('berth:signed-out', showSignIn);
-window.addEventListener('berth:navigation-changed', refreshNavigation);
+// Again a moment later: right after a change, a worker of the retiring generation may answer
+// the first read with the navigation from before it.
+window.addEventListener('berth:navigation-changed', () => { refreshNavigation(); setTimeout(refreshNavigation, 1500); });
 
 (await currentSession()) ? showConsole() : showSignIn();
