@@ -7,6 +7,7 @@ import { addonsView, addonView } from './views/addons.js';
 import { hostView, optionalView, detectOptionalViews } from './views/operations.js';
 import { loadNavigation, navigationLinks, addonPageView } from './pages.js';
 import { providersView, auditView } from './views/settings.js';
+import { keysView } from './views/keys.js';
 
 const nav = document.getElementById('nav');
 const content = document.getElementById('content');
@@ -62,6 +63,7 @@ async function route() {
     else if (name === 'host') await hostView(content);
     else if (name === 'providers' && optional.some((view) => view.route === 'providers')) await providersView(content);
     else if (name === 'audit' && optional.some((view) => view.route === 'audit')) await auditView(content);
+    else if (name === 'keys' && optional.some((view) => view.path === '/api/v1/trusted-keys')) await keysView(content);
     else if (name === 'page' && rest.length > 1) {
       await addonPageView(content, decodeURIComponent(rest[0]), rest.slice(1).join('/'));
       drawNavigation(); markCurrent();

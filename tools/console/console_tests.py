@@ -498,6 +498,35 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual("uninstalled", self.driver.find_element(By.CSS_SELECTOR, "#audit-log tbody tr").get_attribute("data-event"))
         self.assertEqual(400, self.host.admin("/api/v1/audit?limit=0")[0])
 
+    def test_10f_a_trusted_key_is_added_from_a_file_and_revoked_in_the_console(self):
+        before = {key["id"] for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]}
+        keys = os.path.join(self.host.home, "other-keys")
+        run([os.path.join(self.host.bin, "addonctl"), "keygen", "other", "--out-dir", keys])
+        field = self.open_until("#/keys", "#add-key textarea")
+        field.send_keys("not a key")
+        self.driver.find_element(By.CSS_SELECTOR, "#add-key button[type=submit]").click()
+        self.wait(lambda _: field.get_attribute("aria-invalid") == "true")
+        self.assertIn("Not added:", self.driver.find_element(By.ID, "new-key-error").text)
+        self.assertEqual(before, {key["id"] for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]})
+        field.clear()
+        self.driver.find_element(By.ID, "new-key-file").send_keys(os.path.join(keys, "other.pub"))
+        self.wait(lambda _: "BEGIN PUBLIC KEY" in field.get_attribute("value"))
+        self.driver.find_element(By.CSS_SELECTOR, "#add-key button[type=submit]").click()
+        self.text_appears("#status", "is trusted")
+        added = self.host.until(lambda: {key["id"] for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]} - before,
+                                lambda ids: len(ids) == 1, "the added key")
+        key_id = added.pop()
+        row = self.visible(f"#keys tr[data-key='{key_id}']")
+        # Every addon was uninstalled: whichever worker answers, no key has signed an installed one.
+        for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]:
+            self.assertEqual([], key["installedAddons"], key["id"])
+        row.find_element(By.CSS_SELECTOR, "button.danger").click()
+        dialog = self.visible("dialog")
+        self.assertIn("can no longer be added", dialog.text)
+        dialog.find_element(By.CSS_SELECTOR, "button.danger").click()
+        self.text_appears("#revoked", key_id)
+        self.assertIn(key_id, self.host.admin("/api/v1/trusted-keys")[1]["revoked"])
+
     def test_11_a_state_change_without_the_csrf_token_is_refused(self):
         cookie = self.driver.get_cookie("berth_console")["value"]
         request = urllib.request.Request(self.host.url + "/api/v1/addons/greeter/activate", method="POST",
