@@ -6,7 +6,7 @@ import { marketplaceView } from './views/marketplace.js';
 import { addonsView, addonView } from './views/addons.js';
 import { hostView, optionalView, detectOptionalViews } from './views/operations.js';
 import { loadNavigation, navigationLinks, addonPageView } from './pages.js';
-import { providersView, auditView } from './views/settings.js';
+import { providersView, auditView, inboxView } from './views/settings.js';
 import { keysView } from './views/keys.js';
 
 const nav = document.getElementById('nav');
@@ -63,6 +63,7 @@ async function route() {
     else if (name === 'host') await hostView(content);
     else if (name === 'providers' && optional.some((view) => view.route === 'providers')) await providersView(content);
     else if (name === 'audit' && optional.some((view) => view.route === 'audit')) await auditView(content);
+    else if (name === 'inbox' && optional.some((view) => view.path === '/api/v1/dev/inbox')) await inboxView(content);
     else if (name === 'keys' && optional.some((view) => view.path === '/api/v1/trusted-keys')) await keysView(content);
     else if (name === 'page' && rest.length > 1) {
       await addonPageView(content, decodeURIComponent(rest[0]), rest.slice(1).join('/'));

@@ -377,7 +377,7 @@ class ConsoleTests(unittest.TestCase):
         self.host.until(lambda: self.host.get("/api/v1/greet/hello")[0], lambda status: status == 200, "GET /hello after the reset")
 
     def test_08_every_control_is_labelled_and_reachable_by_keyboard(self):
-        for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host"):
+        for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host", "#/providers", "#/keys", "#/inbox", "#/audit"):
             self.open(fragment)
             self.visible("#content h1")
             self.wait(lambda driver: driver.execute_script("return document.querySelectorAll('#content .card').length") > 0)

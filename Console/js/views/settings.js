@@ -1,8 +1,8 @@
 // The host's settings an admin changes from the console: provider slots (PUT
 // /api/v1/providers/{slot}), an addon's route policies (PUT/DELETE /api/v1/addons/{id}/policies),
-// and the audit log of every addon's lifecycle (GET /api/v1/audit).
+// the audit log of every addon's lifecycle (GET /api/v1/audit), and the development inbox.
 import { api } from '../api.js';
-import { h, clear, announce, describe, uid } from '../dom.js';
+import { h, clear, announce, describe, uid, confirmDialog } from '../dom.js';
 import { routePolicies } from '../permissions.js';
 
 /** Provider slots: what each uses, its health, and a field to choose another selection. */
@@ -99,4 +99,31 @@ export async function auditView(root, filters = {}) {
         h('thead', {}, h('tr', {}, ['Time', 'Addon', 'Event', 'Version', 'Detail'].map((name) => h('th', { scope: 'col' }, name)))),
         h('tbody', {}, entries.map((entry) => h('tr', { 'data-addon': entry.id, 'data-event': entry.event },
           [entry.time, entry.id, entry.event, entry.version || '', entry.detail || ''].map((value) => h('td', {}, value)))))))));
+}
+
+/** The development inbox: what the `console` email and SMS providers captured, newest first. */
+export async function inboxView(root, filters = {}) {
+  const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value));
+  const { messages } = await api('GET', `/api/v1/dev/inbox${query.size ? `?${query}` : ''}`);
+  const channelId = uid('inbox-channel'), toId = uid('inbox-to');
+  const channel = h('select', { id: channelId, name: 'channel' }, [['', 'Email and SMS'], ['email', 'Email'], ['sms', 'SMS']]
+    .map(([value, label]) => h('option', { value, selected: (filters.channel || '') === value }, label)));
+  const to = h('input', { id: toId, name: 'to', value: filters.to || '', autocomplete: 'off' });
+  const form = h('form', { class: 'filters', id: 'inbox-filters' },
+    h('div', { class: 'field' }, h('label', { for: channelId }, 'Channel'), channel),
+    h('div', { class: 'field' }, h('label', { for: toId }, 'Recipient contains'), to),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Filter'),
+      h('button', { type: 'button', class: 'danger', onclick: async () => {
+        const choice = await confirmDialog('Empty the development inbox?', h('p', {}, 'Every captured message is deleted.'),
+          [{ label: 'Empty the inbox', value: 'clear', class: 'danger' }, { label: 'Cancel', value: null, class: 'secondary' }]);
+        if (choice !== 'clear') return;
+        try { const { removed } = await api('DELETE', '/api/v1/dev/inbox'); announce(`${removed} messages deleted`); await inboxView(root, filters); } catch (failure) { announce(`Not emptied: ${describe(failure)}`); }
+      } }, 'Empty the inbox')));
+  form.addEventListener('submit', (event) => { event.preventDefault(); inboxView(root, { channel: channel.value, to: to.value.trim() }); });
+  clear(root, h('h1', {}, 'Development inbox'), h('section', { class: 'card' }, form),
+    messages.length === 0 ? h('section', { class: 'card' }, h('p', { class: 'muted', id: 'inbox-empty' }, 'No messages.'))
+      : messages.slice().reverse().map((message) => h('article', { class: 'card', 'data-message': message.id, 'aria-label': message.subject || message.channel },
+        h('h2', {}, message.subject || `${message.channel} message`),
+        h('p', { class: 'muted' }, `${message.channel} to ${message.to.join(', ')}${message.from ? ` from ${message.from}` : ''}, ${new Date(message.sentAt * 1000).toISOString()}`),
+        h('pre', {}, message.text || message.html || ''))));
 }
