@@ -1,3 +1,4 @@
+import BerthPackages
 import BerthTestSupport
 import Foundation
 import Testing
@@ -103,6 +104,31 @@ struct AddonPagesTests {
         let bad = try host.berth.admin.send("GET", "/api/v1/audit?limit=5000")
         #expect(bad.status == 400 && bad.errorMessage?.contains("limit=5000") == true)
         #expect(try host.berth.anonymous.send("GET", "/api/v1/audit").status == 401)
+    }
+
+    @Test func anUpgradeSwapsThePagesAndTheirNavigation() throws {
+        let host = try IntegrationHost()
+        defer { host.close() }
+        let first = try host.packages.fixture(id: "paged", version: "1.0.0", assets: ["one.html": "<p>one</p>", "shared.css": "p {}"]) { manifest in
+            manifest.navigation = [NavigationItem(area: "console", name: "One", path: "one.html")]
+        }
+        let second = try host.packages.fixture(id: "paged", version: "1.1.0", assets: ["two.html": "<p>two</p>", "shared.css": "p { color: red }"]) { manifest in
+            manifest.navigation = [NavigationItem(area: "apps", name: "Two", path: "two.html", parent: "Paged")]
+        }
+        #expect(try host.uploadAndInstall(first, id: "paged").status == 201)
+        let client = host.berth.anonymous
+        #expect(try client.send("GET", "/apps/paged/one.html").text == "<p>one</p>")
+        #expect(items(try host.berth.admin.send("GET", "/api/v1/navigation"), "console").map { $0["name"] as? String } == ["One"])
+
+        #expect(try host.upload(second).status == 201)
+        let upgraded = try host.berth.admin.sendJSON("POST", "/api/v1/addons/paged/upgrade", ["version": "1.1.0"])
+        #expect(upgraded.status == 200, "\(upgraded.text)")
+        #expect(try client.send("GET", "/apps/paged/one.html").status == 404)
+        #expect(try client.send("GET", "/apps/paged/two.html").text == "<p>two</p>")
+        #expect(try client.send("GET", "/apps/paged/shared.css").text == "p { color: red }")
+        let navigation = try host.berth.admin.send("GET", "/api/v1/navigation")
+        #expect(items(navigation, "console").isEmpty)
+        #expect(items(navigation, "apps").map { $0["parent"] as? String } == ["Paged"])
     }
 
     @Test func anAddonCannotMountUnderTheHostsPagePrefixes() throws {
