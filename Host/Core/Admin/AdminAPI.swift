@@ -72,6 +72,8 @@ struct AdminAPI: Sendable {
         }
         try registerTrustedKeys(in: &table)
         try registerCatalogRemoval(in: &table)
+        try registerNavigation(in: &table)
+        try registerAudit(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }

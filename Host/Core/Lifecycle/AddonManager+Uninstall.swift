@@ -193,6 +193,7 @@ extension AddonManager {
         let staging = (try? FileManager.default.contentsOfDirectory(atPath: home.stagingDirectory)) ?? []
         residue += staging.filter { $0.hasPrefix("install-\(id)-") }.map { "staging folder .berth/staging/\($0)" }
         if server.routes.owners.contains(id) { residue.append("routes owned by \(id) in the routing table") }
+        residue += pageResidue(of: id)
         if running[id] != nil { residue.append("addon \(id) still registered as running") }
         let subscriptions = events.subscriptionCount(owner: id)
         if subscriptions > 0 { residue.append("\(subscriptions) event subscriptions of \(id)") }

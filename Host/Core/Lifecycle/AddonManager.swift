@@ -41,6 +41,8 @@ public actor AddonManager {
     var running: [String: RunningAddon] = [:]
     /// The routes mounted per addon, as `METHOD /path`.
     var mounted: [String: [String]] = [:]
+    /// The pages of the mounted addons, for the navigation endpoints.
+    let pages = AddonPageRegistry()
     /// Why an installed addon could not be loaded at start.
     var failures: [String: String] = [:]
     /// The mutation running now, for the 409 a concurrent one gets.
@@ -67,7 +69,7 @@ public actor AddonManager {
     var health = HealthChecks()
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
-    static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/dev", "/admin"]
+    static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/dev", "/admin", "/apps", "/api/v1/navigation", "/api/v1/audit"]
 
     /// Creates the manager for `home`; nothing is loaded until ``startUp()``.
     public init(home: BerthHome, backend: any AddonDataBackend, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
