@@ -16,6 +16,8 @@ struct AdminAPI: Sendable {
     /// The web console under `/admin`; its session cookie (with its CSRF token) is accepted where
     /// the bearer token is.
     var console: ConsoleRoutes? = nil
+    /// The job runner `/api/v1/addons/{id}/jobs` reads and runs through.
+    var jobs: JobRunner? = nil
 
     static let owner = "berth"
 
@@ -70,6 +72,7 @@ struct AdminAPI: Sendable {
         }
         try registerTrustedKeys(in: &table)
         try registerCatalogRemoval(in: &table)
+        try registerJobs(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }

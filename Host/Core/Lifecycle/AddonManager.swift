@@ -63,6 +63,8 @@ public actor AddonManager {
     var requestPolicies: RequestPolicies
     /// The registry file as last read, for ``refreshRegistryFromDisk()``.
     var registryStamp: RegistryStamp?
+    /// Runs the jobs of the addons loaded here; see ``setJobRunner(_:)``.
+    var jobs: JobRunner?
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
     static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/dev", "/admin"]
@@ -224,7 +226,7 @@ public actor AddonManager {
         return RunningAddon(
             id: manifest.id, version: manifest.version, library: library, data: data, permissions: manifest.permissions,
             settings: ConfigurationCell(values: configuration, sensitiveKeys: manifest.sensitiveKeys), events: events,
-            services: services, scratchDirectory: scratch
+            services: services, scratchDirectory: scratch, jobs: manifest.jobs
         )
     }
 
@@ -233,11 +235,13 @@ public actor AddonManager {
     func markRunning(_ addon: RunningAddon) {
         running[addon.id] = addon
         if servingHolds[addon.id] == nil { servingHolds[addon.id] = servingLock.share(addon.id) }
+        jobs?.schedule(addon)
     }
 
     /// This process no longer serves `id`.
     func markStopped(_ id: String) {
         running[id] = nil
+        jobs?.abandon(addon: id)
         servingHolds.removeValue(forKey: id)?.release()
     }
 
@@ -245,6 +249,7 @@ public actor AddonManager {
     /// - Returns: how many subscriptions ended.
     @discardableResult
     func stop(_ addon: RunningAddon) async -> Int {
+        await jobs?.stop(addon: addon.id, instance: addon.instance)
         await stopWithDeadline(addon)
         services.withdrawAll(provider: addon.id)
         return events.cancelAll(owner: addon.id)

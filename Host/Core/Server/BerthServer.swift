@@ -64,7 +64,10 @@ public enum BerthServer {
         let console = ConsoleRoutes(
             assets: .load(executable: executable), sessions: ConsoleSessions(home: home, lifetime: try ConsoleSettings().sessionLifetime), authenticator: authenticator
         )
-        let admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore, console: console)
+        var admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore, console: console)
+        let jobs = JobRunner(store: try await JobRunner.makeStore(settings: settings, home: home), worker: JobRunner.workerName(settings: settings), logger: logger)
+        await manager.setJobRunner(jobs)
+        admin.jobs = jobs
         let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
         await manager.setRequestPolicies(policies)
         try server.updateRoutes { try admin.register(in: &$0) }

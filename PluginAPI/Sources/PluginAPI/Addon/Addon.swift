@@ -30,6 +30,12 @@ public protocol Addon: Sendable {
 
     /// Called after an administrator changed the addon's configuration.
     func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async
+
+    /// Runs one run of the job `name` its manifest declares in `jobs`; the host calls it when the
+    /// job's schedule comes due (once per due time however many workers or nodes serve) or an
+    /// administrator runs it now. Throwing records the run as failed with the error's message.
+    /// Cancellation (deadline, deactivation, uninstall) arrives as Swift task cancellation.
+    func runJob(_ name: String, context: JobContext) async throws
 }
 
 extension Addon {
@@ -52,4 +58,9 @@ extension Addon {
 
     /// By default a configuration change needs no action: handlers read ``AddonContext/configuration``.
     public func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async {}
+
+    /// By default no job is handled: the run fails with ``HTTPError/jobNotHandled(_:addon:)``.
+    public func runJob(_ name: String, context: JobContext) async throws {
+        throw HTTPError.jobNotHandled(name, addon: context.addonID)
+    }
 }
