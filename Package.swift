@@ -13,9 +13,9 @@ func addon(_ name: String, path: String, extra: [Target.Dependency] = []) -> [Ta
 }
 
 /// Fixtures whose identity comes from their installed manifest (linked statically into each).
-let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon"]
+let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon"]
 
-let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon"]
+let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon"]
 
 let package = Package(
     name: "Berth",
