@@ -56,14 +56,24 @@ struct ScheduledJobsTests {
         #expect(runs.contains { $0["result"] as? String == "succeeded" && $0["durationMilliseconds"] is Int && $0["trigger"] as? String == "schedule" }, "\(runs)")
     }
 
-    @Test func aRunStillGoingAtUninstallIsCancelledBeforeItsDataGoesAndNoRunStartsAfterTheAnswer() throws {
+    @Test(arguments: UninstallAcrossWorkersTests.Database.allCases)
+    func aRunStillGoingAtUninstallIsCancelledBeforeItsDataGoesAndNoRunStartsAfterTheAnswer(_ database: UninstallAcrossWorkersTests.Database) throws {
         let folder = try TemporaryDirectory("berth-jobs-trace")
         defer { folder.remove() }
         let trace = folder.appending("trace.log")
-        let host = try SupervisedHost(workers: 2, environment: ["FIXTURE_JOB_TRACE": trace])
+        var environment = ["FIXTURE_JOB_TRACE": trace]
+        var postgres: PostgresTestDatabase?
+        if database == .postgres {
+            guard PostgresTestDatabase.shouldRun else { return }
+            postgres = try PostgresTestDatabase()
+            environment["BERTH_DATABASE_URL"] = postgres!.url
+        }
+        defer { postgres?.drop() }
+        let dialect = database.rawValue
+        let host = try SupervisedHost(workers: 2, environment: environment)
         defer { host.close() }
         let lines = { (String(data: FileManager.default.contents(atPath: trace) ?? Data(), encoding: .utf8) ?? "").split(separator: "\n").map(String.init) }
-        try host.uploadAndInstall(try Self.package(host.packages, id: "sleeper", jobs: [JobDeclaration(name: "slow", schedule: "*/2 * * * * *", timeoutSeconds: 600)]), id: "sleeper")
+        try host.uploadAndInstall(try Self.package(host.packages, id: "sleeper", jobs: [JobDeclaration(name: "slow", schedule: "*/2 * * * * *", timeoutSeconds: 600)], dialect: dialect), id: "sleeper")
 
         try pollUntil("the slow job started", timeout: 20) { lines().contains { $0.hasPrefix("start sleeper ") } }
         // The next due times find it still running: no overlap, each recorded as skipped.
@@ -82,7 +92,7 @@ struct ScheduledJobsTests {
         #expect(cancelled?.hasSuffix("data=1") == true, "the run was not cancelled with its data still there before the uninstall answered: \(atAnswer)")
 
         // Another addon's job runs on: once it ran three times, the uninstalled one had as many due times.
-        try host.uploadAndInstall(try Self.package(host.packages, id: "witness", jobs: [JobDeclaration(name: "tick", schedule: "*/2 * * * * *")]), id: "witness")
+        try host.uploadAndInstall(try Self.package(host.packages, id: "witness", jobs: [JobDeclaration(name: "tick", schedule: "*/2 * * * * *")], dialect: dialect), id: "witness")
         try pollUntil("the witness ran three times", timeout: 40) { try Self.ticks(host.anonymous, "witness").count >= 3 }
         #expect(lines().filter { $0.contains(" sleeper ") } == atAnswer.filter { $0.contains(" sleeper ") }, "a run of the uninstalled addon started after the answer: \(lines())")
         #expect(try host.admin.send("GET", "/api/v1/addons/sleeper/jobs").status == 404)
