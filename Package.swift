@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
-            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", "BerthNetwork", "BerthIdentity", "BerthTraffic", "BerthMetrics", "BerthProviders", .product(name: "PluginAPI", package: "PluginAPI")],
+            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthJobs", "BerthLoader", "BerthNetwork", "BerthIdentity", "BerthTraffic", "BerthMetrics", "BerthProviders", .product(name: "PluginAPI", package: "PluginAPI")],
             path: "Host/Core",
             swiftSettings: swift6
         ),
