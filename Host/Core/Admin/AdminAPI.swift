@@ -73,6 +73,7 @@ struct AdminAPI: Sendable {
         try registerTrustedKeys(in: &table)
         try registerCatalogRemoval(in: &table)
         try registerJobs(in: &table)
+        try registerEvents(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }

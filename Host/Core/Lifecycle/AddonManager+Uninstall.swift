@@ -106,6 +106,7 @@ extension AddonManager {
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
         if !manifest.jobs.isEmpty { await jobs?.forget(addon: id) }
+        await events.attachedOutbox?.forget(addon: id)
         if !keepData { try? FileSystem.remove(home.scratchDirectory(for: id)) }
         try? FileSystem.remove(installPath)
         removeEmptyParent(of: installPath)
