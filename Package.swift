@@ -13,9 +13,9 @@ func addon(_ name: String, path: String, extra: [Target.Dependency] = []) -> [Ta
 }
 
 /// Fixtures whose identity comes from their installed manifest (linked statically into each).
-let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon"]
+let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon", "FixtureEventsAddon"]
 
-let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon"]
+let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon", "FixtureEventsAddon"]
 
 let package = Package(
     name: "Berth",
