@@ -70,32 +70,34 @@ struct ScheduledJobsTests {
         }
         defer { postgres?.drop() }
         let dialect = database.rawValue
+        // Roles are the server's, not the database's: ids of their own on PostgreSQL.
+        let (sleeper, witness) = (postgres.map { $0.id("sleeper") } ?? "sleeper", postgres.map { $0.id("witness") } ?? "witness")
         let host = try SupervisedHost(workers: 2, environment: environment)
         defer { host.close() }
         let lines = { (String(data: FileManager.default.contents(atPath: trace) ?? Data(), encoding: .utf8) ?? "").split(separator: "\n").map(String.init) }
-        try host.uploadAndInstall(try Self.package(host.packages, id: "sleeper", jobs: [JobDeclaration(name: "slow", schedule: "*/2 * * * * *", timeoutSeconds: 600)], dialect: dialect), id: "sleeper")
+        try host.uploadAndInstall(try Self.package(host.packages, id: sleeper, jobs: [JobDeclaration(name: "slow", schedule: "*/2 * * * * *", timeoutSeconds: 600)], dialect: dialect), id: sleeper)
 
-        try pollUntil("the slow job started", timeout: 20) { lines().contains { $0.hasPrefix("start sleeper ") } }
+        try pollUntil("the slow job started", timeout: 20) { lines().contains { $0.hasPrefix("start \(sleeper) ") } }
         // The next due times find it still running: no overlap, each recorded as skipped.
-        try pollUntil("a due time was skipped", timeout: 20) { Self.runs(try Self.jobs(host.admin, "sleeper")["slow"]).contains { $0["result"] as? String == "skipped" } }
-        let started = lines().filter { $0.hasPrefix("start sleeper ") }
+        try pollUntil("a due time was skipped", timeout: 20) { Self.runs(try Self.jobs(host.admin, sleeper)["slow"]).contains { $0["result"] as? String == "skipped" } }
+        let started = lines().filter { $0.hasPrefix("start \(sleeper) ") }
         #expect(started.count == 1, "a second run overlapped the first: \(lines())")
-        let refused = try host.admin.send("POST", "/api/v1/addons/sleeper/jobs/slow/run")
+        let refused = try host.admin.send("POST", "/api/v1/addons/\(sleeper)/jobs/slow/run")
         #expect(refused.status == 409 && (refused.json["error"] as? [String: Any])?["code"] as? String == "job_running", "\(refused.text)")
 
-        let removed = try host.admin.send("DELETE", "/api/v1/marketplace/uninstall/sleeper")
+        let removed = try host.admin.send("DELETE", "/api/v1/marketplace/uninstall/\(sleeper)")
         #expect(removed.status == 200, "\(removed.text)")
         #expect(removed.json["residue"] as? [String] == [], "\(removed.text)")
         let atAnswer = lines()
         let run = started.first.map { String($0.split(separator: " ")[2]) } ?? "?"
-        let cancelled = atAnswer.first { $0.hasPrefix("cancelled sleeper \(run) ") }
+        let cancelled = atAnswer.first { $0.hasPrefix("cancelled \(sleeper) \(run) ") }
         #expect(cancelled?.hasSuffix("data=1") == true, "the run was not cancelled with its data still there before the uninstall answered: \(atAnswer)")
 
         // Another addon's job runs on: once it ran three times, the uninstalled one had as many due times.
-        try host.uploadAndInstall(try Self.package(host.packages, id: "witness", jobs: [JobDeclaration(name: "tick", schedule: "*/2 * * * * *")], dialect: dialect), id: "witness")
-        try pollUntil("the witness ran three times", timeout: 40) { try Self.ticks(host.anonymous, "witness").count >= 3 }
-        #expect(lines().filter { $0.contains(" sleeper ") } == atAnswer.filter { $0.contains(" sleeper ") }, "a run of the uninstalled addon started after the answer: \(lines())")
-        #expect(try host.admin.send("GET", "/api/v1/addons/sleeper/jobs").status == 404)
+        try host.uploadAndInstall(try Self.package(host.packages, id: witness, jobs: [JobDeclaration(name: "tick", schedule: "*/2 * * * * *")], dialect: dialect), id: witness)
+        try pollUntil("the witness ran three times", timeout: 40) { try Self.ticks(host.anonymous, witness).count >= 3 }
+        #expect(lines().filter { $0.contains(" \(sleeper) ") } == atAnswer.filter { $0.contains(" \(sleeper) ") }, "a run of the uninstalled addon started after the answer: \(lines())")
+        #expect(try host.admin.send("GET", "/api/v1/addons/\(sleeper)/jobs").status == 404)
     }
 
     @Test func runNowStartsAJobOnDemandAndUnknownJobsAreNotFound() throws {
