@@ -8,20 +8,20 @@ import Testing
 /// on demand through the admin API.
 struct ScheduledJobsTests {
     static let migrations: [(id: String, up: String, down: String)] = [
-        ("0001_ticks", "CREATE TABLE ticks (job TEXT, scheduled_ms BIGINT, run_id TEXT, pid INTEGER);", "DROP TABLE ticks;"),
+        ("0001_ticks", "CREATE TABLE ticks (job TEXT, scheduled_ms BIGINT, run_id TEXT, pid INTEGER, version TEXT);", "DROP TABLE ticks;"),
     ]
 
     /// A package of the jobs fixture declaring `jobs`.
-    static func package(_ packages: PackageFactory, id: String, jobs: [JobDeclaration], dialect: String = "sqlite") throws -> String {
-        try packages.fixture(id: id, version: "1.0.0", migrations: migrations, dialects: [dialect], product: "FixtureJobsAddon") { $0.jobs = jobs }
+    static func package(_ packages: PackageFactory, id: String, version: String = "1.0.0", jobs: [JobDeclaration], dialect: String = "sqlite") throws -> String {
+        try packages.fixture(id: id, version: version, migrations: migrations, dialects: [dialect], product: "FixtureJobsAddon") { $0.jobs = jobs }
     }
 
     /// The fixture's recorded runs: (job, scheduled ms, run id, pid).
-    static func ticks(_ client: HTTPTestClient, _ id: String) throws -> [(job: String, scheduled: Int64, run: String, pid: Int)] {
+    static func ticks(_ client: HTTPTestClient, _ id: String) throws -> [(job: String, scheduled: Int64, run: String, pid: Int, version: String)] {
         let reply = try client.send("GET", "/api/v1/\(id)/ticks")
         guard reply.status == 200 else { return [] }
         return (reply.json["ticks"] as? [[String: Any]] ?? []).map {
-            ($0["job"] as? String ?? "", Int64($0["scheduled"] as? Double ?? 0), $0["run"] as? String ?? "", Int($0["pid"] as? Double ?? 0))
+            ($0["job"] as? String ?? "", Int64($0["scheduled"] as? Double ?? 0), $0["run"] as? String ?? "", Int($0["pid"] as? Double ?? 0), $0["version"] as? String ?? "")
         }
     }
 
@@ -39,7 +39,8 @@ struct ScheduledJobsTests {
         let host = try SupervisedHost(workers: 2)
         defer { host.close() }
         try host.uploadAndInstall(try Self.package(host.packages, id: "ticker", jobs: [JobDeclaration(name: "tick", schedule: "*/2 * * * * *")]), id: "ticker")
-        #expect(host.workerPIDs().count == 2)
+        // The generation the install rolled away may still be draining: two workers serve once it is gone.
+        try pollUntil("two workers serve", timeout: 20) { host.workerPIDs().count == 2 }
 
         try pollUntil("five due times ran", timeout: 40) { Set(try Self.ticks(host.anonymous, "ticker").map(\.scheduled)).count >= 5 }
         let ticks = try Self.ticks(host.anonymous, "ticker")
@@ -128,6 +129,25 @@ struct ScheduledJobsTests {
         let noAddon = try host.berth.admin.send("POST", "/api/v1/addons/ghost/jobs/tick/run")
         #expect(noAddon.status == 404 && (noAddon.json["error"] as? [String: Any])?["code"] as? String == "addon_not_installed", "\(noAddon.text)")
         #expect(try host.berth.anonymous.send("GET", "/api/v1/addons/ondemand/jobs").status == 401)
+    }
+
+    @Test func afterAnUpgradeOnlyTheNewVersionRunsTheJob() throws {
+        let host = try IntegrationHost()
+        defer { host.close() }
+        let jobs = [JobDeclaration(name: "tick", schedule: "*/2 * * * * *")]
+        #expect(try host.uploadAndInstall(try Self.package(host.packages, id: "upgraded", jobs: jobs), id: "upgraded").status == 201)
+        try pollUntil("the job ran", timeout: 20) { try Self.ticks(host.berth.anonymous, "upgraded").count >= 1 }
+        #expect(try host.upload(try Self.package(host.packages, id: "upgraded", version: "1.1.0", jobs: jobs)).status == 201)
+        let upgraded = try host.berth.admin.sendJSON("POST", "/api/v1/addons/upgraded/upgrade", ["version": "1.1.0"])
+        #expect(upgraded.status == 200, "\(upgraded.text)")
+        let answered = Int64(Date().timeIntervalSince1970 * 1000)
+        try pollUntil("three due times ran after the upgrade", timeout: 30) { try Self.ticks(host.berth.anonymous, "upgraded").filter { $0.scheduled > answered }.count >= 3 }
+        let after = try Self.ticks(host.berth.anonymous, "upgraded").filter { $0.scheduled > answered }
+        #expect(after.allSatisfy { $0.version == "1.1.0" }, "the old version still ran the job: \(after)")
+        #expect(Dictionary(grouping: after, by: \.scheduled).values.allSatisfy { $0.count == 1 }, "\(after)")
+        // The old version's database handle is closed once it retired: a run of it would fail.
+        let runs = Self.runs(try Self.jobs(host.berth.admin, "upgraded")["tick"])
+        #expect(runs.allSatisfy { $0["result"] as? String == "succeeded" }, "the retired version still claimed runs: \(runs)")
     }
 
     @Test func dueTimesMissedWhileTheHostWasDownCollapseIntoOneRun() throws {

@@ -6,25 +6,26 @@ import PluginAPI
 /// An addon whose jobs prove the host's scheduling guarantees; its id and version come from the
 /// installed manifest, so one build serves as any number of addons.
 ///
-/// Its package's migrations create `ticks (job TEXT, scheduled_ms BIGINT, run_id TEXT, pid INTEGER)`.
+/// Its package's migrations create `ticks (job TEXT, scheduled_ms BIGINT, run_id TEXT, pid INTEGER, version TEXT)`.
 /// - `tick` (and any job whose name starts with `tick`): inserts one row per run.
 /// - `fail`: throws, so its failure streak grows.
 /// - `slow`: inserts a row, appends `start <addon> <run>` to the file named by the environment's
 ///   `FIXTURE_JOB_TRACE`, then waits until cancelled; on cancellation it checks that its table is
 ///   still there and appends `cancelled <addon> <run> data=<rows or error>`, then rethrows.
 ///
-/// `GET <prefix>/ticks` answers `{"ticks": [{"job", "scheduled", "run", "pid"}, …]}`.
+/// `GET <prefix>/ticks` answers `{"ticks": [{"job", "scheduled", "run", "pid", "version"}, …]}`.
 struct FixtureJobsAddon: Addon {
     let id: String
     let version: String
 
     func routes(_ routes: inout Routes, context: AddonContext) {
         routes.get("/ticks") { _, context in
-            let rows = try await context.database.query("SELECT job, scheduled_ms, run_id, pid FROM ticks ORDER BY scheduled_ms", [])
+            let rows = try await context.database.query("SELECT job, scheduled_ms, run_id, pid, version FROM ticks ORDER BY scheduled_ms", [])
             let ticks: [JSONValue] = rows.map { row in
                 .object([
                     "job": .string(row["job"]?.text ?? ""), "scheduled": .number(Double(row["scheduled_ms"]?.integer ?? 0)),
                     "run": .string(row["run_id"]?.text ?? ""), "pid": .number(Double(row["pid"]?.integer ?? 0)),
+                    "version": .string(row["version"]?.text ?? ""),
                 ])
             }
             return try .json(JSONValue.object(["ticks": .array(ticks)]))
@@ -62,8 +63,8 @@ struct FixtureJobsAddon: Addon {
 
     private func record(_ name: String, _ context: JobContext) async throws {
         try await context.database.execute(
-            "INSERT INTO ticks (job, scheduled_ms, run_id, pid) VALUES ($1, $2, $3, $4)",
-            [.text(name), .integer(context.scheduledAtMilliseconds), .text(context.runID), .integer(Int64(getpid()))]
+            "INSERT INTO ticks (job, scheduled_ms, run_id, pid, version) VALUES ($1, $2, $3, $4, $5)",
+            [.text(name), .integer(context.scheduledAtMilliseconds), .text(context.runID), .integer(Int64(getpid())), .text(version)]
         )
     }
 
