@@ -14,6 +14,8 @@ struct RouteEnforcement: Sendable {
     let rateLimit: RateLimitRule?
     /// The manifest's body limit for the route, when it sets one.
     let bodyLimit: Int?
+    /// The manifest's handler deadline for the route in seconds, when it sets one.
+    let timeoutSeconds: Double?
     let cors: CORSPolicy?
     let recorder: RouteRecorder?
     let policies: RequestPolicies
@@ -36,6 +38,7 @@ struct RouteEnforcement: Sendable {
         } ?? .open
         rateLimit = declared?.rateLimit
         bodyLimit = declared?.bodyLimit
+        timeoutSeconds = declared?.timeoutSeconds
         cors = manifest?.cors
         recorder = policies.metrics.map { RouteRecorder(table: $0, addon: addonID, route: pattern, method: method.rawValue) }
     }
