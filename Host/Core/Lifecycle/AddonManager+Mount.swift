@@ -25,7 +25,10 @@ extension AddonManager {
                     // whose handler observer answers 504 at it (in a worker).
                     let adapter = adapter.limited(toSeconds: enforcement.timeoutSeconds)
                     let timeout = enforcement.timeoutSeconds == nil ? nil : adapter.timeout
-                    switch (route.immediateHandler, enforcement.isActive) {
+                    // A limit counted through the rate-limiting slot waits on the network: such a
+                    // route's handler runs async even when the addon wrote it synchronously.
+                    let immediateHandler = enforcement.countsInSlot ? nil : route.immediateHandler
+                    switch (immediateHandler, enforcement.isActive) {
                     case (let immediate?, false):
                         try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, timeout: timeout, immediate: adapter.immediate(immediate, pattern: pattern))
                     case (let immediate?, true):

@@ -1,5 +1,6 @@
 import BerthIdentity
 import BerthMetrics
+import BerthPackages
 import BerthTraffic
 import Foundation
 import PluginAPI
@@ -31,23 +32,59 @@ extension RouteEnforcement {
 
     /// ``admit(_:)`` for handlers that may suspend: an unknown key is looked up in a refreshed
     /// URL key set (at most once per floor interval) before the token is refused.
+    /// A limit counted through the rate-limiting slot (``countsInSlot``) is counted here.
     func admitRefreshing(_ request: Request) async -> Result<Admission, RefusalResponse> {
         let started = ContinuousClock.now
         let now = Date().timeIntervalSince1970
-        guard access.mode != .none else { return count(request, identity: nil, now: now, started: started) }
-        do {
-            let identity = try await policies.access.admitRefreshing(request.headers, under: access, now: now).map(Self.identity)
-            return count(request, identity: identity, now: now, started: started)
-        } catch {
-            return .failure(RefusalResponse(refusal(for: error)))
+        let identity: Identity?
+        if access.mode == .none {
+            identity = nil
+        } else {
+            do {
+                identity = try await policies.access.admitRefreshing(request.headers, under: access, now: now).map(Self.identity)
+            } catch {
+                return .failure(RefusalResponse(refusal(for: error)))
+            }
         }
+        if countsInSlot { return await countInSlot(request, identity: identity, now: now, started: started) }
+        return count(request, identity: identity, now: now, started: started)
     }
 
     private static func identity(_ token: VerifiedToken) -> Identity {
         Identity(subject: token.subject, roles: token.roles, claims: token.claims)
     }
 
-    /// Counts the hit against the route's rate limit, if it has one.
+    /// Counts the hit against the route's rate limit through the rate-limiting slot; a failed
+    /// count fails open (logged) or closed (`503 rate_limit_unavailable`) as configured.
+    private func countInSlot(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant) async -> Result<Admission, RefusalResponse> {
+        guard let rateLimit, let counter = policies.slotCounter else { return count(request, identity: identity, now: now, started: started) }
+        let key = "\(addonID)|\(name)|\(rateKey(rateLimit.key, request: request, identity: identity))"
+        switch await counter.hit(key, limit: rateLimit.limit, window: rateLimit.windowSeconds) {
+        case .decided(let counted) where counted.allowed:
+            return .success(Admission(identity: identity, decision: counted, started: started))
+        case .decided(let refused):
+            return .failure(RefusalResponse(rateLimited(refused, rule: rateLimit, now: now)))
+        case .unavailable(let reason):
+            counter.logFailure(reason, route: name, failOpen: policies.failOpen)
+            guard policies.failOpen else { return .failure(RefusalResponse(unavailable())) }
+            return .success(Admission(identity: identity, decision: nil, started: started))
+        }
+    }
+
+    /// The `429 rate_limited` answer for a refused hit.
+    private func rateLimited(_ refused: WindowDecision, rule: RateLimitRule, now: Double) -> Response {
+        let body = JSONResponse.error(status: 429, code: "rate_limited", message: "\(name) allows \(rule.limit) requests per \(rule.windowSeconds) s; try again in \(refused.resetSeconds) s").body
+        return RateLimitFields.refusal(refused, policy: name, window: rule.windowSeconds, now: Int(now), body: body)
+    }
+
+    /// The `503 rate_limit_unavailable` answer of a limit that cannot be counted, failing closed.
+    private func unavailable() -> Response {
+        var response = JSONResponse.error(status: 503, code: "rate_limit_unavailable", message: "the rate limit of \(name) cannot be counted now; try again shortly")
+        response.headers["Retry-After"] = "1"
+        return response
+    }
+
+    /// Counts the hit against the route's rate limit in the shared file, if it has one.
     private func count(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant) -> Result<Admission, RefusalResponse> {
         var decision: WindowDecision?
         if let rateLimit, let table = policies.rateLimits {
@@ -56,13 +93,10 @@ extension RouteEnforcement {
             case .decided(let counted) where counted.allowed:
                 decision = counted
             case .decided(let refused):
-                let body = JSONResponse.error(status: 429, code: "rate_limited", message: "\(name) allows \(rateLimit.limit) requests per \(rateLimit.windowSeconds) s; try again in \(refused.resetSeconds) s").body
-                return .failure(RefusalResponse(RateLimitFields.refusal(refused, policy: name, window: rateLimit.windowSeconds, now: Int(now), body: body)))
+                return .failure(RefusalResponse(rateLimited(refused, rule: rateLimit, now: now)))
             case .unavailable:
                 policies.logger.warning("rate limit not counted: the counter table is full", metadata: ["route": .string(name), "fail_open": .bool(policies.failOpen)])
-                if !policies.failOpen {
-                    return .failure(RefusalResponse(JSONResponse.error(status: 503, code: "rate_limit_unavailable", message: "the rate limit of \(name) cannot be counted now; try again shortly")))
-                }
+                if !policies.failOpen { return .failure(RefusalResponse(unavailable())) }
             }
         }
         return .success(Admission(identity: identity, decision: decision, started: started))

@@ -12,6 +12,10 @@ struct RouteEnforcement: Sendable {
     let name: String
     let access: AccessRule
     let rateLimit: RateLimitRule?
+    /// Whether the rate limit is counted through the rate-limiting slot (a provider other than
+    /// the built-in `memory` one was selected when the route was mounted) rather than in the
+    /// shared file; the route's handler then runs async, where the count may wait on the network.
+    let countsInSlot: Bool
     /// The manifest's body limit for the route, when it sets one.
     let bodyLimit: Int?
     /// The manifest's handler deadline for the route in seconds, when it sets one.
@@ -37,6 +41,7 @@ struct RouteEnforcement: Sendable {
             AccessRule(mode: AccessRule.Mode(rawValue: declared.auth.rawValue) ?? .none, anyOfRoles: declared.roles, allOfScopes: declared.scopes)
         } ?? .open
         rateLimit = declared?.rateLimit
+        countsInSlot = declared?.rateLimit != nil && policies.countsInSlot
         bodyLimit = declared?.bodyLimit
         timeoutSeconds = declared?.timeoutSeconds
         cors = manifest?.cors

@@ -65,7 +65,7 @@ public enum BerthServer {
             assets: .load(executable: executable), sessions: ConsoleSessions(home: home, lifetime: try ConsoleSettings().sessionLifetime), authenticator: authenticator
         )
         let admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore, console: console)
-        let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
+        let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", providers: providers.slots, logger: logger)
         await manager.setRequestPolicies(policies)
         try server.updateRoutes { try admin.register(in: &$0) }
         if let metrics = policies.metrics {
