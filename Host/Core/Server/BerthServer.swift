@@ -64,9 +64,13 @@ public enum BerthServer {
         let console = ConsoleRoutes(
             assets: .load(executable: executable), sessions: ConsoleSessions(home: home, lifetime: try ConsoleSettings().sessionLifetime), authenticator: authenticator
         )
-        let admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore, console: console)
+        var admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore, console: console)
         let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", providers: providers.slots, logger: logger)
         await manager.setRequestPolicies(policies)
+        if let table = policies.rateLimits {
+            admin.limits = try AdminRateLimits(environment: environment, table: table)
+            admin.console?.limits = admin.limits
+        }
         try server.updateRoutes { try admin.register(in: &$0) }
         if let metrics = policies.metrics {
             let scraper = environment["BERTH_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : AdminAuthenticator(token: $0) }
