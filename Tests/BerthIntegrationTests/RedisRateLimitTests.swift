@@ -66,6 +66,23 @@ struct RedisRateLimitTests {
         #expect(reply.headers["ratelimit-policy"] == "\"GET /api/v1/ctx/request-id\";q=100;w=60")
     }
 
+    @Test(.enabled(if: redisRuns, "needs with-test-servers.sh"))
+    func theProviderSpeaksTLSWithAPrivateAuthorityAndKeepsItsURLSecret() throws {
+        let host = try IntegrationHost()
+        defer { host.close() }
+        let url = try #require(Self.environment["BERTH_TEST_REDIS_TLS_URL"])
+        let caFile = try #require(Self.environment["BERTH_TEST_CA"])
+        let archive = try host.packages.packExample("redis_provider", product: "RedisProvider")
+        let installed = try host.uploadAndInstall(archive, id: "redis_provider", config: ["url": url, "caFile": caFile])
+        #expect(installed.status == 201, "\(installed.text)")
+        let health = try host.berth.anonymous.send("GET", "/api/v1/redis_provider/health")
+        #expect(health.status == 200, "\(health.text)")
+        #expect((health.json["server"] as? String)?.hasPrefix("rediss://") == true)
+        let shown = try host.berth.admin.send("GET", "/api/v1/addons/redis_provider/config")
+        #expect(!shown.text.contains(url), "\(shown.text)")
+        #expect(try host.berth.admin.sendJSON("PUT", "/api/v1/providers/cache", ["provider": "redis"]).status == 200)
+    }
+
     @Test func anUnreachableRedisFailsOpenByDefaultAndSaysSoInTheLog() throws {
         let host = try IntegrationHost()
         defer { host.close() }
@@ -88,7 +105,11 @@ struct RedisRateLimitTests {
         #expect(try host.uploadAndInstall(try TrafficPolicyTests().archive(host.packages, limit: 2), id: "ctx").status == 201)
         let counts = try Self.hammer([host.berth.anonymous], count: 3)
         #expect(counts.admitted == 2 && counts.refused == 1, "\(counts)")
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/redis_provider/health").status == 200)
         redis.stop()
+        let health = try host.berth.anonymous.send("GET", "/api/v1/redis_provider/health")
+        #expect(health.status == 503)
+        #expect(health.errorCode == "redis_unavailable")
         let refused = try host.berth.anonymous.send("GET", "/api/v1/ctx/request-id")
         #expect(refused.status == 503, "\(refused.status) \(refused.text)")
         #expect(refused.errorCode == "rate_limit_unavailable")
