@@ -16,6 +16,8 @@ struct RouteEnforcement: Sendable {
     /// the built-in `memory` one was selected when the route was mounted) rather than in the
     /// shared file; the route's handler then runs async, where the count may wait on the network.
     let countsInSlot: Bool
+    /// The route's rate-limit fields, their constant parts built once at mount.
+    let rateFields: RateLimitFields.Policy?
     /// The manifest's body limit for the route, when it sets one.
     let bodyLimit: Int?
     /// The manifest's handler deadline for the route in seconds, when it sets one.
@@ -42,6 +44,7 @@ struct RouteEnforcement: Sendable {
         } ?? .open
         rateLimit = declared?.rateLimit
         countsInSlot = declared?.rateLimit != nil && policies.countsInSlot
+        rateFields = declared?.rateLimit.map { RateLimitFields.Policy(name: "\(method.rawValue) \(pattern)", limit: $0.limit, window: $0.windowSeconds) }
         bodyLimit = declared?.bodyLimit
         timeoutSeconds = declared?.timeoutSeconds
         cors = manifest?.cors
