@@ -66,7 +66,7 @@ let package = Package(
         // Supervisor and worker processes (`berth serve --workers N`); the crash guard is C because
         // its signal handler must be async-signal-safe.
         .target(name: "CBerthCrash", path: "Host/C/CBerthCrash"),
-        .target(name: "BerthSupervisor", dependencies: ["BerthCore", "BerthHTTP", "CBerthCrash", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Supervisor", swiftSettings: swift6),
+        .target(name: "BerthSupervisor", dependencies: ["BerthCore", "BerthHTTP", "BerthMetrics", "CBerthCrash", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Supervisor", swiftSettings: swift6),
         // The host binary is stripped like any packaged binary. Its symbol table would otherwise list
         // local helpers the compiler emits into every client of PluginAPI (outlined copies,
         // witness-table caches, emit-into-client functions): not a copy of PluginAPI, whose one copy

@@ -24,12 +24,17 @@ async function parse(response) {
 
 /** Sends a request to the host; resolves to the parsed JSON body, rejects with an ApiError. */
 export async function api(method, path, body) {
+  return send(method, path, body === undefined ? undefined : JSON.stringify(body), 'application/json');
+}
+
+/** Sends `text` as the body with its own content type (e.g. a PEM key); resolves like `api`. */
+export async function send(method, path, text, type) {
   const headers = {};
   if (method !== 'GET' && method !== 'HEAD' && csrf) headers['X-CSRF-Token'] = csrf;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (text !== undefined) headers['Content-Type'] = type;
   let response;
   try {
-    response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, credentials: 'same-origin', body: text });
   } catch (error) {
     throw new ApiError(0, 'unreachable', `the host did not answer: ${error.message}`);
   }

@@ -40,3 +40,12 @@ export function routePolicies(manifest) {
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Route'), h('th', { scope: 'col' }, 'Policy'))),
     h('tbody', {}, routes.map((route) => h('tr', {}, h('td', {}, h('code', {}, `${route.method} ${route.path}`)), h('td', {}, describePolicy(route)))))));
 }
+
+/** The pages a package adds and where they appear, shown before install. */
+export function pagesItAdds(manifest) {
+  const items = manifest.navigation || [];
+  if (items.length === 0) return h('p', { class: 'muted' }, 'Adds no pages.');
+  return h('ul', { class: 'perm', 'aria-label': 'Pages' }, items.map((item) => h('li', { 'data-page': item.path },
+    h('code', {}, `/apps/${manifest.id}/${item.path}`), ' — ',
+    item.area === 'console' ? `“${item.name}” in this console (sandboxed, no access to your session)` : `“${item.name}” for end users`)));
+}

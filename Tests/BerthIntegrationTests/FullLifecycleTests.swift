@@ -93,5 +93,9 @@ struct FullLifecycleTests {
         #expect(!shown.text.contains("s3cret-value"))
         let log = (try? String(contentsOfFile: host.berth.logFile, encoding: .utf8)) ?? ""
         #expect(!log.contains("s3cret-value"))
+        // The greeter logged its configuration change to its own log: no secret there either.
+        let addonLog = (try? String(contentsOfFile: host.home + "/.berth/logs/greeter.log", encoding: .utf8)) ?? ""
+        #expect(addonLog.contains("greeting is now Ahoy"))
+        #expect(!addonLog.contains("s3cret-value"))
     }
 }

@@ -58,5 +58,11 @@ struct PrometheusScrapeTests {
         let count = #"berth_http_requests_total{addon="greeter",route="/api/v1/greet/hello",method="GET",code="200"}"#
         _ = try pollUntil("Prometheus has the greeter's 9 requests", timeout: 30) { value(of: count) == "9" }
         #expect(value(of: count) == "9")
+        // Families beyond the request counts: the install counted as a lifecycle operation, and
+        // the process gauges summed at scrape.
+        let installs = #"berth_lifecycle_operations_total{kind="install",result="ok"}"#
+        _ = try pollUntil("Prometheus has the install", timeout: 30) { value(of: installs) == "1" }
+        #expect(value(of: "berth_workers") == "1")
+        #expect(Double(value(of: "berth_resident_memory_bytes") ?? "0") ?? 0 > 0)
     }
 }

@@ -56,7 +56,7 @@ struct RequestContextTests {
         #expect(try client.send("GET", "/api/v1/ctx/deadline").text == "ahead")
     }
 
-    @Test func aLineLoggedDuringARequestCarriesItsRequestID() throws {
+    @Test func aLineLoggedDuringARequestCarriesItsRequestIDAndRouteInTheAddonsLogNotTheHosts() throws {
         let host = try IntegrationHost()
         defer { host.close() }
         try installContextFixture(host)
@@ -64,15 +64,17 @@ struct RequestContextTests {
         #expect(reply.text == "logged")
         var line: [String: Any]?
         try pollUntil("the request's log line is written", timeout: 5) {
-            let log = (try? String(contentsOfFile: host.berth.logFile, encoding: .utf8)) ?? ""
-            line = log.split(separator: "\n").lazy
-                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                .first { $0["message"] as? String == "line written during a request" }
+            let lines = try host.berth.admin.send("GET", "/api/v1/addons/ctx/logs?request_id=log-line-7").json["lines"] as? [[String: Any]]
+            line = lines?.first { $0["message"] as? String == "line written during a request" }
             return line != nil
         }
         #expect(line?["request_id"] as? String == "log-line-7")
-        #expect(line?["label"] as? String == "ctx")
-        #expect(line?["step"] as? Int == 1, "typed metadata stays a number")
+        #expect(line?["route"] as? String == "/api/v1/ctx/log")
+        #expect(line?["level"] as? String == "info")
+        #expect((line?["worker"] as? Int ?? 0) > 0)
+        #expect((line?["metadata"] as? [String: Any])?["step"] as? Int == 1, "typed metadata stays a number")
+        let hostLog = (try? String(contentsOfFile: host.berth.logFile, encoding: .utf8)) ?? ""
+        #expect(!hostLog.contains("line written during a request"), "the addon's lines stay out of the host's output")
     }
 
     @Test func handlersWrittenForPluginAPI1AreStillServed() throws {

@@ -38,6 +38,9 @@ struct SupervisorCrashTests {
         try pollUntil("its routes are gone", timeout: 15) { try host.anonymous.send("GET", "/api/v1/segfault/crash").status == 404 }
         let history = try host.admin.send("GET", "/api/v1/addons/segfault_fixture/events").text
         #expect(history.contains("quarantined"))
+        let metrics = try host.admin.send("GET", "/metrics").text
+        #expect(HostMetricsAcrossWorkersTests.sample(#"berth_handler_crashes_total{addon="segfault_fixture"}"#, in: metrics) == 3)
+        #expect(HostMetricsAcrossWorkersTests.sample(#"berth_addon_quarantines_total{addon="segfault_fixture"}"#, in: metrics) == 1)
 
         let counts = load.stop()
         print("crash test: \(counts.ok) requests to other routes succeeded, \(counts.failed) failed")

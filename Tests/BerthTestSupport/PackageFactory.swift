@@ -38,11 +38,16 @@ public struct PackageFactory: Sendable {
     public func make(
         id: String, version: String = "1.0.0", product: String, library: String? = nil, mountPrefix: String,
         migrations: [(id: String, up: String, down: String)] = [], dialects: [String] = ["sqlite"], signWith signer: SigningKey? = nil,
-        change: (inout Manifest) -> Void = { _ in }
+        assets: [String: String] = [:], change: (inout Manifest) -> Void = { _ in }
     ) throws -> String {
         let work = folder + "/make-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         var files: [(archivePath: String, sourcePath: String)] = [("lib/lib\(product).so", library ?? BuiltProducts.library(product))]
+        for (index, (path, text)) in assets.sorted(by: { $0.key < $1.key }).enumerated() {
+            let source = work + "/asset-\(index)"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: source))
+            files.append(("assets/" + path, source))
+        }
         var entries: [MigrationEntry] = []
         for dialect in dialects {
             for migration in migrations {
@@ -64,13 +69,13 @@ public struct PackageFactory: Sendable {
 
     /// A package of the manifest-driven fixture addon (or of another `product` that reads its id
     /// and version from the installed manifest): any id and version, with `migrations` (id, up,
-    /// down) for each of `dialects` and the given dependencies.
+    /// down) for each of `dialects`, the given dependencies, and `assets` (path under `assets/` → text).
     public func fixture(
         id: String, version: String, mountPrefix: String? = nil, migrations: [(id: String, up: String, down: String)] = [],
         dialects: [String] = ["sqlite"], product: String = "FixtureManifestAddon",
-        dependencies: [String: String] = [:], change: (inout Manifest) -> Void = { _ in }
+        dependencies: [String: String] = [:], assets: [String: String] = [:], change: (inout Manifest) -> Void = { _ in }
     ) throws -> String {
-        try make(id: id, version: version, product: product, mountPrefix: mountPrefix ?? "/api/v1/\(id)", migrations: migrations, dialects: dialects) { manifest in
+        try make(id: id, version: version, product: product, mountPrefix: mountPrefix ?? "/api/v1/\(id)", migrations: migrations, dialects: dialects, assets: assets) { manifest in
             manifest.dependencies = dependencies
             change(&manifest)
         }

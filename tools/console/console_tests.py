@@ -37,7 +37,7 @@ WAIT = 20
 
 
 class Host:
-    """A real berth process on a throw-away home with the greeter packed into a local file."""
+    """A real berth process on a throw-away home with the greeter and the chatbot packed into local files."""
 
     def __init__(self, bin_dir):
         self.bin = bin_dir
@@ -53,6 +53,11 @@ class Host:
         run([os.path.join(bin_dir, "addonctl"), "pack", os.path.join(REPO, "Addons", "greeter"), "--key", os.path.join(keys, "publisher.key"),
              "--library", os.path.join(bin_dir, "libGreeter.so"), "--out", out + "/"])
         self.package = os.path.join(out, [name for name in os.listdir(out) if name.endswith(".berth")][0])
+        chatbot_out = os.path.join(self.home, "chatbot")
+        os.makedirs(chatbot_out)
+        run([os.path.join(bin_dir, "addonctl"), "pack", os.path.join(REPO, "Addons", "ai_chatbot"), "--key", os.path.join(keys, "publisher.key"),
+             "--library", os.path.join(bin_dir, "libAIChatbot.so"), "--out", chatbot_out + "/"])
+        self.chatbot = os.path.join(chatbot_out, os.listdir(chatbot_out)[0])
         self.garbage = os.path.join(out, "not-a-package.berth")
         with open(self.garbage, "wb") as handle:
             handle.write(b"this is not an archive\n" * 20)
@@ -84,6 +89,28 @@ class Host:
     def admin(self, path):
         status, _, body = self.get(path, {"Authorization": "Bearer " + TOKEN})
         return status, json.loads(body)
+
+    def send(self, method, path, body=None, headers=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, method=method, data=data,
+                                         headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def until(self, read, accept, what):
+        """Reads until `accept` holds (a worker of a retiring generation may answer one read with
+        the state from before a change)."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            value = read()
+            if accept(value):
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: still {value!r}")
+            time.sleep(0.1)
 
     def stop(self, keep):
         self.process.send_signal(signal.SIGTERM)
@@ -289,6 +316,36 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual("", form.find_element(By.NAME, "webhookSecret").get_attribute("value"))
         self.assertNotIn("s3cret-value", self.driver.page_source)
 
+    def test_06b_the_greeter_page_is_listed_for_end_users_and_runs_sandboxed(self):
+        items = self.host.until(lambda: json.loads(self.host.get("/apps")[2])["items"], lambda items: len(items) == 1, "GET /apps")
+        self.assertEqual({"addon": "greeter", "area": "apps", "name": "Greet someone", "parent": "Greeter", "path": "index.html",
+                          "url": "/apps/greeter/index.html", "icon": "/apps/greeter/wave.svg"}, items[0])
+        status, headers, _ = self.host.get("/apps/greeter/index.html")
+        self.assertEqual(200, status)
+        self.assertEqual("text/html; charset=utf-8", headers["Content-Type"])
+        self.assertTrue(headers["Content-Security-Policy"].startswith("sandbox allow-scripts allow-forms;"))
+        self.assertNotIn("allow-same-origin", headers["Content-Security-Policy"])
+        self.assertEqual("image/svg+xml", self.host.get("/apps/greeter/wave.svg")[1]["Content-Type"])
+        # The console lists the page on the addon's view, for end users.
+        link = self.open_until("#/addons/greeter", "li[data-page='greeter/index.html'] a")
+        self.assertEqual(self.host.url + "/apps/greeter/index.html", link.get_attribute("href"))
+        # An end user (this browser still holds the console session) opens it and greets.
+        self.driver.get(self.host.url + "/apps/greeter/")
+        self.visible("#name").send_keys("Ada", Keys.ENTER)
+        self.text_appears("#greeting", "Ahoy, Ada?")
+        # The page's origin is opaque: it cannot read the console's answers nor ride its session.
+        self.assertEqual("null", self.driver.execute_script("return self.origin"))
+        outcomes = self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const attempt = (path, init) => fetch(path, Object.assign({ credentials: 'include' }, init)).then((r) => 'read ' + r.status, () => 'blocked');
+            Promise.all([attempt('/admin/session'), attempt('/api/v1/addons'),
+                         attempt('/api/v1/addons/greeter/deactivate', { method: 'POST' })]).then(done);""")
+        self.assertEqual(["blocked", "blocked", "blocked"], outcomes)
+        self.assertEqual("active", self.host.admin("/api/v1/addons/greeter")[1]["state"])
+        cookie = self.driver.get_cookie("berth_console")["value"]
+        status, body = self.host.send("GET", "/api/v1/addons", headers={"Cookie": "berth_console=" + cookie, "Origin": "null"})
+        self.assertEqual((403, "cross_origin"), (status, body["error"]["code"]))
+
     def test_07_an_invalid_configuration_change_shows_the_error_next_to_the_field(self):
         greeting = self.open_until("#/addons/greeter", "#config-form input[name=greeting]")
         greeting.clear()
@@ -300,8 +357,27 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn("Not saved", self.driver.find_element(By.CSS_SELECTOR, "#config-form > .error").text)
         self.assertEqual("Ahoy", self.host.admin("/api/v1/addons/greeter")[1]["configuration"]["greeting"])
 
+    def test_07b_route_policies_are_overridden_and_reset_in_the_console(self):
+        field = self.open_until("#/addons/greeter", "#policies-form textarea")
+        self.assertIn("/me", field.get_attribute("value"))
+        def submit(text):
+            self.driver.execute_script("arguments[0].value = arguments[1]", field, text)
+            self.driver.find_element(By.CSS_SELECTOR, "#policies-form button[type=submit]").click()
+        submit('{"routes": [{"method": "FETCH", "path": "/hello"}]}')
+        self.wait(lambda _: field.get_attribute("aria-invalid") == "true")
+        error = self.driver.find_element(By.ID, "policy-overrides-error")
+        self.assertIn("routes[0].method", error.text)
+        self.assertIn(error.get_attribute("id"), field.get_attribute("aria-describedby"))
+        self.assertIsNone(self.host.admin("/api/v1/addons/greeter/policies")[1].get("overrides"))
+        submit('{"routes": [{"method": "GET", "path": "/hello", "auth": "required"}]}')
+        self.text_appears("#policies", "The admin's overrides apply.")
+        self.host.until(lambda: self.host.get("/api/v1/greet/hello")[0], lambda status: status == 401, "GET /hello with the override")
+        self.visible("#policies-reset").click()
+        self.text_appears("#policies", "The manifest's policies apply.")
+        self.host.until(lambda: self.host.get("/api/v1/greet/hello")[0], lambda status: status == 200, "GET /hello after the reset")
+
     def test_08_every_control_is_labelled_and_reachable_by_keyboard(self):
-        for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host"):
+        for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host", "#/providers", "#/keys", "#/inbox", "#/audit"):
             self.open(fragment)
             self.visible("#content h1")
             self.wait(lambda driver: driver.execute_script("return document.querySelectorAll('#content .card').length") > 0)
@@ -342,6 +418,21 @@ class ConsoleTests(unittest.TestCase):
         finally:
             narrow.quit()
 
+    def test_09b_a_provider_slot_is_chosen_in_the_console_with_the_error_at_the_field(self):
+        field = self.open_until("#/providers", "form[data-slot=cache] input")
+        self.assertEqual("memory", field.get_attribute("value"))
+        field.clear()
+        field.send_keys("nonexistent", Keys.ENTER)
+        self.wait(lambda _: field.get_attribute("aria-invalid") == "true")
+        error = self.driver.find_element(By.ID, field.get_attribute("id") + "-error")
+        self.assertIn("no provider named 'nonexistent'", error.text)
+        self.assertIn("provider_not_installed", error.text)
+        self.assertEqual("memory", next(slot for slot in self.host.admin("/api/v1/providers")[1]["slots"] if slot["slot"] == "cache")["provider"])
+        field = self.driver.find_element(By.CSS_SELECTOR, "form[data-slot=email] input")
+        field.clear()
+        field.send_keys("console", Keys.ENTER)
+        self.text_appears("#status", "email now uses console")
+
     def test_10_uninstalling_shows_the_removal_report_and_the_addon_is_gone(self):
         self.open_until("#/addons/greeter", "#content .actions button.danger").click()
         dialog = self.visible("dialog")
@@ -353,6 +444,91 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual(404, self.host.get("/api/v1/greet/hello")[0])
         self.open_until("#/addons", "#no-addons")
         self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "article[data-addon=greeter]"))
+
+    def test_10c_an_uploaded_addon_adds_its_console_page_in_a_sandboxed_frame(self):
+        self.open("#/marketplace")
+        self.visible("input[type=file]").send_keys(self.host.chatbot)
+        self.text_appears(".drop [role=status]", "is in the catalog, signed by")
+        card = self.visible("article[data-package=ai_chatbot]")
+        self.assertIn("“Live chats” in this console", card.find_element(By.CSS_SELECTOR, "li[data-page='admin/chats.html']").text)
+        card.find_element(By.CSS_SELECTOR, ".actions button").click()
+        self.visible("#install-dialog button[type=submit]").click()
+        self.wait(ec.invisibility_of_element_located((By.ID, "install-dialog")))
+        self.text_appears("#status", "ai_chatbot 1.1.0 installed")
+        self.open_until("#/marketplace", "#nav a[data-addon=ai_chatbot]")
+        # Read in one script: the navigation is redrawn whenever a read finds it changed.
+        name, group = self.driver.execute_script(
+            "const a = document.querySelector('#nav a[data-addon=ai_chatbot]'); return [a.textContent, a.parentElement.getAttribute('aria-label')]")
+        self.assertEqual(("Live chats", "Chat"), (name, group))
+        self.driver.execute_script("document.querySelector('#nav a[data-addon=ai_chatbot]').click()")
+        frame = self.visible("iframe#addon-page")
+        self.assertEqual("allow-scripts allow-forms", frame.get_attribute("sandbox"))
+        status, _ = self.host.send("POST", "/api/v1/chat/sessions", {"title": "Ship ahoy"})
+        self.assertEqual(201, status)
+        self.driver.switch_to.frame(frame)
+        try:
+            self.assertEqual("null", self.driver.execute_script("return self.origin"))
+            # The list is live: the session made after the page opened appears without a reload.
+            self.text_appears("#chats tbody", "Ship ahoy")
+            self.text_appears("#stats", "1 session, 0 messages")
+        finally:
+            self.driver.switch_to.default_content()
+        self.assertEqual("page", self.driver.find_element(By.CSS_SELECTOR, "#nav a[data-addon=ai_chatbot]").get_attribute("aria-current"))
+
+    def test_10d_uninstalling_removes_the_page_and_its_navigation_item(self):
+        self.open_until("#/addons/ai_chatbot", "#content .actions button.danger").click()
+        dialog = self.visible("dialog")
+        self.assertIn("its pages: /apps/ai_chatbot/admin/chats.html", dialog.text)
+        dialog.find_element(By.CSS_SELECTOR, "button.danger").click()
+        self.visible("#removal-report")
+        self.text_appears("#residue", "Nothing is left behind.")
+        self.host.until(lambda: self.host.get("/apps/ai_chatbot/admin/chats.html")[0], lambda status: status == 404, "the page")
+        self.assertEqual({"console": [], "apps": []}, self.host.until(lambda: self.host.admin("/api/v1/navigation")[1],
+                                                                      lambda body: body["console"] == [], "navigation"))
+        self.open_until("#/page/ai_chatbot/admin/chats.html", "#page-gone")
+        self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "#nav a[data-addon=ai_chatbot]"))
+        self.assertEqual([], self.driver.find_elements(By.CSS_SELECTOR, "iframe"))
+
+    def test_10e_the_audit_log_lists_every_addons_lifecycle_and_filters_it(self):
+        # Read in one script: the view redraws its table when a filter is applied.
+        rows = lambda: [tuple(row) for row in self.driver.execute_script(
+            "return [...document.querySelectorAll('#audit-log tbody tr')].map((r) => [r.dataset.addon, r.dataset.event])")]
+        self.open_until("#/audit", "#audit-log")
+        for expected in [("greeter", "installed"), ("greeter", "policies_changed"), ("greeter", "uninstalled"), ("ai_chatbot", "installed"), ("ai_chatbot", "uninstalled")]:
+            self.assertIn(expected, rows())
+        self.driver.find_element(By.NAME, "addon").send_keys("ai_chatbot", Keys.ENTER)
+        self.wait(lambda _: {addon for addon, _ in rows()} == {"ai_chatbot"})
+        self.assertEqual(("ai_chatbot", "uninstalled"), rows()[0])
+        self.assertEqual(400, self.host.admin("/api/v1/audit?limit=0")[0])
+
+    def test_10f_a_trusted_key_is_added_from_a_file_and_revoked_in_the_console(self):
+        before = {key["id"] for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]}
+        keys = os.path.join(self.host.home, "other-keys")
+        run([os.path.join(self.host.bin, "addonctl"), "keygen", "other", "--out-dir", keys])
+        field = self.open_until("#/keys", "#add-key textarea")
+        field.send_keys("not a key")
+        self.driver.find_element(By.CSS_SELECTOR, "#add-key button[type=submit]").click()
+        self.wait(lambda _: field.get_attribute("aria-invalid") == "true")
+        self.assertIn("Not added:", self.driver.find_element(By.ID, "new-key-error").text)
+        self.assertEqual(before, {key["id"] for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]})
+        field.clear()
+        self.driver.find_element(By.ID, "new-key-file").send_keys(os.path.join(keys, "other.pub"))
+        self.wait(lambda _: "BEGIN PUBLIC KEY" in field.get_attribute("value"))
+        self.driver.find_element(By.CSS_SELECTOR, "#add-key button[type=submit]").click()
+        self.text_appears("#status", "is trusted")
+        added = self.host.until(lambda: {key["id"] for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]} - before,
+                                lambda ids: len(ids) == 1, "the added key")
+        key_id = added.pop()
+        row = self.visible(f"#keys tr[data-key='{key_id}']")
+        # Every addon was uninstalled: whichever worker answers, no key has signed an installed one.
+        for key in self.host.admin("/api/v1/trusted-keys")[1]["keys"]:
+            self.assertEqual([], key["installedAddons"], key["id"])
+        row.find_element(By.CSS_SELECTOR, "button.danger").click()
+        dialog = self.visible("dialog")
+        self.assertIn("can no longer be added", dialog.text)
+        dialog.find_element(By.CSS_SELECTOR, "button.danger").click()
+        self.text_appears("#revoked", key_id)
+        self.assertIn(key_id, self.host.admin("/api/v1/trusted-keys")[1]["revoked"])
 
     def test_11_a_state_change_without_the_csrf_token_is_refused(self):
         cookie = self.driver.get_cookie("berth_console")["value"]

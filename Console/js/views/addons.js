@@ -6,6 +6,8 @@ import { permissionList } from '../permissions.js';
 import { schemaForm } from '../schema-form.js';
 import { compareVersions } from './marketplace.js';
 import { addonOperations } from './operations.js';
+import { loadNavigation, pageList, pagesOf } from '../pages.js';
+import { policiesSection } from './settings.js';
 
 export async function addonsView(root) {
   const [{ addons }, { packages }] = await Promise.all([api('GET', '/api/v1/addons'), api('GET', '/api/v1/marketplace/packages')]);
@@ -37,14 +39,19 @@ const health = (addon) => addon.health !== undefined ? (typeof addon.health === 
 const stateBadge = (addon) => h('span', { class: `badge ${addon.quarantined ? 'quarantined' : addon.state}` }, addon.quarantined ? 'quarantined' : addon.state);
 
 export async function addonView(root, id, navigate) {
-  const [addon, { packages }] = await Promise.all([api('GET', `/api/v1/addons/${encodeURIComponent(id)}`), api('GET', '/api/v1/marketplace/packages')]);
+  const [addon, { packages }] = await Promise.all([api('GET', `/api/v1/addons/${encodeURIComponent(id)}`), api('GET', '/api/v1/marketplace/packages'), loadNavigation()]);
   const versions = catalogVersions(packages).get(id) || [];
   const reload = () => addonView(root, id, navigate);
   const act = async (action) => {
-    try { await api('POST', `/api/v1/addons/${encodeURIComponent(id)}/${action}`); announce(`${id}: ${action}d`); await reload(); } catch (failure) { announce(`${action} failed: ${describe(failure)}`); }
+    try {
+      await api('POST', `/api/v1/addons/${encodeURIComponent(id)}/${action}`); announce(`${id}: ${action}d`);
+      window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
+      await reload();
+    } catch (failure) { announce(`${action} failed: ${describe(failure)}`); }
   };
   const config = h('section', { class: 'card', 'aria-label': 'Configuration' });
   const operations = h('div');
+  const policies = h('section', { class: 'card', 'aria-label': 'Route policies', id: 'policies' });
   clear(root,
     h('p', {}, h('a', { href: '#/addons' }, '← Installed addons')),
     h('h1', {}, `${addon.id} ${addon.version} `, stateBadge(addon)),
@@ -54,13 +61,14 @@ export async function addonView(root, id, navigate) {
         ['Quarantined', addon.quarantined ? `${addon.quarantined.reason || ''} (${addon.quarantined.crashes || '?'} crashes)` : '']]),
       h('h3', {}, 'Permissions'), permissionList(addon.permissions),
       h('h3', {}, 'Routes'), h('ul', {}, addon.routes.map((route) => h('li', {}, h('code', {}, route)))),
+      h('h3', {}, 'Pages'), pageList(addon.id),
       h('div', { class: 'actions' },
         addon.state === 'active' ? h('button', { type: 'button', class: 'secondary', onclick: () => act('deactivate') }, 'Deactivate')
           : h('button', { type: 'button', onclick: () => act('activate') }, 'Activate'),
         upgradeControl(addon, versions, reload),
         h('button', { type: 'button', class: 'danger', onclick: () => uninstall(addon, root, navigate) }, `Uninstall ${addon.id}…`))),
-    config, operations);
-  await Promise.all([configSection(config, id), addonOperations(operations, id)]);
+    config, policies, operations);
+  await Promise.all([configSection(config, id), policiesSection(policies, id, addon.mountPrefix), addonOperations(operations, id)]);
 }
 
 function upgradeControl(addon, versions, reload) {
@@ -73,6 +81,7 @@ function upgradeControl(addon, versions, reload) {
     try {
       await api('POST', `/api/v1/addons/${encodeURIComponent(addon.id)}/upgrade`, { version: select.value, force });
       announce(`${addon.id} is now ${select.value}`);
+      window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
       await reload();
     } catch (failure) {
       if (failure.code === 'downgrade_refused' && !force) {
@@ -116,6 +125,7 @@ async function uninstall(addon, root, navigate) {
     h('p', {}, 'This will remove:'),
     h('ul', {},
       h('li', {}, `its routes: ${addon.routes.join(', ') || 'none'}`),
+      h('li', {}, `its pages: ${pagesOf(addon.id).map((item) => item.url).join(', ') || 'none'}`),
       h('li', {}, `its migrations, reverted newest first: ${addon.migrations.join(', ') || 'none'}`),
       h('li', {}, 'its database (unless kept), its files and its registry entry')),
     h('div', { class: 'field check' }, keep, ' ', h('label', { for: keepId }, 'Keep its data for a later install')),
@@ -123,20 +133,22 @@ async function uninstall(addon, root, navigate) {
   [{ label: 'Uninstall', value: 'uninstall', class: 'danger' }, { label: 'Cancel', value: null, class: 'secondary' }]);
   if (choice !== 'uninstall') return;
   try {
+    const pages = pagesOf(addon.id).map((item) => item.url);
     const report = await api('DELETE', `/api/v1/marketplace/uninstall/${encodeURIComponent(addon.id)}?keep_data=${keep.checked}&cascade=${cascade.checked}`);
-    clear(root, h('h1', {}, `${report.id} ${report.version} uninstalled`), removalReport(report),
+    clear(root, h('h1', {}, `${report.id} ${report.version} uninstalled`), removalReport(report, pages),
       h('p', {}, h('a', { href: '#/addons' }, 'Back to installed addons')));
     announce(`${report.id} uninstalled`);
+    window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
   } catch (failure) {
     announce(`Not uninstalled: ${describe(failure)}`);
   }
 }
 
-function removalReport(report) {
+function removalReport(report, pages = []) {
   const removed = report.removed;
   return h('section', { class: 'card', id: 'removal-report', 'aria-label': 'Removal report' },
     h('h2', {}, 'Removed'),
-    facts([['Routes', removed.routes.join(', ') || 'none'], ['Migrations reverted', removed.migrationsReverted.join(', ') || 'none'],
+    facts([['Routes', removed.routes.join(', ') || 'none'], ['Pages', pages.join(', ')], ['Migrations reverted', removed.migrationsReverted.join(', ') || 'none'],
       ['Database', removed.database || 'none'], ['Files', `${removed.files} under ${removed.installPath}`],
       ['Event subscriptions', removed.subscriptions], ['Registry entry', removed.registryEntry ? 'removed' : 'none'],
       ['Data kept at', report.keptData], ['Left by down-migrations', (report.leftByDownMigrations || []).join(', ')]]),

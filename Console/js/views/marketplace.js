@@ -2,7 +2,7 @@
 // configuration, delete a catalog package.
 import { api, upload, ApiError } from '../api.js';
 import { h, clear, announce, facts, confirmDialog, describe, uid } from '../dom.js';
-import { permissionList, routePolicies } from '../permissions.js';
+import { permissionList, routePolicies, pagesItAdds } from '../permissions.js';
 import { schemaForm } from '../schema-form.js';
 
 export async function marketplaceView(root) {
@@ -74,6 +74,7 @@ function packageCard(id, versions, installed, refresh) {
         ['Added', listing.package.addedAt]]),
       h('h3', {}, 'Permissions it asks for'), permissionList(manifest.permissions),
       h('h3', {}, 'Route policies'), routePolicies(manifest),
+      h('h3', {}, 'Pages'), pagesItAdds(manifest),
       h('div', { class: 'actions' },
         installed ? h('span', { class: 'muted' }, `Installed: ${installed.version} (${installed.state}). Change versions on the Installed page.`)
           : h('button', { type: 'button', onclick: () => installDialog(listing, refresh) }, `Install ${manifest.version}…`),
@@ -105,6 +106,7 @@ async function installDialog(listing, refresh) {
       const report = await api('POST', '/api/v1/marketplace/install', { id: manifest.id, version: manifest.version, config: form.collect('install') });
       dialog.close();
       announce(`${report.id} ${report.version} installed at ${report.mountPrefix}`);
+      window.dispatchEvent(new CustomEvent('berth:navigation-changed'));
       await refresh();
     } catch (failure) {
       if (failure instanceof ApiError && failure.violations.length) form.showErrors(failure.violations);

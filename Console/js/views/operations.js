@@ -10,6 +10,7 @@ export const optionalViews = [
   { route: 'keys', label: 'Trusted keys', paths: ['/api/v1/trusted-keys', '/api/v1/keys'] },
   { route: 'inbox', label: 'Dev inbox', paths: ['/api/v1/dev/inbox', '/api/v1/inbox', '/api/v1/providers/inbox'] },
   { route: 'cluster', label: 'Cluster', paths: ['/api/v1/cluster'] },
+  { route: 'audit', label: 'Audit log', paths: ['/api/v1/audit?limit=1'] },
 ];
 
 /** The optional views this host answers, each with the endpoint that answered. */

@@ -18,6 +18,8 @@ struct AdminAPI: Sendable {
     var console: ConsoleRoutes? = nil
     /// Failed credentials and uploads counted per client address (nil: not limited).
     var limits: AdminRateLimits? = nil
+    /// The metrics, logs and health the per-addon endpoints read.
+    var observability: HostObservability? = nil
 
     static let owner = "berth"
 
@@ -72,6 +74,8 @@ struct AdminAPI: Sendable {
         }
         try registerTrustedKeys(in: &table)
         try registerCatalogRemoval(in: &table)
+        try registerNavigation(in: &table)
+        try registerAudit(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }
@@ -79,8 +83,10 @@ struct AdminAPI: Sendable {
             JSONResponse.make(["addons": await manager.listAddons()])
         }
         try admin(.get, "/api/v1/addons/:id", in: &table) { request, _ in
-            JSONResponse.make(try await manager.addon(request.parameters["id"] ?? ""))
+            JSONResponse.make(try await addonDetail(request.parameters["id"] ?? ""))
         }
+        try registerMetrics(in: &table)
+        try registerLogs(in: &table)
         try admin(.post, "/api/v1/addons/:id/activate", in: &table) { request, _ in
             JSONResponse.make(try await manager.activate(request.parameters["id"] ?? ""))
         }

@@ -3,11 +3,13 @@ import BerthMetrics
 import Foundation
 import PluginAPI
 
-/// `GET /metrics`: the whole host's request metrics in the Prometheus text format, or OpenMetrics
+/// `GET /metrics`: the whole host's metrics in the Prometheus text format, or OpenMetrics
 /// when the scraper's `Accept` asks for it. Needs the admin token or `BERTH_METRICS_TOKEN` (a
 /// separate token for scrapers, which then need no admin rights).
 struct MetricsEndpoint: Sendable {
     let table: SeriesTable
+    /// The per-process gauges (connections, pools, memory, in-flight requests), summed at scrape.
+    let processes: ProcessGauges?
     let admin: AdminAuthenticator
     let scraper: AdminAuthenticator?
 
@@ -20,7 +22,7 @@ struct MetricsEndpoint: Sendable {
                 return refusal
             }
             let format = Exposition.Format.negotiated(accept: request.headers["Accept"])
-            return Response(status: 200, headers: ["Content-Type": format.contentType], body: Array(table.render(format).utf8))
+            return Response(status: 200, headers: ["Content-Type": format.contentType], body: Array(table.render(format, extra: processes?.families(table: table) ?? []).utf8))
         })
     }
 }

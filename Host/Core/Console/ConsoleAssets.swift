@@ -12,10 +12,11 @@ struct ConsoleAssets: Sendable {
     }
 
     /// Scripts, styles, images and requests only from this origin; no inline script or style, no
-    /// plugin, no framing, no form posted elsewhere.
+    /// plugin, no framing of the console, no form posted elsewhere. Frames only of this host: the
+    /// addon pages under `/apps/`, which the host serves sandboxed.
     static let contentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        + "font-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
     /// Where the files were read from, or nil when no console folder was found.
     let directory: String?

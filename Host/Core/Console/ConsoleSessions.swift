@@ -80,10 +80,16 @@ struct ConsoleSessions: Sendable {
         unlink(file(for: cookie))
     }
 
-    /// Checks the console cookie of a request to the admin API: a live session for reads, and the
-    /// session's CSRF token in `X-CSRF-Token` for every method that changes something.
+    /// Checks the console cookie of a request to the admin API: a request from this host's origin
+    /// (or without `Origin`), a live session for reads, and the session's CSRF token in
+    /// `X-CSRF-Token` for every method that changes something.
     func verdict(for request: Request) -> Verdict {
         guard let cookie = Self.cookie(in: request) else { return .none }
+        // An addon's page runs in an opaque origin (its sandbox) and says `Origin: null`; no page
+        // but the console's own may use the console's session, whatever the browser sent.
+        guard ConsoleCookie.isSameOrigin(request) else {
+            return .refused(JSONResponse.error(status: 403, code: "cross_origin", message: "the console session is accepted only from the console's own origin (this request came from \(request.headers["Origin"]?.prefix(100) ?? "another origin"))"))
+        }
         guard let session = session(cookie: cookie) else {
             return .refused(JSONResponse.error(status: 401, code: "session_expired", message: "the console session has expired or was ended: sign in again"))
         }

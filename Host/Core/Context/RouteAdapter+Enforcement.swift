@@ -18,7 +18,7 @@ extension RouteAdapter {
             }
             let response: Response
             do {
-                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context)
+                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context, route: pattern)
                 if let identity = admission.identity {
                     response = try CallerIdentity.$current.withValue(CallerIdentity.Value(subject: identity.subject, claims: identity.claims)) {
                         try handler(request, requestContext)
@@ -45,7 +45,7 @@ extension RouteAdapter {
             }
             let response: Response
             do {
-                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context)
+                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context, route: pattern)
                 if let identity = admission.identity {
                     response = try await CallerIdentity.$current.withValue(CallerIdentity.Value(subject: identity.subject, claims: identity.claims)) {
                         try await handler(request, requestContext)

@@ -37,9 +37,9 @@ struct RouteAdapter: Sendable {
         return RouteAdapter(context: context, gate: gate, logger: logger, timeout: min(timeout, own))
     }
 
-    /// The context of one request.
-    func requestContext(for request: Request) -> RequestContext {
-        RequestContext(requestID: request.requestID, deadline: .now + timeout, addon: context)
+    /// The context of one request to the route at `pattern`.
+    func requestContext(for request: Request, pattern: String) -> RequestContext {
+        RequestContext(requestID: request.requestID, deadline: .now + timeout, addon: context, route: pattern)
     }
 
     /// The synchronous endpoint handler for `handler`, registered at `pattern`.
@@ -48,7 +48,7 @@ struct RouteAdapter: Sendable {
             gate.enter()
             defer { gate.leave() }
             do {
-                return try handler(request, requestContext(for: request))
+                return try handler(request, requestContext(for: request, pattern: pattern))
             } catch {
                 return response(for: error, from: request, pattern: pattern)
             }
@@ -61,7 +61,7 @@ struct RouteAdapter: Sendable {
             gate.enter()
             defer { gate.leave() }
             do {
-                return try await handler(request, requestContext(for: request))
+                return try await handler(request, requestContext(for: request, pattern: pattern))
             } catch {
                 return response(for: error, from: request, pattern: pattern)
             }
@@ -78,6 +78,8 @@ struct RouteAdapter: Sendable {
             "addon": .string(context.addonID), "route": "\(request.method) \(pattern)", "path": .string(request.path),
             "request_id": .string(request.requestID), "error": "\(error)",
         ])
+        // The addon's own log too: its administrator reads it there (and as the last error).
+        context.logger.error("handler failed: \(error)", metadata: ["request_id": .string(request.requestID), "route": .string(pattern)])
         return JSONResponse.error(status: 500, code: "addon_error", message: "addon \(context.addonID) failed to handle the request")
     }
 }

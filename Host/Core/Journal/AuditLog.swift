@@ -34,6 +34,20 @@ final class AuditLog: Sendable {
         }
     }
 
+    /// The newest entries first, at most `limit`, of one addon and one event when given.
+    func recent(addon: String? = nil, event: String? = nil, limit: Int) -> [Entry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let decoder = JSONDecoder()
+        var found: [Entry] = []
+        for line in data.split(separator: UInt8(ascii: "\n")).reversed() where found.count < limit {
+            guard let entry = try? decoder.decode(Entry.self, from: Data(line)) else { continue }
+            if let addon, entry.id != addon { continue }
+            if let event, entry.event != event { continue }
+            found.append(entry)
+        }
+        return found
+    }
+
     func entries(for id: String) -> [Entry] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONDecoder()

@@ -42,7 +42,7 @@ extension AddonManager {
         return summary(of: entry)
     }
 
-    private func performDeactivate(_ id: String) async throws -> AddonSummary {
+    func performDeactivate(_ id: String) async throws -> AddonSummary {
         guard var entry = registry[id] else { throw Self.notInstalled(id) }
         guard entry.state == .active else {
             throw BerthError.conflict("already_inactive", "addon \(id) is already inactive")

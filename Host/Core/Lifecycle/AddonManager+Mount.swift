@@ -14,6 +14,7 @@ extension AddonManager {
         let adapter = RouteAdapter(context: addon.context, gate: addon.gate, logger: logger, timeout: HandlerDeadline.timeout)
         var patterns: [String] = []
         let enforcements = enforcements(for: addon, router: router, prefix: prefix)
+        let pageSet = try pageSet(for: addon)
         do {
             try server.updateRoutes { table in
                 if replacing { table.removeAll(owner: addon.id) }
@@ -41,11 +42,13 @@ extension AddonManager {
                     patterns.append("\(route.method.rawValue) \(pattern)")
                 }
                 try addPreflights(for: addon, router: router, prefix: prefix, into: &table)
+                try pageSet?.register(in: &table)
             }
         } catch {
             throw BerthError.unprocessable("route_conflict", "addon \(addon.id) registers a route that is already taken: \(error)", cause: error)
         }
         mounted[addon.id] = patterns
+        pages.set(pageSet, for: addon.id)
         return patterns
     }
 
@@ -54,6 +57,7 @@ extension AddonManager {
     @discardableResult
     func unmount(_ id: String) async -> [String] {
         server.updateRoutes { $0.removeAll(owner: id) }
+        pages.remove(id)
         if let addon = running[id], await !addon.gate.drain(timeout: drainTimeout) {
             logger.warning("requests still running after the drain deadline", metadata: ["addon": id, "inFlight": "\(addon.gate.count)"])
         }

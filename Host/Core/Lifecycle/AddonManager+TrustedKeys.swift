@@ -1,6 +1,8 @@
 extension AddonManager {
     /// Ids of the installed addons whose package `keyID` signed.
     func addons(signedBy keyID: String) -> [String] {
-        registry.values.filter { $0.signer == keyID }.map(\.id).sorted()
+        // Another worker may have changed the registry since this one last read it.
+        refreshRegistryFromDisk()
+        return registry.values.filter { $0.signer == keyID }.map(\.id).sorted()
     }
 }

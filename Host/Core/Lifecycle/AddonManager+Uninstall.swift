@@ -106,6 +106,8 @@ extension AddonManager {
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
         if !keepData { try? FileSystem.remove(home.scratchDirectory(for: id)) }
+        for file in AddonLogFile(home: home, id: id).files { try? FileSystem.remove(file) }
+        health.forget(id)
         try? FileSystem.remove(installPath)
         removeEmptyParent(of: installPath)
         try advance(&record, to: .commit)
@@ -185,9 +187,13 @@ extension AddonManager {
         for path in [installPath, home.addonsDirectory + "/\(id)"] where FileSystem.exists(path) {
             residue.append("file \(home.relative(path))")
         }
+        for file in AddonLogFile(home: home, id: id).files where FileSystem.exists(file) {
+            residue.append("log file \(home.relative(file))")
+        }
         let staging = (try? FileManager.default.contentsOfDirectory(atPath: home.stagingDirectory)) ?? []
         residue += staging.filter { $0.hasPrefix("install-\(id)-") }.map { "staging folder .berth/staging/\($0)" }
         if server.routes.owners.contains(id) { residue.append("routes owned by \(id) in the routing table") }
+        residue += pageResidue(of: id)
         if running[id] != nil { residue.append("addon \(id) still registered as running") }
         let subscriptions = events.subscriptionCount(owner: id)
         if subscriptions > 0 { residue.append("\(subscriptions) event subscriptions of \(id)") }

@@ -41,6 +41,8 @@ public actor AddonManager {
     var running: [String: RunningAddon] = [:]
     /// The routes mounted per addon, as `METHOD /path`.
     var mounted: [String: [String]] = [:]
+    /// The pages of the mounted addons, for the navigation endpoints.
+    let pages = AddonPageRegistry()
     /// Why an installed addon could not be loaded at start.
     var failures: [String: String] = [:]
     /// The mutation running now, for the 409 a concurrent one gets.
@@ -63,9 +65,11 @@ public actor AddonManager {
     var requestPolicies: RequestPolicies
     /// The registry file as last read, for ``refreshRegistryFromDisk()``.
     var registryStamp: RegistryStamp?
+    /// What the addons' own `health()` answered last, and where failed jobs are read from.
+    var health = HealthChecks()
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
-    static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/dev", "/admin"]
+    static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/dev", "/admin", "/apps", "/api/v1/navigation", "/api/v1/audit"]
 
     /// Creates the manager for `home`; nothing is loaded until ``startUp()``.
     public init(home: BerthHome, backend: any AddonDataBackend, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
@@ -168,6 +172,18 @@ public actor AddonManager {
     func mutation<T: Sendable>(_ description: String, addon: String? = nil, _ body: () async throws -> T) async throws -> T {
         rolledDuringMutation = false
         defer { stepObserver?(nil, "") }
+        let started = ContinuousClock.now
+        do {
+            let result = try await unobservedMutation(description, addon: addon, body)
+            countOperation(description, result: "ok", since: started)
+            return result
+        } catch {
+            countOperation(description, result: (error as? BerthError)?.code ?? "internal_error", since: started)
+            throw error
+        }
+    }
+
+    private func unobservedMutation<T: Sendable>(_ description: String, addon: String?, _ body: () async throws -> T) async throws -> T {
         let result = try await locked(description) {
             if let addon, let record = unfinished.record(of: addon) {
                 try await retryUnfinished(record)
@@ -224,7 +240,8 @@ public actor AddonManager {
         return RunningAddon(
             id: manifest.id, version: manifest.version, library: library, data: data, permissions: manifest.permissions,
             settings: ConfigurationCell(values: configuration, sensitiveKeys: manifest.sensitiveKeys), events: events,
-            services: services, scratchDirectory: scratch
+            services: services, scratchDirectory: scratch,
+            log: AddonLogFile(home: home, id: manifest.id, maximumBytes: AddonLogSettings.current.maximumBytes), logLevel: AddonLogSettings.current.minimumLevel
         )
     }
 

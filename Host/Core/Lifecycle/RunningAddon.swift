@@ -17,7 +17,7 @@ final class RunningAddon: Sendable {
     let instance: UInt64
 
     init(id: String, version: String, library: AddonLibrary, data: any AddonDataHandle, permissions: [String],
-         settings: ConfigurationCell, events: HostEventBus, services: HostServiceRegistry, scratchDirectory: String?) {
+         settings: ConfigurationCell, events: HostEventBus, services: HostServiceRegistry, scratchDirectory: String?, log: AddonLogFile, logLevel: LogLevel = .info) {
         self.id = id
         self.version = version
         self.library = library
@@ -28,7 +28,7 @@ final class RunningAddon: Sendable {
         let database: any AddonDatabase = permissions.contains(Permission.database)
             ? data.database
             : DeniedDatabase(addonID: id)
-        let logger = Logger(label: id, handler: HostLogHandler(secrets: { settings.secretValues }))
+        let logger = Logger(label: id, handler: AddonLogHandler(file: log, minimumLevel: logLevel, echoes: DevelopmentMode.isOn, secrets: { settings.secretValues }))
         let bus: any EventBus = permissions.contains(Permission.events) ? events.view(for: id, instance: instance) : DeniedEvents(addonID: id, logger: logger)
         self.context = AddonContext(
             addonID: id, database: database,

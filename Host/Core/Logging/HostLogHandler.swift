@@ -2,8 +2,9 @@ import Foundation
 import PluginAPI
 import Synchronization
 
-/// Writes one JSON object per line to standard error, with the addon's id as label. Values of the
-/// addon's sensitive configuration keys are replaced by `[redacted]` wherever they appear.
+/// Writes one JSON object per line to standard error: the host's own lines (an addon's go to its
+/// ``AddonLogFile`` through ``AddonLogHandler``). Values of sensitive configuration keys given as
+/// `secrets` are replaced by `[redacted]` wherever they appear.
 ///
 /// Metadata keeps its type (numbers and booleans are JSON numbers and booleans); the keys `time`,
 /// `level`, `label` and `message` are the line's own and win over metadata of the same name.
@@ -33,23 +34,12 @@ public struct HostLogHandler: LogHandler {
     /// The line for `entry`, as JSON; `nil` below the minimum level.
     func line(for entry: LogEntry) -> Data? {
         guard entry.level >= minimumLevel else { return nil }
-        let hidden = secrets().filter { !$0.isEmpty }
-        func redact(_ text: String) -> String {
-            hidden.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
-        }
-        var line: [String: JSONValue] = entry.metadata.mapValues { value in
-            switch value {
-            case .string(let text): .string(redact(text))
-            case .integer(let number): .number(Double(number))
-            case .double(let number): number.isFinite ? .number(number) : .string(String(number))
-            case .bool(let flag): .bool(flag)
-            @unknown default: .string(redact(value.description))
-            }
-        }
+        let redaction = LogRedaction(secrets: secrets())
+        var line = redaction.fields(entry.metadata)
         line["time"] = .string(ISO8601DateFormatter().string(from: Date()))
         line["level"] = .string(entry.level.description)
         line["label"] = .string(entry.label)
-        line["message"] = .string(redact(entry.message))
+        line["message"] = .string(redaction.redact(entry.message))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try? encoder.encode(line)

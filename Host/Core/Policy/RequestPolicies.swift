@@ -28,7 +28,9 @@ public struct RequestPolicies: Sendable {
     /// file, so counts survive generation rolls but not a restart (as Prometheus expects of a
     /// process), and series of addons uninstalled since are gone. Rate-limit counts are kept.
     public static func resetMetrics(home: BerthHome) {
-        try? FileManager.default.removeItem(atPath: home.stateDirectory + "/run/metrics.v1")
+        for file in ["metrics.v1", "processes.v1", "metrics-history.json"] {
+            try? FileManager.default.removeItem(atPath: home.stateDirectory + "/run/" + file)
+        }
     }
 
     /// Policies that enforce nothing: every route public, no limits counted, no metrics.

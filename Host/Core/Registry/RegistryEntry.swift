@@ -43,6 +43,8 @@ public struct RegistryEntry: Codable, Sendable, Hashable {
     public var quarantine: Quarantine? = nil
     /// The admin's replacements for the manifest's route and CORS policies, kept across upgrades.
     public var policyOverrides: PolicyOverrides? = nil
+    /// The admin's error threshold for this addon; nil: the host's (`BERTH_ERROR_THRESHOLD`).
+    public var errorThreshold: ErrorThreshold? = nil
 }
 
 /// The whole registry file.

@@ -21,6 +21,7 @@ public enum BerthServer {
 
         let signal = await termination.next()
         host.logger.info("stopping", metadata: ["signal": String(cString: strsignal(signal))])
+        host.observer?.cancel()
         host.server.stop()
         await host.cluster?.stop()
         await host.manager.shutDown()
@@ -71,10 +72,17 @@ public enum BerthServer {
             admin.limits = try AdminRateLimits(environment: environment, table: table)
             admin.console?.limits = admin.limits
         }
-        try server.updateRoutes { try admin.register(in: &$0) }
+        _ = try AddonLogSettings(environment: environment)
+        try HealthChecks.validate(environment)
+        let observability = try HostObservability.open(home: home, table: policies.metrics, environment: environment)
+        admin.observability = observability
+        try server.updateRoutes { [admin] in try admin.register(in: &$0) }
         if let metrics = policies.metrics {
             let scraper = environment["BERTH_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : AdminAuthenticator(token: $0) }
-            try server.updateRoutes { try MetricsEndpoint(table: metrics, admin: authenticator, scraper: scraper).register(in: &$0) }
+            try server.updateRoutes { try MetricsEndpoint(table: metrics, processes: observability.processes, admin: authenticator, scraper: scraper).register(in: &$0) }
+            providers.slots.observeCalls { slot, provider, failed in
+                metrics.count(.providerCalls, ["slot": slot, "provider": provider, "result": failed ? "error" : "ok"])
+            }
         }
         try await manager.startUp(recovering: options.recovering)
         // A variable may name a provider an installed addon offers: checked once the addons started.
@@ -85,6 +93,9 @@ public enum BerthServer {
 
         var banner = "berth serving on http://\(settings.host):\(server.port) (home \(home.root), \(parts.trustStore.keys.count) trusted keys)\n"
         if let notice = parts.tokenNotice { banner += notice }
-        return RunningHost(server: server, manager: manager, logger: logger, banner: banner, cluster: cluster)
+        var running = RunningHost(server: server, manager: manager, logger: logger, banner: banner, cluster: cluster)
+        running.metrics = policies.metrics
+        running.observer = observability.start(manager: manager, server: server, watchesMetrics: options.watchesMetrics, logger: logger)
+        return running
     }
 }

@@ -1,4 +1,5 @@
 import BerthHTTP
+import BerthMetrics
 import PluginAPI
 
 /// A host started by ``BerthServer/start(settings:executable:options:)``.
@@ -13,4 +14,8 @@ public struct RunningHost: Sendable {
     public let banner: String
     /// This host as a cluster node (`BERTH_CLUSTER=1`); stop it before the manager.
     let cluster: ClusterNode?
+    /// The host's shared metrics table, nil with `BERTH_METRICS=0`.
+    public var metrics: SeriesTable? = nil
+    /// The process gauges and periodic checks this process runs; cancelled with the host.
+    var observer: Task<Void, Never>? = nil
 }

@@ -21,6 +21,10 @@ public struct ServeOptions: Sendable {
     /// Told when an addon's step ran past its deadline and may hold a thread for good.
     public var stuckObserver: (@Sendable (String) -> Void)?
 
+    /// Whether this process keeps the metrics history and deactivates addons past their error
+    /// threshold; a worker leaves that to the supervisor.
+    public var watchesMetrics = true
+
     /// The single-process defaults.
     public init() {}
 }

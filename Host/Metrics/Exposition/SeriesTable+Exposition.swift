@@ -6,7 +6,8 @@ extension SeriesTable {
         var byFamily: [UInt8: [(labels: String, slot: SeriesSlot)]] = [:]
         for series in published() { byFamily[series.family, default: []].append((series.labels, series.slot)) }
         var text = ""
-        for family in MetricFamily.allCases {
+        // In-flight series are per process: the caller sums the live ones into `extra`.
+        for family in MetricFamily.allCases where family != .httpInFlight {
             guard let series = byFamily[family.rawValue]?.sorted(by: { $0.labels < $1.labels }), !series.isEmpty else { continue }
             let metadataName = format == .openMetrics || family.type != "counter" ? family.baseName : family.baseName + "_total"
             text += "# HELP \(metadataName) \(family.help)\n# TYPE \(metadataName) \(family.type)\n"
@@ -24,14 +25,14 @@ extension SeriesTable {
                     text += "\(family.baseName)_sum{\(labels)} \(Double(slot.sumNanoseconds) / 1e9)\n"
                     text += "\(family.baseName)_count{\(labels)} \(slot.value)\n"
                 default:
-                    text += "\(family.baseName){\(labels)} \(Int64(bitPattern: slot.value))\n"
+                    text += labels.isEmpty ? "\(family.baseName) \(Int64(bitPattern: slot.value))\n" : "\(family.baseName){\(labels)} \(Int64(bitPattern: slot.value))\n"
                 }
             }
         }
         let dropped = overflowed
         text += "# HELP berth_metrics_series_dropped\(format == .openMetrics ? "" : "_total") Series not recorded because the metrics table was full.\n"
         text += "# TYPE berth_metrics_series_dropped\(format == .openMetrics ? "" : "_total") counter\nberth_metrics_series_dropped_total \(dropped)\n"
-        for family in extra {
+        for family in extra where !family.samples.isEmpty {
             text += "# HELP \(family.family) \(family.help)\n# TYPE \(family.family) gauge\n"
             for sample in family.samples {
                 text += sample.labels.isEmpty ? "\(family.family) \(Exposition.number(sample.value))\n" : "\(family.family){\(sample.labels)} \(Exposition.number(sample.value))\n"

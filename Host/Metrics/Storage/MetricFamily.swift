@@ -25,6 +25,12 @@ public enum MetricFamily: UInt8, Sendable, CaseIterable {
     case rateLimited = 10
     /// Authentication refusals, by `addon`, `reason`.
     case authenticationRefusals = 11
+    /// Workers serving now (the supervisor's count; 1 for a single-process host).
+    case workers = 12
+    /// The generation of workers serving now.
+    case generation = 13
+    /// Addons deactivated by their error threshold, by `addon`.
+    case errorThresholdDeactivations = 14
 
     /// The metric's name without the `_total` a counter's samples carry.
     public var baseName: String {
@@ -40,6 +46,9 @@ public enum MetricFamily: UInt8, Sendable, CaseIterable {
         case .providerCalls: "berth_provider_calls"
         case .rateLimited: "berth_rate_limited_requests"
         case .authenticationRefusals: "berth_authentication_refusals"
+        case .workers: "berth_workers"
+        case .generation: "berth_worker_generation"
+        case .errorThresholdDeactivations: "berth_addon_error_threshold_deactivations"
         }
     }
 
@@ -47,7 +56,7 @@ public enum MetricFamily: UInt8, Sendable, CaseIterable {
     public var type: String {
         switch self {
         case .httpRequestDuration, .lifecycleDuration: "histogram"
-        case .httpInFlight: "gauge"
+        case .httpInFlight, .workers, .generation: "gauge"
         default: "counter"
         }
     }
@@ -61,11 +70,14 @@ public enum MetricFamily: UInt8, Sendable, CaseIterable {
         case .handlerCrashes: "Handler crashes answered 502, by addon."
         case .handlerTimeouts: "Handlers that overran their deadline and were answered 504, by addon."
         case .quarantines: "Times an addon was quarantined after repeated crashes, by addon."
-        case .lifecycleOperations: "Installs, upgrades, uninstalls, activations and deactivations, by kind and result."
+        case .lifecycleOperations: "Installs, upgrades, uninstalls, activations, deactivations and configuration changes, by kind and result (ok or the error code)."
         case .lifecycleDuration: "Duration of lifecycle operations, by kind."
         case .providerCalls: "Calls to provider slots, by slot, provider and result."
         case .rateLimited: "Requests refused with 429 by a route's rate limit, by addon and route template."
         case .authenticationRefusals: "Requests refused with 401 or 403 before reaching the addon, by addon and reason."
+        case .workers: "Worker processes serving now."
+        case .generation: "The generation of workers serving now; it grows at every roll."
+        case .errorThresholdDeactivations: "Times an addon was deactivated because its share of 5xx answers passed its error threshold, by addon."
         }
     }
 }

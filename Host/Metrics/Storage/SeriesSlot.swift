@@ -27,9 +27,31 @@ public struct SeriesSlot: @unchecked Sendable {
     public func observe(nanoseconds: UInt64) {
         Self.add(words + 3, 1)
         Self.add(words + 4, nanoseconds)
-        let seconds = Double(nanoseconds) / 1e9
-        if let bucket = SeriesTable.bucketBounds.firstIndex(where: { seconds <= $0 }) {
-            Self.add(words + 5 + bucket, 1)
+        let bucket = Self.bucket(nanoseconds: nanoseconds)
+        if bucket < SeriesTable.bucketCount { Self.add(words + 5 + bucket, 1) }
+    }
+
+    /// The index in ``SeriesTable/bucketBounds`` of the first bound at or above `nanoseconds`
+    /// (``SeriesTable/bucketCount`` past the last): comparisons of integers, no array or floating
+    /// point on the request path.
+    @inline(__always)
+    static func bucket(nanoseconds: UInt64) -> Int {
+        switch nanoseconds {
+        case ...500_000: 0
+        case ...1_000_000: 1
+        case ...2_500_000: 2
+        case ...5_000_000: 3
+        case ...10_000_000: 4
+        case ...25_000_000: 5
+        case ...50_000_000: 6
+        case ...100_000_000: 7
+        case ...250_000_000: 8
+        case ...500_000_000: 9
+        case ...1_000_000_000: 10
+        case ...2_500_000_000: 11
+        case ...5_000_000_000: 12
+        case ...10_000_000_000: 13
+        default: 14
         }
     }
 

@@ -14,14 +14,17 @@ import Glibc
 /// read and written through atomic operations (labels are written before the slot is published).
 public final class SeriesTable: @unchecked Sendable {
     /// Upper bounds (seconds) of the duration histogram buckets; `+Inf` is the count.
+    /// (``SeriesSlot`` finds a duration's bucket with the same bounds in nanoseconds.)
     public static let bucketBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// How many bounded buckets a histogram has.
+    static let bucketCount = 14
 
     static let magic: UInt64 = 0x4245_5254_484D_5431 // "BERTHMT1"
     static let headerWords = 8
     /// Words of one slot: key, state (0 free, 1 claimed, 2 published), label length, value, sum in
     /// nanoseconds, the buckets, then the label bytes.
     static let labelBytes = 256
-    static let fixedWords = 5 + bucketBounds.count
+    static let fixedWords = 5 + bucketCount
     static let slotWords = fixedWords + labelBytes / 8
 
     let file: SharedCounterFile
@@ -90,12 +93,8 @@ public final class SeriesTable: @unchecked Sendable {
         return found
     }
 
+    /// The family is the seed: the same labels in two families are two series.
     private static func hash(family: UInt8, _ bytes: [UInt8]) -> UInt64 {
-        var value: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(family)
-        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        value ^= value >> 31
-        return value == 0 ? 1 : value
+        SharedKeyHash.hash(seed: UInt64(family), bytes)
     }
 }

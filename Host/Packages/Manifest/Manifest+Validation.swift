@@ -24,6 +24,7 @@ extension Manifest {
         }
         try validateMigrations()
         try validatePolicies()
+        try validateNavigation()
     }
 
     private func validateMountPrefix() throws(PackageError) {

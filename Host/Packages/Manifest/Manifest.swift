@@ -48,6 +48,8 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var cors: CORSPolicy?
     /// Jobs the host runs on a schedule.
     public var jobs: [JobDeclaration] = []
+    /// Pages of the package's `assets/` and where they appear (the console, or end users' `/apps`).
+    public var navigation: [NavigationItem] = []
 
     /// Creates a manifest.
     public init(
@@ -57,7 +59,8 @@ public struct Manifest: Codable, Sendable, Hashable {
         dependencies: [String: String] = [:], configSchema: JSONValue? = nil,
         sensitiveKeys: [String] = [], migrations: [MigrationEntry] = [],
         files: [String: String], signingKey: String? = nil,
-        routes: [RoutePolicy] = [], cors: CORSPolicy? = nil, jobs: [JobDeclaration] = []
+        routes: [RoutePolicy] = [], cors: CORSPolicy? = nil, jobs: [JobDeclaration] = [],
+        navigation: [NavigationItem] = []
     ) {
         self.id = id
         self.version = version
@@ -79,10 +82,11 @@ public struct Manifest: Codable, Sendable, Hashable {
         self.routes = routes
         self.cors = cors
         self.jobs = jobs
+        self.navigation = navigation
     }
 
     /// Decodes a manifest; fields that have a default (format, permissions, dependencies,
-    /// sensitive keys, migrations, routes, cors, jobs) may be left out of the JSON.
+    /// sensitive keys, migrations, routes, cors, jobs, navigation) may be left out of the JSON.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         format = try container.decodeIfPresent(Int.self, forKey: .format) ?? 1
@@ -106,6 +110,7 @@ public struct Manifest: Codable, Sendable, Hashable {
         routes = try container.decodeIfPresent([RoutePolicy].self, forKey: .routes) ?? []
         cors = try container.decodeIfPresent(CORSPolicy.self, forKey: .cors)
         jobs = try container.decodeIfPresent([JobDeclaration].self, forKey: .jobs) ?? []
+        navigation = try container.decodeIfPresent([NavigationItem].self, forKey: .navigation) ?? []
     }
 }
 

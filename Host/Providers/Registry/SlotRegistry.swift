@@ -15,6 +15,7 @@ public final class SlotRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    private let callObserver = Mutex<(@Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void)?>(nil)
     private let environment: [Slot: ProviderSelection]
     private let store: SelectionStore
     /// Where host messages (fan-out failures) go.
@@ -35,6 +36,16 @@ public final class SlotRegistry: Sendable {
         self.store = SelectionStore(path: selectionsFile)
         self.logger = logger
         try refresh()
+    }
+
+    /// Calls `observer` after every call a provider answered or failed (the host counts them in
+    /// its metrics); replaces any observer set before.
+    public func observeCalls(_ observer: @escaping @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void) {
+        callObserver.withLock { $0 = observer }
+    }
+
+    private func observed(_ slot: Slot, _ provider: String, failed: Bool) {
+        callObserver.withLock { $0 }?(slot.rawValue, provider, failed)
     }
 
     // MARK: Providers
@@ -193,8 +204,11 @@ public final class SlotRegistry: Sendable {
                 continue
             }
             do {
-                return try await call(provider)
+                let result = try await call(provider)
+                observed(slot, entry.name, failed: false)
+                return result
             } catch {
+                observed(slot, entry.name, failed: true)
                 failures.append((entry.name, error))
                 if targets.count > 1 {
                     logger.warning("provider failed, trying the next", metadata: ["slot": .string(slot.rawValue), "provider": .string(entry.name), "error": .string(ProviderError.describe(error))])
@@ -224,7 +238,13 @@ public final class SlotRegistry: Sendable {
                 failures[entry.name] = "provider \(entry.name) does not implement the \(slot.rawValue) slot"
                 continue
             }
-            do { try await call(provider) } catch { failures[entry.name] = ProviderError.describe(error) }
+            do {
+                try await call(provider)
+                observed(slot, entry.name, failed: false)
+            } catch {
+                observed(slot, entry.name, failed: true)
+                failures[entry.name] = ProviderError.describe(error)
+            }
         }
         state.withLock { state in
             for (name, failure) in failures { state.lastFailures[slot, default: [:]][name] = failure }

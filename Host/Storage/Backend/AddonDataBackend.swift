@@ -35,4 +35,32 @@ public protocol AddonDataHandle: MigrationTarget {
 
     /// Releases the connection(s).
     func close()
+
+    /// The connection pool's figures, or nil for a backend without a pool (SQLite).
+    var poolUsage: PoolUsage? { get }
+}
+
+extension AddonDataHandle {
+    /// By default no pool.
+    public var poolUsage: PoolUsage? { nil }
+}
+
+/// What a connection pool holds now.
+public struct PoolUsage: Sendable, Equatable {
+    /// Connections open (lent or idle).
+    public var open: Int
+    /// Connections lent to a call now.
+    public var inUse: Int
+    /// Calls waiting for a connection.
+    public var waiting: Int
+    /// The most connections the pool opens.
+    public var capacity: Int
+
+    /// Creates the figures.
+    public init(open: Int, inUse: Int, waiting: Int, capacity: Int) {
+        self.open = open
+        self.inUse = inUse
+        self.waiting = waiting
+        self.capacity = capacity
+    }
 }

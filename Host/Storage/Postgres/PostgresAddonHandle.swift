@@ -13,6 +13,8 @@ public final class PostgresAddonHandle: AddonDataHandle {
 
     /// The connections the addon's queries run on.
     public let pool: PostgresPool
+    /// The query pool's figures.
+    public var poolUsage: PoolUsage? { pool.usage }
 
     /// The bounds of the addon's calls.
     public let limits: PostgresLimits

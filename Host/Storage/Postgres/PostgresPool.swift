@@ -51,6 +51,11 @@ public final class PostgresPool: Sendable {
     /// Connections currently open, lent or idle.
     public var connectionCount: Int { state.withLock { $0.opened } }
 
+    /// Connections open, lent out now, and calls waiting for one: the host's pool gauges.
+    public var usage: PoolUsage {
+        state.withLock { PoolUsage(open: $0.opened, inUse: $0.opened - $0.idle.count, waiting: $0.waiters.count, capacity: size) }
+    }
+
     /// Borrows a connection, runs `body` with it off the caller's thread, and returns it.
     ///
     /// A connection left inside a transaction is rolled back before its next use; a broken one is

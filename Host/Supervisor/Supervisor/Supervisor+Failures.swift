@@ -101,6 +101,7 @@ extension Supervisor {
             logger.error("a worker crashed outside any addon's handler", metadata: ["pid": "\(pid)"])
             return
         }
+        observability?.table.count(.handlerCrashes, ["addon": owner])
         let crashes = ledger.record(owner, at: clock.now)
         logger.error("an addon crashed its worker", metadata: ["addon": owner, "pid": "\(pid)", "crashes": "\(crashes) of \(ledger.limit) within \(ledger.window)"])
         if crashes >= ledger.limit {
@@ -116,6 +117,7 @@ extension Supervisor {
             let reason = "crashed its worker \(crashes) times within \(Int(ledger.window.components.seconds)) s"
             guard keeper.engine.quarantine(id, reason: reason, crashes: crashes) else { continue }
             pendingQuarantines[id] = nil
+            observability?.table.count(.quarantines, ["addon": id])
             ledger.forget(id)
             roll(reason: "quarantined \(id)")
         }

@@ -45,6 +45,8 @@ public final class Supervisor {
     var lastRecoveryCheck = ContinuousClock.now
     /// Set to end the loop with this exit status.
     var exitStatus: Int32?
+    /// The host's metrics as the supervisor writes them (nil with `BERTH_METRICS=0`).
+    var observability: SupervisorMetrics?
 
     init(settings: SupervisorSettings, keeper: HomeKeeper, launcher: WorkerLauncher, logger: Logger, banner: String) {
         self.settings = settings
@@ -83,6 +85,7 @@ public final class Supervisor {
         if let notice = keeper.tokenNotice { banner += notice }
         let launcher = WorkerLauncher(executable: executable, listenDescriptor: socket, statusDescriptor: pipe.writeDescriptor, threads: settings.threadsPerWorker)
         let supervisor = Supervisor(settings: settings, keeper: keeper, launcher: launcher, logger: logger, banner: banner)
+        supervisor.observability = try SupervisorMetrics.open(home: keeper.home, environment: host.environment)
         return await supervisor.loop(events)
     }
 
@@ -163,6 +166,7 @@ public final class Supervisor {
         }
         releaseDrainedGroups()
         await applyPendingQuarantines()
+        metricsTick()
         if !shuttingDown, now - lastRecoveryCheck > .seconds(1) {
             lastRecoveryCheck = now
             await recoverAbandonedChange()

@@ -73,6 +73,8 @@ public enum WorkerCommand {
             options.listenSocket = arguments.listenDescriptor
             options.handlerObserver = crashGuard
             options.recovering = false
+            // The supervisor keeps the metrics history and judges the error thresholds.
+            options.watchesMetrics = false
             options.threads = arguments.threads
             options.changeObserver = { await link.requestRoll() }
             options.stepObserver = { addon, step in crashGuard.setChange(addon: addon, step: step) }
@@ -81,7 +83,7 @@ public enum WorkerCommand {
             link.send(.ready(pid: link.pid, generation: arguments.generation))
             logger.info("worker serving", metadata: ["pid": "\(link.pid)", "generation": "\(arguments.generation)"])
 
-            let watchdog = WorkerWatchdog(crashGuard: crashGuard, link: link, limits: limits, supervisor: arguments.supervisor, logger: logger) {
+            let watchdog = WorkerWatchdog(crashGuard: crashGuard, link: link, limits: limits, supervisor: arguments.supervisor, logger: logger, metrics: host.metrics) {
                 // No supervisor will roll anything or send SIGUSR1: answer the waiting requests now.
                 logger.warning("the supervisor is gone: draining", metadata: ["pid": "\(link.pid)"])
                 link.releaseWaiters()

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthMetrics
 import Foundation
 import PluginAPI
 #if canImport(Glibc)
@@ -19,8 +20,11 @@ final class WorkerWatchdog: Sendable {
     let logger: Logger
     /// Called once if the supervisor died (this process was re-parented).
     let orphaned: @Sendable () -> Void
+    /// Where timeouts are counted (`berth_handler_timeouts_total`).
+    let metrics: SeriesTable?
 
-    init(crashGuard: CrashGuard, link: WorkerLink, limits: WorkerLimits, supervisor: pid_t, logger: Logger, orphaned: @escaping @Sendable () -> Void) {
+    init(crashGuard: CrashGuard, link: WorkerLink, limits: WorkerLimits, supervisor: pid_t, logger: Logger, metrics: SeriesTable? = nil, orphaned: @escaping @Sendable () -> Void) {
+        self.metrics = metrics
         self.crashGuard = crashGuard
         self.link = link
         self.limits = limits
@@ -44,6 +48,9 @@ final class WorkerWatchdog: Sendable {
             ticks += 1
             let expired = crashGuard.expireOverdue()
             if expired.count > 0 {
+                // The guard names the first expired handler's addon; ticks are 50 ms apart, so
+                // handlers of two addons rarely expire in the same one.
+                metrics?.count(.handlerTimeouts, ["addon": expired.owner], by: UInt64(expired.count))
                 logger.warning("handler timed out: answered 504", metadata: ["addon": expired.owner, "requests": "\(expired.count)", "timeout": "\(limits.handlerTimeout)"])
             }
             if !asked, !crashGuard.crashed {

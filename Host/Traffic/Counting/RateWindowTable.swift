@@ -94,15 +94,8 @@ public final class RateWindowTable: @unchecked Sendable {
         return nil
     }
 
-    /// A keyed 64-bit hash of `key` (FNV-1a with the table's seed, then a SplitMix64 finish), never 0.
+    /// A keyed 64-bit hash of `key` under the table's seed (see ``SharedKeyHash``), never 0.
     private func hash(_ key: String) -> UInt64 {
-        var value: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
-        for byte in key.utf8 {
-            value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        value ^= value >> 31
-        return value == 0 ? 1 : value
+        SharedKeyHash.hash(seed: seed, key.utf8)
     }
 }

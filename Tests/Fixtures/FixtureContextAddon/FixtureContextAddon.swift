@@ -55,6 +55,14 @@ struct FixtureContextAddon: Addon {
             return .text("logged")
         }
         router.post("/small", options: RouteOptions(bodyLimit: 8)) { request, _ in .text(request.bodyText) }
+        // Fails with a plain error (a 500 the host shapes), for error rates and thresholds.
+        router.get("/fail") { _, _ in throw FixtureFailure() }
+        // Logs its configuration's `apiKey` (a sensitive key in the tests' manifests): the host
+        // must redact it in the addon's log.
+        router.get("/log-config") { _, context in
+            context.logger.warning("calling upstream with key \(context.configuration.string("apiKey") ?? "-")", metadata: ["key": .string(context.configuration.string("apiKey") ?? "-")])
+            return .text("logged")
+        }
         // Crashes on a non-numeric id, on purpose: the crash report must name the route and the
         // runtime's message.
         router.get("/crash/:id") { request, _ in
@@ -63,6 +71,22 @@ struct FixtureContextAddon: Addon {
         }
     }
 }
+
+extension FixtureContextAddon {
+    /// The configuration's `health` (`degraded`, `unhealthy`, `silent`: never answers), else healthy.
+    func health(_ context: AddonContext) async -> AddonHealth {
+        switch context.configuration.string("health") {
+        case "degraded": return .degraded("the fixture was told to be degraded")
+        case "unhealthy": return .unhealthy("the fixture was told to be unhealthy")
+        case "silent":
+            try? await Task.sleep(for: .seconds(3600))
+            return .healthy
+        default: return .healthy
+        }
+    }
+}
+
+struct FixtureFailure: Error {}
 
 @_cdecl("berth_addon_abi")
 public func berthAddonABI(_ field: Int32) -> UnsafePointer<CChar>? { AddonABI.describe(field) }

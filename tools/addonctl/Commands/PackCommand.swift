@@ -36,7 +36,8 @@ enum PackCommand {
             permissions: source.permissions ?? [], dependencies: source.dependencies ?? [:],
             configSchema: source.configSchema, sensitiveKeys: source.sensitiveKeys ?? [],
             migrations: migrations.entries, files: [:],
-            routes: source.routes ?? [], cors: source.cors, jobs: source.jobs ?? []
+            routes: source.routes ?? [], cors: source.cors, jobs: source.jobs ?? [],
+            navigation: source.navigation ?? []
         )
         let output = outputPath(options["out"], id: source.id, version: source.version)
         do {

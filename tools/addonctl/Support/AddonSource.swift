@@ -23,6 +23,8 @@ struct AddonSource: Decodable {
     var cors: CORSPolicy?
     /// Scheduled jobs.
     var jobs: [JobDeclaration]?
+    /// Pages of `assets/` and their navigation items.
+    var navigation: [NavigationItem]?
 
     static func load(from folder: String) throws -> AddonSource {
         let path = folder + "/addon.json"

@@ -109,6 +109,7 @@ extension HomeEngine {
             try FileSystem.remove(installPath)
             removeEmptyParent(of: installPath)
         }
+        for file in AddonLogFile(home: home, id: record.id).files { try FileSystem.remove(file) }
         var registry = try registryStore.load()
         if registry[record.id] != nil {
             registry[record.id] = nil

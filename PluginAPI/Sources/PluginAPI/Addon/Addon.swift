@@ -30,6 +30,13 @@ public protocol Addon: Sendable {
 
     /// Called after an administrator changed the addon's configuration.
     func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async
+
+    /// How the addon judges its own health; the host calls it every 30 seconds (the operator
+    /// sets `BERTH_HEALTH_INTERVAL`) in each process that serves the addon, and counts an answer
+    /// that takes more than 2 seconds against the addon's health score.
+    /// Check cheaply (a ping, a queue length): this is not the place for slow work.
+    /// By default healthy.
+    func health(_ context: AddonContext) async -> AddonHealth
 }
 
 extension Addon {
@@ -52,4 +59,7 @@ extension Addon {
 
     /// By default a configuration change needs no action: handlers read ``AddonContext/configuration``.
     public func configurationDidChange(_ configuration: AddonConfiguration, context: AddonContext) async {}
+
+    /// By default an addon reports itself healthy: its score comes from what the host measures.
+    public func health(_ context: AddonContext) async -> AddonHealth { .healthy }
 }

@@ -19,19 +19,37 @@ public struct RequestContext: Sendable {
     /// The addon's own context: what the addon got at start, shared by all its requests.
     public let addon: AddonContext
 
+    /// The template of the route the request matched, e.g. `/api/v1/greet/:name` (nil when the
+    /// host did not say, as in contexts made by tests).
+    public let route: String?
+
     /// Creates a context; called by the host and by tests.
     public init(requestID: String, identity: Identity? = nil, deadline: ContinuousClock.Instant, addon: AddonContext) {
         self.requestID = requestID
         self.identity = identity
         self.deadline = deadline
         self.addon = addon
+        self.route = nil
+    }
+
+    /// Creates a context for a request that matched `route` (its template); called by the host.
+    public init(requestID: String, identity: Identity? = nil, deadline: ContinuousClock.Instant, addon: AddonContext, route: String?) {
+        self.requestID = requestID
+        self.identity = identity
+        self.deadline = deadline
+        self.addon = addon
+        self.route = route
     }
 
     /// The addon's identifier.
     public var addonID: String { addon.addonID }
 
-    /// A logger whose every line carries the addon's id and `request_id`.
-    public var logger: Logger { addon.logger.with(["request_id": .string(requestID)]) }
+    /// A logger whose every line carries the addon's id, `request_id` and, when known, the
+    /// `route` template.
+    public var logger: Logger {
+        guard let route else { return addon.logger.with(["request_id": .string(requestID)]) }
+        return addon.logger.with(["request_id": .string(requestID), "route": .string(route)])
+    }
 
     /// The time left before ``deadline`` (negative once it passed).
     public var timeRemaining: Duration { deadline - .now }
