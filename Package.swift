@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "Greeter", type: .dynamic, targets: ["Greeter"]),
         .library(name: "BenchAddon", type: .dynamic, targets: ["BenchAddon"]),
         .library(name: "ProviderKit", type: .static, targets: ["ProviderKit"]),
+        .library(name: "RedisProvider", type: .dynamic, targets: ["RedisProvider"]),
     ] + fixtureAddons.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "PluginAPI"),
@@ -102,6 +103,7 @@ let package = Package(
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")
         + addon("BenchAddon", path: "tools/bench/BenchAddon")
+        + addon("RedisProvider", path: "Addons/redis_provider/Sources", extra: ["ProviderKit"])
         + fixtureAddons.flatMap { addon($0, path: "Tests/Fixtures/\($0)", extra: manifestDrivenFixtures.contains($0) ? ["FixtureIdentity"] : []) }
         + [.target(name: "FixtureIdentity", path: "Tests/Fixtures/FixtureIdentity", swiftSettings: swift6)]
 )

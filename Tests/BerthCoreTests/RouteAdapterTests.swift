@@ -41,6 +41,16 @@ struct RouteAdapterTests {
         #expect(String(decoding: response.body, as: UTF8.self) == "abc")
     }
 
+    @Test func aRoutesOwnTimeoutShortensTheDeadlineButNeverLengthensIt() {
+        #expect(adapter().limited(toSeconds: 0.5).timeout == .milliseconds(500))
+        #expect(adapter().limited(toSeconds: 120).timeout == .seconds(2))
+        #expect(adapter().limited(toSeconds: nil).timeout == .seconds(2))
+        let handler = adapter().limited(toSeconds: 0.5).immediate({ _, context in
+            .text(context.timeRemaining <= .milliseconds(500) && context.timeRemaining > .zero ? "short" : "long")
+        }, pattern: "/x")
+        #expect(String(decoding: handler(Request(method: .get, path: "/x", requestID: "r")).body, as: UTF8.self) == "short")
+    }
+
     @Test func aMissingProviderPermissionAnswersWithTheErrorNamingIt() async {
         let handler = adapter().handler({ _, context in
             _ = try context.services.email

@@ -11,6 +11,7 @@ if [ ! -f "$keys/dev.key" ]; then
 fi
 cp "$keys/dev.pub" "$home/.berth/trusted-keys/dev.pub"
 for addon in Addons/*/; do
+  [ -f "$addon/addon.json" ] || continue   # Addons/ProviderKit is a library, not an addon
   name=$(basename "$addon")
   product=$(sed -n 's/.*"product": *"\([^"]*\)".*/\1/p' "$addon/addon.json")
   version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$addon/addon.json")

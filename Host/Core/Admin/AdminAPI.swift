@@ -16,6 +16,8 @@ struct AdminAPI: Sendable {
     /// The web console under `/admin`; its session cookie (with its CSRF token) is accepted where
     /// the bearer token is.
     var console: ConsoleRoutes? = nil
+    /// Failed credentials and uploads counted per client address (nil: not limited).
+    var limits: AdminRateLimits? = nil
     /// The metrics, logs and health the per-addon endpoints read.
     var observability: HostObservability? = nil
     /// The job runner `/api/v1/addons/{id}/jobs` reads and runs through.
@@ -30,7 +32,7 @@ struct AdminAPI: Sendable {
         })
         try registerPolicies(in: &table)
         try console?.register(in: &table, owner: Self.owner)
-        try admin(.post, "/api/v1/marketplace/packages", in: &table, body: .spooled(limit: maxPackageBytes)) { _, upload in
+        try admin(.post, "/api/v1/marketplace/packages", in: &table, body: .spooled(limit: maxPackageBytes), countsUploads: true) { _, upload in
             guard let upload, upload.size > 0 else { throw BerthError.badRequest("send the package archive as the request body") }
             let kept = try Self.keep(upload)
             defer { try? FileSystem.remove(kept) }
@@ -104,29 +106,35 @@ struct AdminAPI: Sendable {
         }
     }
 
-    /// Registers a route that needs the admin token and answers errors as JSON.
+    /// Registers a route that needs the admin token and answers errors as JSON; with
+    /// `countsUploads`, each request counts against the address's upload limit before its body is read.
     func admin(
         _ method: HTTPMethod, _ pattern: String, in table: inout RoutingTable, body: BodyPolicy = .buffered(limit: 1 << 20),
+        countsUploads: Bool = false,
         _ handler: @escaping @Sendable (Request, UploadedFile?) async throws -> Response
     ) throws {
-        let authenticator = authenticator, sessions = console?.sessions
+        let authenticator = authenticator, sessions = console?.sessions, limits = limits
         // The caller is the admin with the bearer token, or the console with its session cookie
         // (and, for a change, its CSRF token). The header check refuses anyone else before any
         // body byte is read (an anonymous upload never reaches the disk); the handler's own check
-        // covers bodiless requests.
-        @Sendable func refusal(_ request: Request) -> Response? {
+        // covers bodiless requests. Presented credentials that fail count against the address.
+        @Sendable func refusal(_ request: Request, from address: String) -> Response? {
+            if let locked = limits?.lockout(for: address) { return locked }
             if authenticator.isAuthorized(request) { return nil }
             switch sessions?.verdict(for: request) ?? .none {
             case .admitted: return nil
-            case .refused(let refusal): return refusal
-            case .none: return AdminAuthenticator.unauthorized
+            case .refused(let refusal): return limits?.recordFailure(from: address) ?? refusal
+            case .none:
+                guard request.headers["Authorization"] != nil else { return AdminAuthenticator.unauthorized }
+                return limits?.recordFailure(from: address) ?? AdminAuthenticator.unauthorized
             }
         }
-        let headerCheck: HeaderCheck = { headers in
-            refusal(Request(method: method, path: pattern, headers: headers))
+        let headerCheck: HeaderCheck = { headers, address in
+            if let refused = refusal(Request(method: method, path: pattern, headers: headers), from: address) { return refused }
+            return countsUploads ? limits?.admitUpload(from: address) : nil
         }
         try table.add(method, pattern, owner: Self.owner, body: body, headerCheck: headerCheck) { request, upload in
-            if let refused = refusal(request) { return refused }
+            if let refused = refusal(request, from: request.remoteAddress) { return refused }
             do {
                 return try await handler(request, upload)
             } catch {

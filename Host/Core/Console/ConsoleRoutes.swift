@@ -8,6 +8,8 @@ struct ConsoleRoutes: Sendable {
     let assets: ConsoleAssets
     let sessions: ConsoleSessions
     let authenticator: AdminAuthenticator
+    /// Failed sign-ins count against the address like failed admin tokens (nil: not limited).
+    var limits: AdminRateLimits? = nil
 
     /// Adds the console's routes to `table`.
     func register(in table: inout RoutingTable, owner: String) throws {
@@ -41,10 +43,13 @@ struct ConsoleRoutes: Sendable {
         guard let credentials = try? JSONDecoder().decode(Credentials.self, from: Data(request.body)) else {
             return answer(JSONResponse.error(status: 400, code: "bad_request", message: "send {\"token\": \"<admin token>\"} as the JSON body"))
         }
-        // The token is checked exactly as the admin API checks a bearer token.
+        // The token is checked exactly as the admin API checks a bearer token, under the same
+        // limit on failures per address.
+        if let locked = limits?.lockout(for: request.remoteAddress) { return answer(locked) }
         var probe = request
         probe.headers = ["Authorization": "Bearer " + credentials.token]
         guard authenticator.isAuthorized(probe) else {
+            if let over = limits?.recordFailure(from: request.remoteAddress) { return answer(over) }
             return answer(JSONResponse.error(status: 401, code: "invalid_token", message: "that is not this host's admin token (see .berth/admin-token or BERTH_ADMIN_TOKEN)"))
         }
         do {

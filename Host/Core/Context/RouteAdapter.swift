@@ -29,6 +29,14 @@ struct RouteAdapter: Sendable {
         route.options.bodyLimit ?? defaultBodyLimit
     }
 
+    /// This adapter with the handler deadline of a route that declares `timeoutSeconds`, within
+    /// the host's timeout (``HandlerDeadline``): a route may shorten it, never lengthen it.
+    func limited(toSeconds timeoutSeconds: Double?) -> RouteAdapter {
+        guard let timeoutSeconds, timeoutSeconds.isFinite, timeoutSeconds > 0 else { return self }
+        let own = Duration.milliseconds(Int64((min(timeoutSeconds, 86_400) * 1000).rounded(.up)))
+        return RouteAdapter(context: context, gate: gate, logger: logger, timeout: min(timeout, own))
+    }
+
     /// The context of one request to the route at `pattern`.
     func requestContext(for request: Request, pattern: String) -> RequestContext {
         RequestContext(requestID: request.requestID, deadline: .now + timeout, addon: context, route: pattern)

@@ -22,15 +22,22 @@ extension AddonManager {
                     let pattern = Self.join(prefix, route.path)
                     // The manifest's limit, which the admin sees before install, wins over the code's.
                     let limit = enforcement.bodyLimit.map { min($0, RouteAdapter.maximumBodyLimit) } ?? RouteAdapter.bodyLimit(of: route)
-                    switch (route.immediateHandler, enforcement.isActive) {
+                    // A route's own deadline reaches both the request context and the endpoint,
+                    // whose handler observer answers 504 at it (in a worker).
+                    let adapter = adapter.limited(toSeconds: enforcement.timeoutSeconds)
+                    let timeout = enforcement.timeoutSeconds == nil ? nil : adapter.timeout
+                    // A limit counted through the rate-limiting slot waits on the network: such a
+                    // route's handler runs async even when the addon wrote it synchronously.
+                    let immediateHandler = enforcement.countsInSlot ? nil : route.immediateHandler
+                    switch (immediateHandler, enforcement.isActive) {
                     case (let immediate?, false):
-                        try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, immediate: adapter.immediate(immediate, pattern: pattern))
+                        try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, timeout: timeout, immediate: adapter.immediate(immediate, pattern: pattern))
                     case (let immediate?, true):
-                        try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, immediate: adapter.immediate(immediate, pattern: pattern, enforcement: enforcement))
+                        try table.add(route.method, pattern, owner: addon.id, bodyLimit: limit, timeout: timeout, immediate: adapter.immediate(immediate, pattern: pattern, enforcement: enforcement))
                     case (nil, false):
-                        try table.add(route.method, pattern, owner: addon.id, body: .buffered(limit: limit), handler: adapter.handler(route.handler, pattern: pattern))
+                        try table.add(route.method, pattern, owner: addon.id, body: .buffered(limit: limit), timeout: timeout, handler: adapter.handler(route.handler, pattern: pattern))
                     case (nil, true):
-                        try table.add(route.method, pattern, owner: addon.id, body: .buffered(limit: limit), handler: adapter.handler(route.handler, pattern: pattern, enforcement: enforcement))
+                        try table.add(route.method, pattern, owner: addon.id, body: .buffered(limit: limit), timeout: timeout, handler: adapter.handler(route.handler, pattern: pattern, enforcement: enforcement))
                     }
                     patterns.append("\(route.method.rawValue) \(pattern)")
                 }

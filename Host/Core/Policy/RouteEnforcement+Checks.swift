@@ -1,5 +1,6 @@
 import BerthIdentity
 import BerthMetrics
+import BerthPackages
 import BerthTraffic
 import Foundation
 import PluginAPI
@@ -10,15 +11,24 @@ extension RouteEnforcement {
     struct Admission {
         let identity: Identity?
         let decision: WindowDecision?
-        let started: ContinuousClock.Instant
+        /// When the checks started, read only for a route whose metrics are recorded.
+        let started: ContinuousClock.Instant?
+        /// The wall clock (seconds since 1970) the checks ran at, read only when a token or a
+        /// rate limit needs it; the rate-limit fields reuse it rather than read it again.
+        let now: Double
+    }
+
+    /// The two clock readings a request's checks need, each only when something uses it: the
+    /// monotonic one for the metrics' duration, the wall clock for token times and rate windows.
+    private func clocks() -> (started: ContinuousClock.Instant?, now: Double) {
+        (recorder == nil ? nil : ContinuousClock.now, access.mode == .none && rateLimit == nil ? 0 : Date().timeIntervalSince1970)
     }
 
     /// The caller's identity and rate-limit count, or the refusal to answer instead. A token
     /// naming a key the host does not know yet is refused and starts a refresh of a URL key set
     /// in the background (synchronous handlers never wait on the network).
     func admit(_ request: Request) -> Result<Admission, RefusalResponse> {
-        let started = ContinuousClock.now
-        let now = Date().timeIntervalSince1970
+        let (started, now) = clocks()
         guard access.mode != .none else { return count(request, identity: nil, now: now, started: started) }
         do {
             let identity = try policies.access.admit(request.headers, under: access, now: now).map(Self.identity)
@@ -31,24 +41,61 @@ extension RouteEnforcement {
 
     /// ``admit(_:)`` for handlers that may suspend: an unknown key is looked up in a refreshed
     /// URL key set (at most once per floor interval) before the token is refused.
+    /// A limit counted through the rate-limiting slot (``countsInSlot``) is counted here.
     func admitRefreshing(_ request: Request) async -> Result<Admission, RefusalResponse> {
-        let started = ContinuousClock.now
-        let now = Date().timeIntervalSince1970
-        guard access.mode != .none else { return count(request, identity: nil, now: now, started: started) }
-        do {
-            let identity = try await policies.access.admitRefreshing(request.headers, under: access, now: now).map(Self.identity)
-            return count(request, identity: identity, now: now, started: started)
-        } catch {
-            return .failure(RefusalResponse(refusal(for: error)))
+        let (started, now) = clocks()
+        let identity: Identity?
+        if access.mode == .none {
+            identity = nil
+        } else {
+            do {
+                identity = try await policies.access.admitRefreshing(request.headers, under: access, now: now).map(Self.identity)
+            } catch {
+                return .failure(RefusalResponse(refusal(for: error)))
+            }
         }
+        if countsInSlot { return await countInSlot(request, identity: identity, now: now, started: started) }
+        return count(request, identity: identity, now: now, started: started)
     }
 
     private static func identity(_ token: VerifiedToken) -> Identity {
         Identity(subject: token.subject, roles: token.roles, claims: token.claims)
     }
 
-    /// Counts the hit against the route's rate limit, if it has one.
-    private func count(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant) -> Result<Admission, RefusalResponse> {
+    /// Counts the hit against the route's rate limit through the rate-limiting slot; a failed
+    /// count fails open (logged) or closed (`503 rate_limit_unavailable`) as configured.
+    private func countInSlot(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant?) async -> Result<Admission, RefusalResponse> {
+        guard let rateLimit, let counter = policies.slotCounter else { return count(request, identity: identity, now: now, started: started) }
+        let key = "\(addonID)|\(name)|\(rateKey(rateLimit.key, request: request, identity: identity))"
+        switch await counter.hit(key, limit: rateLimit.limit, window: rateLimit.windowSeconds) {
+        case .decided(let counted) where counted.allowed:
+            return .success(Admission(identity: identity, decision: counted, started: started, now: now))
+        case .decided(let refused):
+            return .failure(RefusalResponse(rateLimited(refused, rule: rateLimit, now: now)))
+        case .unavailable(let reason):
+            counter.logFailure(reason, route: name, failOpen: policies.failOpen)
+            guard policies.failOpen else { return .failure(RefusalResponse(unavailable())) }
+            return .success(Admission(identity: identity, decision: nil, started: started, now: now))
+        }
+    }
+
+    /// The `429 rate_limited` answer for a refused hit.
+    private func rateLimited(_ refused: WindowDecision, rule: RateLimitRule, now: Double) -> Response {
+        let body = JSONResponse.error(status: 429, code: "rate_limited", message: "\(name) allows \(rule.limit) requests per \(rule.windowSeconds) s; try again in \(refused.resetSeconds) s").body
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        if let rateFields { rateFields.add(refused, now: Int(now), to: &headers) }
+        return Response(status: 429, headers: headers, body: body)
+    }
+
+    /// The `503 rate_limit_unavailable` answer of a limit that cannot be counted, failing closed.
+    private func unavailable() -> Response {
+        var response = JSONResponse.error(status: 503, code: "rate_limit_unavailable", message: "the rate limit of \(name) cannot be counted now; try again shortly")
+        response.headers["Retry-After"] = "1"
+        return response
+    }
+
+    /// Counts the hit against the route's rate limit in the shared file, if it has one.
+    private func count(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant?) -> Result<Admission, RefusalResponse> {
         var decision: WindowDecision?
         if let rateLimit, let table = policies.rateLimits {
             let key = "\(addonID)|\(name)|\(rateKey(rateLimit.key, request: request, identity: identity))"
@@ -56,29 +103,30 @@ extension RouteEnforcement {
             case .decided(let counted) where counted.allowed:
                 decision = counted
             case .decided(let refused):
-                let body = JSONResponse.error(status: 429, code: "rate_limited", message: "\(name) allows \(rateLimit.limit) requests per \(rateLimit.windowSeconds) s; try again in \(refused.resetSeconds) s").body
-                return .failure(RefusalResponse(RateLimitFields.refusal(refused, policy: name, window: rateLimit.windowSeconds, now: Int(now), body: body)))
+                return .failure(RefusalResponse(rateLimited(refused, rule: rateLimit, now: now)))
             case .unavailable:
                 policies.logger.warning("rate limit not counted: the counter table is full", metadata: ["route": .string(name), "fail_open": .bool(policies.failOpen)])
-                if !policies.failOpen {
-                    return .failure(RefusalResponse(JSONResponse.error(status: 503, code: "rate_limit_unavailable", message: "the rate limit of \(name) cannot be counted now; try again shortly")))
-                }
+                if !policies.failOpen { return .failure(RefusalResponse(unavailable())) }
             }
         }
-        return .success(Admission(identity: identity, decision: decision, started: started))
+        return .success(Admission(identity: identity, decision: decision, started: started, now: now))
     }
 
     /// `response` with the rate-limit and CORS fields added, recorded in the metrics.
     func finish(_ response: Response, for request: Request, admission: Admission?) -> Response {
         var response = response
-        if let decision = admission?.decision, let rateLimit {
-            RateLimitFields.add(decision, policy: name, window: rateLimit.windowSeconds, now: Int(Date().timeIntervalSince1970), to: &response.headers)
+        if let admission, let decision = admission.decision, let rateFields {
+            rateFields.add(decision, now: Int(admission.now), to: &response.headers)
         }
         if let cors { CORSHeaders.add(cors, for: request, to: &response.headers) }
         if let recorder {
-            let elapsed = ContinuousClock.now - (admission?.started ?? .now)
-            let (seconds, attoseconds) = elapsed.components
-            recorder.record(status: response.status, nanoseconds: UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000)
+            // A refusal decided before the handler is recorded without a duration of its own.
+            var nanoseconds: UInt64 = 0
+            if let started = admission?.started {
+                let (seconds, attoseconds) = (ContinuousClock.now - started).components
+                nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000
+            }
+            recorder.record(status: response.status, nanoseconds: nanoseconds)
         }
         return response
     }

@@ -12,8 +12,16 @@ struct RouteEnforcement: Sendable {
     let name: String
     let access: AccessRule
     let rateLimit: RateLimitRule?
+    /// Whether the rate limit is counted through the rate-limiting slot (a provider other than
+    /// the built-in `memory` one was selected when the route was mounted) rather than in the
+    /// shared file; the route's handler then runs async, where the count may wait on the network.
+    let countsInSlot: Bool
+    /// The route's rate-limit fields, their constant parts built once at mount.
+    let rateFields: RateLimitFields.Policy?
     /// The manifest's body limit for the route, when it sets one.
     let bodyLimit: Int?
+    /// The manifest's handler deadline for the route in seconds, when it sets one.
+    let timeoutSeconds: Double?
     let cors: CORSPolicy?
     let recorder: RouteRecorder?
     let policies: RequestPolicies
@@ -35,7 +43,10 @@ struct RouteEnforcement: Sendable {
             AccessRule(mode: AccessRule.Mode(rawValue: declared.auth.rawValue) ?? .none, anyOfRoles: declared.roles, allOfScopes: declared.scopes)
         } ?? .open
         rateLimit = declared?.rateLimit
+        countsInSlot = declared?.rateLimit != nil && policies.countsInSlot
+        rateFields = declared?.rateLimit.map { RateLimitFields.Policy(name: "\(method.rawValue) \(pattern)", limit: $0.limit, window: $0.windowSeconds) }
         bodyLimit = declared?.bodyLimit
+        timeoutSeconds = declared?.timeoutSeconds
         cors = manifest?.cors
         recorder = policies.metrics.map { RouteRecorder(table: $0, addon: addonID, route: pattern, method: method.rawValue) }
     }

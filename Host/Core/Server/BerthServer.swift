@@ -71,8 +71,12 @@ public enum BerthServer {
         await manager.setJobHealthSource(jobs)
         events.attach(EventOutbox(store: try await EventOutbox.makeStore(settings: settings, home: home), worker: jobs.worker, logger: logger, deadline: LifecycleDeadlines.current.eventDelivery))
         admin.jobs = jobs
-        let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
+        let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", providers: providers.slots, logger: logger)
         await manager.setRequestPolicies(policies)
+        if let table = policies.rateLimits {
+            admin.limits = try AdminRateLimits(environment: environment, table: table)
+            admin.console?.limits = admin.limits
+        }
         _ = try AddonLogSettings(environment: environment)
         try HealthChecks.validate(environment)
         let observability = try HostObservability.open(home: home, table: policies.metrics, environment: environment)

@@ -6,7 +6,7 @@ extension RequestState {
     /// The endpoint's header check, then, for a spooled body, the upload bound and the disk reserve.
     /// - Returns: the refusal to answer (the connection is then closed), or nil to read the body.
     func admit(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext, contentLength: Int?) -> Response? {
-        if let check = endpoint.headerCheck, let refusal = check(connection.headers()) {
+        if let check = endpoint.headerCheck, let refusal = check(connection.headers(), connection.clientAddress) {
             return refusal
         }
         guard endpoint.body.spools else { return nil }

@@ -45,10 +45,15 @@ public final class Endpoint: Sendable {
     /// Checked on the header fields before a body is read (see ``HeaderCheck``); nil for none.
     public let headerCheck: HeaderCheck?
 
+    /// How long this endpoint's handler may take, when it has a deadline of its own (a route's
+    /// `timeoutSeconds`); nil for the handler observer's default. The server does not read it:
+    /// the observer that times handlers out does.
+    public let timeout: Duration?
+
     /// The parsed pattern; kept so that rebuilding the routing trie never re-parses strings.
     let compiled: RoutePattern
 
-    init(method: HTTPMethod, compiled: RoutePattern, owner: String, body: BodyPolicy, handler: @escaping EndpointHandler, immediate: ImmediateEndpointHandler? = nil, headerCheck: HeaderCheck? = nil) {
+    init(method: HTTPMethod, compiled: RoutePattern, owner: String, body: BodyPolicy, handler: @escaping EndpointHandler, immediate: ImmediateEndpointHandler? = nil, headerCheck: HeaderCheck? = nil, timeout: Duration? = nil) {
         self.method = method
         self.pattern = compiled.source
         self.owner = owner
@@ -56,6 +61,7 @@ public final class Endpoint: Sendable {
         self.handler = handler
         self.immediate = immediate
         self.headerCheck = headerCheck
+        self.timeout = timeout
         self.compiled = compiled
     }
 }

@@ -22,7 +22,7 @@ public struct RoutingTable: Sendable {
     /// Creates an empty table.
     public init() {}
 
-    /// Registers `handler` for `method` on `pattern`.
+    /// Registers `handler` for `method` on `pattern`; `timeout` becomes ``Endpoint/timeout``.
     ///
     /// `pattern` is made of `/`-separated segments, e.g. `/api/v1/chat/sessions/:id`: a segment
     /// `:name` captures one path segment into ``PluginAPI/Request/parameters``; a last segment `*`
@@ -37,12 +37,13 @@ public struct RoutingTable: Sendable {
         _ pattern: String,
         owner: String,
         body: BodyPolicy = .buffered(limit: 1 << 20),
+        timeout: Duration? = nil,
         handler: @escaping EndpointHandler
     ) throws(RoutingError) {
-        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil, headerCheck: nil)
+        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil, headerCheck: nil, timeout: timeout)
     }
 
-    /// Registers `handler` like ``add(_:_:owner:body:handler:)``, with `headerCheck` deciding from
+    /// Registers `handler` like ``add(_:_:owner:body:timeout:handler:)``, with `headerCheck` deciding from
     /// the header fields whether a request's body is read at all (e.g. authentication).
     public mutating func add(
         _ method: HTTPMethod,
@@ -52,19 +53,21 @@ public struct RoutingTable: Sendable {
         headerCheck: @escaping HeaderCheck,
         handler: @escaping EndpointHandler
     ) throws(RoutingError) {
-        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil, headerCheck: headerCheck)
+        try insert(method, pattern, owner: owner, body: body, handler: handler, immediate: nil, headerCheck: headerCheck, timeout: nil)
     }
 
     /// Registers the synchronous `handler` for `method` on `pattern`, with a buffered body of at most
-    /// `bodyLimit` bytes; see ``add(_:_:owner:body:handler:)`` for patterns and conflicts.
+    /// `bodyLimit` bytes and an optional ``Endpoint/timeout``; see
+    /// ``add(_:_:owner:body:timeout:handler:)`` for patterns and conflicts.
     public mutating func add(
         _ method: HTTPMethod,
         _ pattern: String,
         owner: String,
         bodyLimit: Int = 1 << 20,
+        timeout: Duration? = nil,
         immediate handler: @escaping ImmediateEndpointHandler
     ) throws(RoutingError) {
-        try insert(method, pattern, owner: owner, body: .buffered(limit: bodyLimit), handler: { request, _ in handler(request) }, immediate: handler, headerCheck: nil)
+        try insert(method, pattern, owner: owner, body: .buffered(limit: bodyLimit), handler: { request, _ in handler(request) }, immediate: handler, headerCheck: nil, timeout: timeout)
     }
 
     /// Removes every endpoint registered by `owner`, e.g. when its addon is unmounted.
@@ -122,7 +125,8 @@ public struct RoutingTable: Sendable {
         body: BodyPolicy,
         handler: @escaping EndpointHandler,
         immediate: ImmediateEndpointHandler?,
-        headerCheck: HeaderCheck?
+        headerCheck: HeaderCheck?,
+        timeout: Duration?
     ) throws(RoutingError) {
         let compiled = try RoutePattern(parsing: pattern)
         if let holder = endpoints.first(where: { $0.method == method && $0.compiled.shape == compiled.shape }) {
@@ -132,7 +136,7 @@ public struct RoutingTable: Sendable {
                 holder: holder.owner
             )
         }
-        endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler, immediate: immediate, headerCheck: headerCheck))
+        endpoints.append(Endpoint(method: method, compiled: compiled, owner: owner, body: body, handler: handler, immediate: immediate, headerCheck: headerCheck, timeout: timeout))
         rebuild()
     }
 

@@ -28,10 +28,17 @@ public enum CallerIdentity {
 
         /// The claims as one JSON object, keys sorted.
         public var claimsJSON: String {
+            (try? Self.encoder.encode(claims)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+
+        /// One encoder for every call: its options never change after this, and encoding with a
+        /// shared `JSONEncoder` is safe from any thread (it is `Sendable`). Making one per
+        /// database call cost an object and its options' storage each time.
+        private static let encoder: JSONEncoder = {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            return (try? encoder.encode(claims)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        }
+            return encoder
+        }()
     }
 
     /// The caller of the request running on this task, if it has one.

@@ -31,13 +31,19 @@ public final class CrashGuard: HandlerObserver {
     }
 
     public func handlerWillStart(owner: String, socket: Int32) -> Int32 {
-        let isHost = owner == hostOwner
-        return owner.withCString { berth_guard_begin($0, socket, isHost ? 1 : 0, isHost ? 0 : timeoutNanoseconds) }
+        begin(owner: owner, socket: socket, timeoutNanoseconds: timeoutNanoseconds)
     }
 
-    /// Records the route and request id beside the owner, so that a crash report names them.
+    /// Records the route and request id beside the owner, so that a crash report names them. An
+    /// endpoint with a deadline of its own (a route's `timeoutSeconds`) is timed out at it, never
+    /// later than the worker's `BERTH_HANDLER_TIMEOUT`.
     public func handlerWillStart(_ endpoint: Endpoint, requestID: String, socket: Int32) -> Int32 {
-        let ticket = handlerWillStart(owner: endpoint.owner, socket: socket)
+        var timeout = timeoutNanoseconds
+        if let own = endpoint.timeout {
+            let (seconds, attoseconds) = own.components
+            timeout = max(1, min(timeout, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        }
+        let ticket = begin(owner: endpoint.owner, socket: socket, timeoutNanoseconds: timeout)
         if ticket >= 0 {
             endpoint.method.rawValue.withCString { method in
                 endpoint.pattern.withCString { pattern in
@@ -46,6 +52,11 @@ public final class CrashGuard: HandlerObserver {
             }
         }
         return ticket
+    }
+
+    private func begin(owner: String, socket: Int32, timeoutNanoseconds: Int64) -> Int32 {
+        let isHost = owner == hostOwner
+        return owner.withCString { berth_guard_begin($0, socket, isHost ? 1 : 0, isHost ? 0 : timeoutNanoseconds) }
     }
 
     public func handlerLeftThread(_ ticket: Int32) {

@@ -8,4 +8,12 @@ public struct WindowDecision: Sendable, Hashable {
     public let remaining: Int
     /// Seconds until the window ends and the count starts again (at least 1).
     public let resetSeconds: Int
+
+    /// Creates a decision, e.g. from a rate-limiting provider's answer.
+    public init(allowed: Bool, limit: Int, remaining: Int, resetSeconds: Int) {
+        self.allowed = allowed
+        self.limit = limit
+        self.remaining = remaining
+        self.resetSeconds = resetSeconds
+    }
 }

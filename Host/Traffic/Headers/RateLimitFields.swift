@@ -18,6 +18,43 @@ public enum RateLimitFields {
         if !decision.allowed { headers["Retry-After"] = String(decision.resetSeconds) }
     }
 
+    /// One route's policy with the fields that do not change between its requests built once:
+    /// `RateLimit-Policy` and `X-RateLimit-Limit` are then shared strings, not two new ones per
+    /// answer.
+    public struct Policy: Sendable {
+        /// The policy's name, e.g. `GET /api/v1/x`.
+        public let name: String
+        /// Hits per window.
+        public let limit: Int
+        /// Seconds per window.
+        public let window: Int
+        let policyField: String
+        let limitField: String
+
+        /// The policy `name` of `limit` hits per `window` seconds.
+        public init(name: String, limit: Int, window: Int) {
+            self.name = name
+            self.limit = limit
+            self.window = window
+            policyField = "\"\(name)\";q=\(limit);w=\(window)"
+            limitField = String(limit)
+        }
+
+        /// Adds the fields for `decision` at `now` (seconds since 1970) to `headers`, as
+        /// ``RateLimitFields/add(_:policy:window:now:to:)`` does.
+        public func add(_ decision: WindowDecision, now: Int, to headers: inout HTTPHeaders) {
+            guard decision.limit == limit else {
+                return RateLimitFields.add(decision, policy: name, window: window, now: now, to: &headers)
+            }
+            headers["RateLimit-Policy"] = policyField
+            headers["RateLimit"] = "\"\(name)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
+            headers["X-RateLimit-Limit"] = limitField
+            headers["X-RateLimit-Remaining"] = String(decision.remaining)
+            headers["X-RateLimit-Reset"] = String(now + decision.resetSeconds)
+            if !decision.allowed { headers["Retry-After"] = String(decision.resetSeconds) }
+        }
+    }
+
     /// The `429 rate_limited` answer for a refused hit, with every field.
     public static func refusal(_ decision: WindowDecision, policy name: String, window: Int, now: Int, body: [UInt8]) -> Response {
         var headers: HTTPHeaders = ["Content-Type": "application/json"]

@@ -26,6 +26,17 @@ struct FixtureContextAddon: Addon {
         router.get("/deadline") { _, context in
             .text(context.timeRemaining > .zero ? "ahead" : "passed")
         }
+        // The milliseconds left before the request's deadline, and a handler that takes `ms`
+        // milliseconds (for per-route deadlines).
+        router.get("/deadline-ms") { _, context in
+            let (seconds, attoseconds) = context.timeRemaining.components
+            return .text("\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)")
+        }
+        router.get("/slow") { request, _ in
+            let milliseconds = Int(request.queryValue("ms") ?? "") ?? 1500
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            return .text("late")
+        }
         router.post("/orders") { request, _ in
             let order = try request.decode(Order.self)
             return try .json(order, status: 201)
