@@ -17,6 +17,12 @@ let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAd
 
 let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon"]
 
+/// Provider addons (ProviderKit linked statically into each): product name and folder under Addons/.
+let providerAddons: [(product: String, folder: String)] = [
+    ("SMTPProvider", "smtp"), ("S3Provider", "s3"), ("StripeProvider", "stripe"), ("SMSGateways", "sms_gateways"),
+    ("AnalyticsGateways", "analytics_gateways"), ("SentryProvider", "sentry"),
+]
+
 let package = Package(
     name: "Berth",
     platforms: [.macOS(.v15)],
@@ -27,6 +33,7 @@ let package = Package(
         .library(name: "Greeter", type: .dynamic, targets: ["Greeter"]),
         .library(name: "BenchAddon", type: .dynamic, targets: ["BenchAddon"]),
         .library(name: "ProviderKit", type: .static, targets: ["ProviderKit"]),
+    ] + providerAddons.map { .library(name: $0.product, type: .dynamic, targets: [$0.product]) } + [
     ] + fixtureAddons.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "PluginAPI"),
@@ -102,6 +109,7 @@ let package = Package(
         + addon("AIChatbot", path: "Addons/ai_chatbot/Sources")
         + addon("Greeter", path: "Addons/greeter/Sources")
         + addon("BenchAddon", path: "tools/bench/BenchAddon")
+        + providerAddons.flatMap { addon($0.product, path: "Addons/\($0.folder)/Sources", extra: ["ProviderKit"]) }
         + fixtureAddons.flatMap { addon($0, path: "Tests/Fixtures/\($0)", extra: manifestDrivenFixtures.contains($0) ? ["FixtureIdentity"] : []) }
         + [.target(name: "FixtureIdentity", path: "Tests/Fixtures/FixtureIdentity", swiftSettings: swift6)]
 )
