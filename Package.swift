@@ -17,10 +17,12 @@ let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAd
 
 let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon"]
 
-/// Provider addons (ProviderKit linked statically into each): product name and folder under Addons/.
+/// Provider addons and the examples built on them (ProviderKit linked statically into each): product name and folder under Addons/.
 let providerAddons: [(product: String, folder: String)] = [
     ("SMTPProvider", "smtp"), ("S3Provider", "s3"), ("StripeProvider", "stripe"), ("SMSGateways", "sms_gateways"),
     ("AnalyticsGateways", "analytics_gateways"), ("SentryProvider", "sentry"),
+    // Example addons built on the slots.
+    ("EmailMarketing", "email_marketing"), ("SMSNotifications", "sms_notifications"), ("StripeBilling", "stripe_billing"),
 ]
 
 let package = Package(
