@@ -12,6 +12,15 @@ struct SentryProviderAddon: Addon {
         let monitor = SentryMonitor(configuration: { context.configuration }, http: context.http)
         try context.offer(.monitoring("sentry", monitor))
     }
+
+    func register(_ router: inout Router) {
+        // A test capture through the host's monitoring fan-out, as an administrator checks a new
+        // DSN; each provider's outcome shows in `GET /api/v1/providers`.
+        router.post("/test") { request, context in
+            await (try context.service(.monitoring)).capture(message: "Berth monitoring test event", level: .info, context: MonitoringContext(requestID: request.requestID, tags: ["source": "sentry-addon-test"]))
+            return try .json(["captured": true])
+        }
+    }
 }
 
 /// The `sentry` member of the monitoring fan-out; it reports failed deliveries.
