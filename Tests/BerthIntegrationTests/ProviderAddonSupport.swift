@@ -1,3 +1,4 @@
+import BerthPackages
 import BerthTestSupport
 import Foundation
 
@@ -49,8 +50,11 @@ enum ProviderAddons {
     }
 
     /// Installs the provider fixture (`/api/v1/slots/…` sends email, stores objects, tracks events).
-    static func installSlotsFixture(_ host: IntegrationHost, permissions: [String]) throws {
-        let archive = try host.packages.fixture(id: "slots", version: "1.0.0", product: "FixtureProviderAddon") { $0.permissions = permissions }
+    static func installSlotsFixture(_ host: IntegrationHost, permissions: [String], uploadLimit: Int? = nil) throws {
+        let archive = try host.packages.fixture(id: "slots", version: "1.0.0", product: "FixtureProviderAddon") { manifest in
+            manifest.permissions = permissions
+            if let uploadLimit { manifest.routes = [RoutePolicy(method: "PUT", path: "/objects/:key", bodyLimit: uploadLimit)] }
+        }
         _ = try host.uploadAndInstall(archive, id: "slots")
     }
 
