@@ -19,7 +19,7 @@ let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashi
 
 /// Provider addons and the examples built on them (ProviderKit linked statically into each): product name and folder under Addons/.
 let providerAddons: [(product: String, folder: String)] = [
-    ("SMTPProvider", "smtp"), ("S3Provider", "s3"), ("StripeProvider", "stripe"), ("SMSGateways", "sms_gateways"),
+    ("SMTPProvider", "smtp"), ("EmailAPIs", "email_apis"), ("S3Provider", "s3"), ("StripeProvider", "stripe"), ("SMSGateways", "sms_gateways"),
     ("AnalyticsGateways", "analytics_gateways"), ("SentryProvider", "sentry"),
     // Example addons built on the slots.
     ("EmailMarketing", "email_marketing"), ("SMSNotifications", "sms_notifications"), ("StripeBilling", "stripe_billing"),
