@@ -17,6 +17,14 @@ let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAd
 
 let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon", "FixtureEventsAddon"]
 
+/// Provider addons and the examples built on them (ProviderKit linked statically into each): product name and folder under Addons/.
+let providerAddons: [(product: String, folder: String)] = [
+    ("SMTPProvider", "smtp"), ("EmailAPIs", "email_apis"), ("S3Provider", "s3"), ("StripeProvider", "stripe"), ("SMSGateways", "sms_gateways"),
+    ("AnalyticsGateways", "analytics_gateways"), ("SentryProvider", "sentry"),
+    // Example addons built on the slots.
+    ("EmailMarketing", "email_marketing"), ("SMSNotifications", "sms_notifications"), ("StripeBilling", "stripe_billing"),
+]
+
 let package = Package(
     name: "Berth",
     platforms: [.macOS(.v15)],
@@ -28,6 +36,7 @@ let package = Package(
         .library(name: "BenchAddon", type: .dynamic, targets: ["BenchAddon"]),
         .library(name: "ProviderKit", type: .static, targets: ["ProviderKit"]),
         .library(name: "RedisProvider", type: .dynamic, targets: ["RedisProvider"]),
+    ] + providerAddons.map { .library(name: $0.product, type: .dynamic, targets: [$0.product]) } + [
     ] + fixtureAddons.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "PluginAPI"),
@@ -104,6 +113,7 @@ let package = Package(
         + addon("Greeter", path: "Addons/greeter/Sources")
         + addon("BenchAddon", path: "tools/bench/BenchAddon")
         + addon("RedisProvider", path: "Addons/redis_provider/Sources", extra: ["ProviderKit"])
+        + providerAddons.flatMap { addon($0.product, path: "Addons/\($0.folder)/Sources", extra: ["ProviderKit"]) }
         + fixtureAddons.flatMap { addon($0, path: "Tests/Fixtures/\($0)", extra: manifestDrivenFixtures.contains($0) ? ["FixtureIdentity"] : []) }
         + [.target(name: "FixtureIdentity", path: "Tests/Fixtures/FixtureIdentity", swiftSettings: swift6)]
 )

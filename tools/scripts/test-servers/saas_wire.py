@@ -8,6 +8,10 @@ MessageBird POST /messages, Authorization: AccessKey …, JSON originator, recip
 SNS      POST /, SigV4 Authorization for service sns, X-Amz-Date, form Action=Publish, PhoneNumber (E.164), Message, Version=2010-03-31
 PostHog  POST /capture/, JSON api_key (phc_…), event, distinct_id, properties{}
 GA4      POST /mp/collect?measurement_id=G-…&api_secret=…, JSON client_id, events[{name, params}] (≤25 events, names ≤40 [A-Za-z][A-Za-z0-9_]*)
+SendGrid POST /v3/mail/send, Authorization: Bearer SG.…, JSON personalizations[{to[{email}]}], from{email}, subject, content[{type, value}] (text/plain first)
+Mailgun  POST /v3/{domain}/messages, Basic api:KEY, form from, to, subject, text|html
+Postmark POST /email, X-Postmark-Server-Token, Accept: application/json, JSON From, To, Subject, TextBody|HtmlBody
+Resend   POST /emails, Authorization: Bearer re_…, JSON from, to (string or list), subject, text|html
 Sentry   POST /api/{project}/envelope/, X-Sentry-Auth with sentry_version=7 and sentry_key, an envelope whose item length matches its payload
 
 Each accepted request is answered in the provider's shape; a request that breaks the format gets 400
@@ -111,6 +115,76 @@ def ga4(handler, query, raw):
     return 204, None
 
 
+EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def mailbox(text):
+    """The address of `a@b.c` or `Name <a@b.c>`."""
+    match = re.fullmatch(r'(?:"?[^"<]*"?\s*)?<([^>]+)>', text.strip())
+    return match.group(1) if match else text.strip()
+
+
+def json_body(handler, raw):
+    need(handler.headers.get("Content-Type", "").startswith("application/json"), "the body is JSON")
+    body = json.loads(raw)
+    need(isinstance(body, dict), "the body is a JSON object")
+    return body
+
+
+def sendgrid(handler, raw):
+    need(re.fullmatch(r"Bearer SG\.[\w.-]+", handler.headers.get("Authorization", "")), "Authorization is 'Bearer SG.…'")
+    body = json_body(handler, raw)
+    people = body.get("personalizations")
+    need(isinstance(people, list) and 0 < len(people) <= 1000, "personalizations is a list of 1-1000")
+    for person in people:
+        need(isinstance(person.get("to"), list) and person["to"], "each personalization has a non-empty to")
+        need(all(EMAIL.fullmatch(entry.get("email", "")) for entry in person["to"]), "to entries are {\"email\": …}")
+    need(EMAIL.fullmatch((body.get("from") or {}).get("email", "")), "from is {\"email\": …}")
+    need(isinstance(body.get("subject"), str) and body["subject"], "subject is required")
+    content = body.get("content")
+    need(isinstance(content, list) and content and all(c.get("type") and isinstance(c.get("value"), str) for c in content), "content is a list of {type, value}")
+    types = [c["type"] for c in content]
+    need("text/plain" not in types or types[0] == "text/plain", "text/plain comes first in content")
+    return 202, ("", {"X-Message-Id": "sgmsg0000000000000001"})
+
+
+def mailgun(handler, path, raw):
+    auth = handler.headers.get("Authorization", "")
+    need(auth.startswith("Basic "), "Mailgun takes HTTP Basic auth")
+    user, _, key = base64.b64decode(auth[6:]).decode().partition(":")
+    need(user == "api" and key, "Basic auth is api:API_KEY")
+    fields = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True, strict_parsing=True)
+    need(handler.headers.get("Content-Type", "").split(";")[0].strip() == "application/x-www-form-urlencoded", "the body is a form")
+    need(len(fields.get("from", [])) == 1 and EMAIL.fullmatch(mailbox(fields["from"][0])), "one from address")
+    need(fields.get("to") and all(EMAIL.fullmatch(mailbox(to)) for to in fields["to"]), "to is one or more addresses")
+    need(fields.get("subject", [""])[0], "subject is required")
+    need(fields.get("text") or fields.get("html"), "text or html is required")
+    return 200, {"id": "<20261202.1@%s>" % path.split("/")[2], "message": "Queued. Thank you."}
+
+
+def postmark(handler, raw):
+    need(handler.headers.get("X-Postmark-Server-Token"), "X-Postmark-Server-Token is required")
+    need(handler.headers.get("Accept", "") == "application/json", "Accept: application/json")
+    body = json_body(handler, raw)
+    need(EMAIL.fullmatch(mailbox(body.get("From", ""))), "From is an address")
+    need(body.get("To") and all(EMAIL.fullmatch(mailbox(to)) for to in body["To"].split(",")), "To is a comma-separated list of addresses")
+    need(body.get("Subject"), "Subject is required")
+    need(body.get("TextBody") or body.get("HtmlBody"), "TextBody or HtmlBody is required")
+    return 200, {"To": body["To"], "SubmittedAt": "2026-12-02T00:00:00Z", "MessageID": "b7bc2f4a-e38e-4336-af7d-e6c392c2f817", "ErrorCode": 0, "Message": "OK"}
+
+
+def resend(handler, raw):
+    need(re.fullmatch(r"Bearer re_\w+", handler.headers.get("Authorization", "")), "Authorization is 'Bearer re_…'")
+    body = json_body(handler, raw)
+    need(EMAIL.fullmatch(mailbox(body.get("from", ""))), "from is an address")
+    to = body.get("to")
+    to = [to] if isinstance(to, str) else to
+    need(isinstance(to, list) and 0 < len(to) <= 50 and all(EMAIL.fullmatch(mailbox(t)) for t in to), "to is 1-50 addresses")
+    need(body.get("subject"), "subject is required")
+    need(body.get("text") or body.get("html"), "text or html is required")
+    return 200, {"id": "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"}
+
+
 def sentry(handler, path, raw):
     auth = handler.headers.get("X-Sentry-Auth", "")
     need(auth.startswith("Sentry ") and "sentry_version=7" in auth and re.search(r"sentry_key=\w+", auth), "X-Sentry-Auth carries sentry_version=7 and sentry_key")
@@ -141,6 +215,14 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if re.fullmatch(r"/2010-04-01/Accounts/[^/]+/Messages\.json", path):
                 status, answer = twilio(self, path, raw)
+            elif path == "/v3/mail/send":
+                status, answer = sendgrid(self, raw)
+            elif re.fullmatch(r"/v3/[\w.-]+/messages", path):
+                status, answer = mailgun(self, path, raw)
+            elif path == "/email":
+                status, answer = postmark(self, raw)
+            elif path == "/emails":
+                status, answer = resend(self, raw)
             elif path == "/sms/json":
                 status, answer = vonage(self, raw)
             elif path == "/messages":
@@ -157,7 +239,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise Bad("no documented endpoint at POST %s" % path)
         except (Bad, ValueError, KeyError) as error:
             status, answer = 400, {"error": str(error)}
-        if answer is None:
+        extra = {}
+        if isinstance(answer, tuple):
+            answer, extra = answer
+        if answer is None or answer == "":
             body, kind = b"", "text/plain"
         elif isinstance(answer, str):
             body, kind = answer.encode(), "text/xml"
@@ -166,6 +251,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in extra.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
