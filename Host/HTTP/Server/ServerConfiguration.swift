@@ -63,6 +63,18 @@ public struct ServerConfiguration: Sendable {
     /// Told when each handler starts and finishes; nil (the default) costs nothing per request.
     public var handlerObserver: (any HandlerObserver)?
 
+    /// Whether handlers run inline on polling threads that can be taken over: each polling thread
+    /// drives a libmicrohttpd daemon of its own, and a handler that keeps its thread past a monitor
+    /// tick (it blocks, or crashed and its thread is parked) loses that daemon to a new thread, so
+    /// the other connections keep flowing. Also on when ``handlerObserver`` asks for it
+    /// (``HandlerObserver/takesOverPollingThreads``). Off by default: one daemon with
+    /// libmicrohttpd's own thread pool.
+    public var takesOverBlockedThreads = false
+
+    /// The monitor's tick for ``takesOverBlockedThreads``, in milliseconds: a handler loses its
+    /// thread after one to two ticks.
+    public var takeoverTickMilliseconds = 5
+
     /// Creates a configuration; every parameter has a development default.
     public init(
         host: String = "127.0.0.1",

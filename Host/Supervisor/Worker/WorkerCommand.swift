@@ -67,7 +67,7 @@ public enum WorkerCommand {
             let signals = SignalWatch([SIGTERM, SIGUSR1]) { number in
                 if number == SIGTERM { drain.fire() } else { link.releaseWaiters() }
             }
-            let crashGuard = try CrashGuard(tableDescriptor: arguments.slotsDescriptor, reportDescriptor: arguments.statusDescriptor, handlerTimeout: limits.handlerTimeout, isolatesHandlers: limits.isolatesHandlers)
+            let crashGuard = try CrashGuard(tableDescriptor: arguments.slotsDescriptor, reportDescriptor: arguments.statusDescriptor, handlerTimeout: limits.handlerTimeout, isolatesHandlers: limits.isolatesHandlers, takesOverPollingThreads: limits.takesOverPollingThreads)
 
             var options = ServeOptions()
             options.listenSocket = arguments.listenDescriptor
