@@ -42,6 +42,32 @@ struct HandlerTakeoverTests {
         #expect(host.berth.tail(200).contains("handler timed out"))
     }
 
+    @Test(arguments: ["/slow", "/slow-async"])
+    func aSlowHandlerWhoseThreadIsTakenOverStillAnswersOnItsKeptConnection(_ route: String) throws {
+        let host = try SupervisedHost(workers: 1, environment: ["BERTH_THREADS": "1"])
+        defer { host.close() }
+        try host.uploadAndInstall(try host.packages.make(id: "hang_fixture", product: "FixtureHangAddon", mountPrefix: "/api/v1/hang"), id: "hang_fixture")
+        try pollUntil("the install's roll finished", timeout: 15) { host.workerPIDs().count == 1 && (try? host.anonymous.send("GET", "/api/v1/hang/ok").status) == 200 }
+        let kept = try (0 ..< 4).map { _ in try KeptConnection(port: host.berth.port) }
+        let slow = try KeptConnection(port: host.berth.port)
+        for connection in kept + [slow] { #expect(try connection.get("/api/v1/hang/ok").status == 200) }
+
+        for attempt in 1 ... 3 {
+            #expect(slow.socket.send("GET /api/v1/hang\(route) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+            // The other connections are answered while the slow handler holds its thread.
+            for (index, connection) in kept.enumerated() {
+                let status = (try? connection.get("/api/v1/hang/ok").status) ?? 0
+                #expect(status == 200, "attempt \(attempt), kept connection #\(index): \(status)")
+            }
+            let answer = try slow.read()
+            #expect(answer.status == 200 && answer.body == String(route.dropFirst()), "attempt \(attempt): \(answer)")
+            // The connection goes on: its next request is served as usual.
+            #expect(try slow.get("/api/v1/hang/ok").status == 200)
+        }
+        // The answers above came through the takeover: the worker counts and logs it.
+        try pollUntil("the worker logs its takeovers", timeout: 5) { host.berth.tail(200).contains("threads taken over") }
+    }
+
     @Test func aCrashingHandlerCostsOnlyItsOwnRequestOnItsPollingThread() throws {
         let host = try SupervisedHost(workers: 1, environment: ["BERTH_THREADS": "1", "BERTH_QUARANTINE_CRASHES": "10"])
         defer { host.close() }
@@ -78,6 +104,12 @@ private final class KeptConnection {
     /// Sends `GET path` and reads the response (its head and its `Content-Length` body).
     func get(_ path: String) throws -> (status: Int, body: String) {
         guard socket.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") else { throw RawSocketError("send failed") }
+        return try read()
+    }
+
+    /// Reads one response (its head and its `Content-Length` body).
+    func read() throws -> (status: Int, body: String) {
+        let path = "the request"
         guard let head = socket.readHead() else { throw RawSocketError("no answer to \(path)") }
         let status = RawSocket.statuses(in: Array(head.utf8)).first ?? 0
         let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }

@@ -69,6 +69,13 @@ int64_t berth_lanes_now(void) {
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+int berth_allowed_cpus(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+    return CPU_COUNT(&set);
+}
+
 struct berth_lanes *berth_lanes_create(unsigned int count, unsigned int tick_ms, berth_lane_access_fn access,
                                        berth_lane_takeover_fn takeover, berth_lane_drain_fn drain, void *context) {
     if (count == 0) count = 1;

@@ -42,4 +42,10 @@ extension HTTPServer {
             return served + (gate?.waitingCount ?? 0) + (gate?.isSettled() == false ? 1 : 0)
         }
     }
+
+    /// How many times a polling thread was taken over from a handler that kept it (see
+    /// ``ServerConfiguration/takesOverBlockedThreads``); 0 without lanes.
+    public var takeoverCount: Int {
+        lifecycle.withLock { $0.lanes?.takeovers ?? 0 }
+    }
 }

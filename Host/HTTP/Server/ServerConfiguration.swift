@@ -1,3 +1,4 @@
+import CBerthLanes
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -98,8 +99,11 @@ public struct ServerConfiguration: Sendable {
         self.listenSocket = listenSocket
     }
 
-    /// The number of online processors, at least 1.
+    /// The number of processors this process may run on (its CPU affinity, as `taskset` or a
+    /// container's cpuset sets it), at least 1; the online processors if the affinity is unknown.
     public static var processorCount: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let allowed = Int(berth_allowed_cpus())
+        if allowed > 0 { return allowed }
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 }

@@ -81,7 +81,7 @@ public enum WorkerCommand {
             link.send(.ready(pid: link.pid, generation: arguments.generation))
             logger.info("worker serving", metadata: ["pid": "\(link.pid)", "generation": "\(arguments.generation)"])
 
-            let watchdog = WorkerWatchdog(crashGuard: crashGuard, link: link, limits: limits, supervisor: arguments.supervisor, logger: logger) {
+            let watchdog = WorkerWatchdog(crashGuard: crashGuard, link: link, limits: limits, supervisor: arguments.supervisor, logger: logger, takeovers: { host.server.takeoverCount }) {
                 // No supervisor will roll anything or send SIGUSR1: answer the waiting requests now.
                 logger.warning("the supervisor is gone: draining", metadata: ["pid": "\(link.pid)"])
                 link.releaseWaiters()

@@ -87,4 +87,7 @@ int berth_lane_handler_end(void);
 /// The monotonic clock, in nanoseconds.
 int64_t berth_lanes_now(void);
 
+/// How many CPUs this process may run on (its affinity mask), or 0 if unknown.
+int berth_allowed_cpus(void);
+
 #endif
