@@ -12,6 +12,9 @@ inline: libmicrohttpd's own pool threads, no takeover; workersN[:isolation]: `--
 more workers than the server CPUs, as the default was on a pinned server before it counted the
 CPUs it may run on).
 
+BENCH_BASELINE=<checkout> adds that checkout's release build (`berth serve --workers 0`, its own
+greeter) on the same route, e.g. the commit before a change of the request path, and the ratio.
+
 Usage: process_model.py BIN REPO [C_SERVER]. Writes bench/results/<date>-<host>-process-model.md and
 process-model-latest.md (bench/work/results-quick with BENCH_QUICK=1), and the headline section of
 bench/README.md between its process-model markers. Needs the release build of berth, addonctl,
@@ -105,6 +108,31 @@ def main():
         default = berth(settings, "default", [], None, 22)
         servers.append(default)
         targets += [("default", default.url(bench.GREETER_ROUTE), default), ("default_async", default.url(async_route), default)]
+        baseline = os.environ.get("BENCH_BASELINE")
+        if baseline:
+            # Another checkout's release build (e.g. the commit before a change of the request path):
+            # its own berth and its own greeter, packed by its own addonctl, on the same route.
+            baseline_bin = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=baseline,
+                                          capture_output=True, text=True, check=True).stdout.strip()
+            packages = os.path.join(settings.work, "packages")
+            os.makedirs(os.path.join(packages, "baseline"), exist_ok=True)
+            bench.run([os.path.join(baseline_bin, "addonctl"), "pack", os.path.join(baseline, "Addons", "greeter"),
+                       "--key", os.path.join(settings.work, "keys", "bench.key"), "--library", os.path.join(baseline_bin, "libGreeter.so"),
+                       "--out", os.path.join(packages, "baseline") + "/"])
+            home = os.path.join(settings.work, "homes", "process-baseline")
+            shutil.rmtree(home, ignore_errors=True)
+            server = bench.berth_server(settings, "berth-baseline", home, bench.pick_port(settings, 30))
+            server.argv = [os.path.join(baseline_bin, "berth"), "serve", "--workers", "0"]
+            server.start()
+            servers.append(server)
+            with open(os.path.join(packages, "baseline", "greeter-1.0.0.berth"), "rb") as archive:
+                status, body, _ = bench.request(server.port, "POST", "/api/v1/marketplace/packages", archive.read(), token=bench.ADMIN_TOKEN)
+            if status not in (200, 201):
+                raise RuntimeError(f"baseline upload answered {status}: {body}")
+            bench.install(server, "greeter")
+            bench.expect_hello(server, bench.GREETER_ROUTE)
+            commit = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=baseline, capture_output=True, text=True).stdout.strip()
+            targets.append(("baseline", server.url(bench.GREETER_ROUTE), server))
         for offset, mode in enumerate(extra):
             workers_option, _, isolation = mode.partition(":") if mode.startswith("workers") else ("", "", mode)
             options = ["--workers", workers_option[len("workers"):]] if workers_option else []
@@ -126,6 +154,8 @@ def main():
         "default": f"`berth serve` (default: {workers} workers, takeover), greeter GET /hello (sync)",
         "default_async": f"`berth serve` (default: {workers} workers, takeover), bench addon GET /hello-async",
     }
+    if "baseline" in figures:
+        labels["baseline"] = f"baseline build (commit {commit}), `berth serve --workers 0`, greeter GET /hello (sync)"
     for mode in extra:
         workers_option, _, isolation = mode.partition(":") if mode.startswith("workers") else ("", "", mode)
         command = f"berth serve --workers {workers_option[len('workers'):]}" if workers_option else "berth serve"
@@ -148,6 +178,10 @@ def main():
         failed = figures[name]["failed"]
         lines.append(f"| {labels[name]} | {rps['median']:.0f} ({rps['min']:.0f}–{rps['max']:.0f}, {rps['spread_percent']:.1f} %)"
                      f"{f', {failed} failed' if failed else ''} | {ratio} | {goal} |")
+    if "baseline" in figures:
+        cost = bench.paired_ratio(runs, "workers0", "baseline")
+        lines += ["", f"This build's `--workers 0` route ÷ the baseline's, median of the rounds: {cost['median']:.3f} "
+                  f"({cost['min']:.3f}–{cost['max']:.3f}); goal (issue 12, the request context): ≥ 0.97."]
     text = "\n".join(lines) + "\n"
     os.makedirs(settings.results, exist_ok=True)
     stem = f"{datetime.date.today().isoformat()}-{socket.gethostname().split('.')[0]}-process-model.md"

@@ -52,8 +52,9 @@ gcc -O2 -o "$work/mhd_hello" tools/bench/mhd_hello.c $(pkg-config --cflags --lib
 token=bench-token
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 400); do curl -fs "http://127.0.0.1:$1$2" > /dev/null 2>&1 && return 0; sleep 0.05; done; echo "no answer on port $1" >&2; return 1; }
-server_cpus() { echo "0-$(($1 - 1))"; }
-load_cpus() { if [ "$1" -lt "$cores" ]; then echo "$1-$((cores - 1))"; else echo "0-$((cores - 1))"; fi; }
+span() { if [ "$1" = "$2" ]; then echo "$1"; else echo "$1-$2"; fi; }
+server_cpus() { span 0 $(($1 - 1)); }
+load_cpus() { if [ "$1" -lt "$cores" ]; then span "$1" $((cores - 1)); else span 0 $((cores - 1)); fi; }
 
 declare -A port
 for n in "${levels[@]}"; do
@@ -95,8 +96,12 @@ for round in $(seq "$rounds"); do
   done
 done
 
+# The table goes to stdout and to bench/results/<date>-<host>-scale.md and scale-latest.md.
+mkdir -p bench/results
+out="bench/results/$(date -u +%F)-$(hostname -s)-scale.md"
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s", lo, hi }'; }
+report() {
 printf '\n# Scaling with cores — %s UTC on %s (%s, %s cores), commit %s\n' "$(date -u '+%F %H:%M')" "$(hostname -s)" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$cores" "$(git rev-parse --short=10 HEAD)"
 printf '# Median of %s interleaved rounds of %s s; %s keep-alive connections per core; greeter GET /api/v1/greet/hello.\n\n' "$rounds" "$seconds" "$per_core"
@@ -111,3 +116,6 @@ for n in "${levels[@]}"; do
   printf '| %s (CPU %s) | %s | %.0f | %.0f | %.3f (%s) | %.2f |\n' "$n" "$(server_cpus "$n")" "$shared" "$c" "$b" \
     "$(echo "${results[ratio,$n]}" | median)" "$(echo "${results[ratio,$n]}" | range)" "$(awk -v a="$b" -v b="$first" 'BEGIN { print a / b }')"
 done
+}
+report | tee "$out"
+cp "$out" bench/results/scale-latest.md
