@@ -27,7 +27,7 @@ test: deps
 bench: deps
 	tools/bench/run.sh
 	tools/scripts/with-postgres.sh tools/bench/storage.py
-	BENCH_SKIP_BUILD=1 tools/bench/workers-report.sh
+	python3 tools/bench/process_model.py "$$(swift build -c release --show-bin-path)" "$$(pwd)" bench/work/mhd_hello
 	"$$(tools/scripts/python-env.sh)" tools/bench/policies.py "$$(swift build -c release --show-bin-path)" "$$(pwd)"
 
 clean:

@@ -52,7 +52,8 @@ let package = Package(
         .systemLibrary(name: "CPostgres", path: "Host/C/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Host layers.
-        .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
+        .target(name: "CBerthLanes", dependencies: ["CMicroHTTPD"], path: "Host/C/CBerthLanes"),
+        .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", "CBerthLanes", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
         .target(name: "BerthStorage", dependencies: ["CSQLite", "CPostgres", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
         .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", "BerthJobs", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
         .target(name: "BerthNetwork", dependencies: ["CCurl", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Network", swiftSettings: swift6),

@@ -13,8 +13,6 @@ cp "$keys/dev.pub" "$home/.berth/trusted-keys/dev.pub"
 for addon in Addons/*/; do
   [ -f "$addon/addon.json" ] || continue   # Addons/ProviderKit is a library, not an addon
   name=$(basename "$addon")
-  # Libraries such as ProviderKit have no manifest: they are linked into addons, not installed.
-  [ -f "$addon/addon.json" ] || continue
   product=$(sed -n 's/.*"product": *"\([^"]*\)".*/\1/p' "$addon/addon.json")
   version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$addon/addon.json")
   # Already in the catalog: keep it (a rebuilt library would be a different package of the same version).

@@ -40,6 +40,7 @@ final class ConnectionGate: @unchecked Sendable {
     /// When the last connection was handed over, in nanoseconds of the monotonic clock.
     private let lastHandOff = Atomic<Int64>(0)
     nonisolated(unsafe) private var daemon: OpaquePointer?
+    nonisolated(unsafe) private var lanes: PollingLanes?
     nonisolated(unsafe) private var thread: pthread_t?
     private var pending: [Int32: Pending] = [:]
     private var listening = true
@@ -89,6 +90,16 @@ final class ConnectionGate: @unchecked Sendable {
     /// Starts the gate's thread, handing admitted connections to `daemon`.
     func start(daemon: OpaquePointer) throws(SystemCallError) {
         self.daemon = daemon
+        try startThread()
+    }
+
+    /// Starts the gate's thread, handing admitted connections to the polling lanes.
+    func start(lanes: PollingLanes) throws(SystemCallError) {
+        self.lanes = lanes
+        try startThread()
+    }
+
+    private func startThread() throws(SystemCallError) {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let status = pthread_create(&thread, nil, { context in
@@ -291,6 +302,10 @@ final class ConnectionGate: @unchecked Sendable {
         pending[descriptor] = nil
         lastHandOff.store(Self.monotonicNanoseconds(), ordering: .releasing)
         waiting.store(pending.count, ordering: .releasing)
+        if let lanes {
+            lanes.add(PollingLanes.Arrival(descriptor: descriptor, address: entry.address, length: entry.length, peer: entry.peer))
+            return
+        }
         var address = entry.address
         let added = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, descriptor, $0, entry.length) }

@@ -34,6 +34,12 @@ enum BodilessRequest {
             if context.refusing.load(ordering: .relaxed) {
                 return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
             }
+            if context.takesOver {
+                // A handler whose lane may be taken over needs state a new thread can suspend.
+                let state = RequestState(method: method, path: path, requestID: requestID, endpoint: endpoint, parameters: parameters)
+                requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+                return state.dispatch(endpoint, on: connection, context: context)
+            }
             if let immediate = endpoint.immediate {
                 let response = RequestState.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context) {
                     RequestState.makeRequest(method: method, path: path, body: [], parameters: parameters, requestID: requestID, on: connection)

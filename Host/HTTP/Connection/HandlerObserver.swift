@@ -13,6 +13,11 @@ public protocol HandlerObserver: Sendable {
     /// polling thread, so the other connections that thread serves keep flowing.
     func startsOffPollingThread(owner: String) -> Bool
 
+    /// Whether the server should run every handler inline on polling threads that a monitor takes
+    /// over when a handler keeps one (see ``ServerConfiguration/takesOverBlockedThreads``); then
+    /// ``startsOffPollingThread(owner:)`` is not asked. False by default.
+    var takesOverPollingThreads: Bool { get }
+
     /// The handler of `owner` (``Endpoint/owner``) starts for the connection on `socket`.
     /// - Returns: a ticket for the two other calls.
     func handlerWillStart(owner: String, socket: Int32) -> Int32
@@ -30,6 +35,9 @@ public protocol HandlerObserver: Sendable {
 }
 
 extension HandlerObserver {
+    /// By default handlers start where ``startsOffPollingThread(owner:)`` says.
+    public var takesOverPollingThreads: Bool { false }
+
     /// By default the owner is all an observer learns.
     public func handlerWillStart(_ endpoint: Endpoint, requestID: String, socket: Int32) -> Int32 {
         handlerWillStart(owner: endpoint.owner, socket: socket)

@@ -49,6 +49,18 @@ final class HandlerRun: Sendable {
         self.context = context
     }
 
+    /// The run of a synchronous handler whose lane was taken over while it ran: its thread stores
+    /// the response here when the handler returns (see `PollingLanes`).
+    convenience init(takenOverOn connection: OpaquePointer, requestID: String, context: ServerContext) {
+        self.init(
+            handler: { _, _ in ErrorResponse.make(status: 500, code: "internal_error", message: "The handler produced no response.") },
+            request: Request(method: HTTPMethod(rawValue: "GET"), path: "", requestID: requestID),
+            upload: nil,
+            connection: connection,
+            context: context
+        )
+    }
+
     /// Stores the handler's response and, if the MHD thread already suspended the connection,
     /// resumes it. Runs on whatever thread the handler finished on.
     func complete(with response: Response) {

@@ -1,3 +1,4 @@
+import CBerthLanes
 import CMicroHTTPD
 import PluginAPI
 
@@ -7,12 +8,15 @@ extension RequestState {
     /// handler in a task (``startTask(_:on:context:)``).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         if let immediate = endpoint.immediate, spool == nil {
-            let response = Self.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context) {
+            let lane = context.takesOver ? Unmanaged.passUnretained(self).toOpaque() : nil
+            let response = Self.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context, lane: lane) {
                 takeRequest(on: connection)
             }
             if let response {
                 return connection.queue(response, closing: context.draining.load(ordering: .relaxed), requestID: requestID)
             }
+            // Taken over: the handler's response went to the suspended connection's run.
+            if run != nil { return .YES }
         }
         return startTask(endpoint, on: connection, context: context)
     }
@@ -29,46 +33,89 @@ extension RequestState {
         )
         spool = nil
         self.run = run
+        let lane = context.takesOver
+        if lane { berth_lane_handler_begin(connection.pointer, Unmanaged.passUnretained(self).toOpaque()) }
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
             Task.immediate {
                 let response = await run.handler(run.request, run.upload)
                 if let upload = run.upload { BodySpool.remove(upload) }
                 run.complete(with: response)
             }
+            // Taken over: the new thread suspended the connection; the completion resumes it.
+            if lane, berth_lane_handler_end() != 0 { return .YES }
             return collect(run, on: connection, context: context)
         }
         let socket = connection.socket
-        if observer.startsOffPollingThread(owner: endpoint.owner) {
+        if !lane, observer.startsOffPollingThread(owner: endpoint.owner) {
             Task { RequestState.start(run, observed: observer, endpoint: endpoint, socket: socket) }
         } else {
             // Called directly, not through a shared closure: that closure's context would be an
             // allocation per request even when nothing escapes.
             Self.start(run, observed: observer, endpoint: endpoint, socket: socket)
         }
+        if lane, berth_lane_handler_end() != 0 { return .YES }
         return collect(run, on: connection, context: context)
     }
 
     /// Calls a synchronous handler right here, bracketed by the observer's calls when there is an
     /// observer; `nil` when the observer wants the handler off this thread, which takes a task (and
-    /// then `request` is not called).
+    /// then `request` is not called), or when the lane was taken over while it ran (`lane`: the
+    /// request's state, whose ``run`` then holds the response).
     static func answerImmediately(
         _ immediate: ImmediateEndpointHandler,
         of endpoint: Endpoint,
         requestID: String,
         on connection: MHDConnection,
         context: ServerContext,
+        lane: UnsafeMutableRawPointer? = nil,
         request: () -> Request
     ) -> Response? {
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
-            return immediate(request())
+            let request = request()
+            guard let lane else { return immediate(request) }
+            berth_lane_handler_begin(connection.pointer, lane)
+            let response = immediate(request)
+            return handOverIfTakenOver(response, lane: lane)
         }
-        if observer.startsOffPollingThread(owner: endpoint.owner) { return nil }
+        if lane == nil, observer.startsOffPollingThread(owner: endpoint.owner) { return nil }
         let request = request()
         let ticket = observer.handlerWillStart(endpoint, requestID: requestID, socket: connection.socket)
+        if let lane { berth_lane_handler_begin(connection.pointer, lane) }
         let response = immediate(request)
         observer.handlerDidFinish(ticket)
         observer.handlerLeftThread(ticket)
-        return response
+        guard let lane else { return response }
+        return handOverIfTakenOver(response, lane: lane)
+    }
+
+    /// Ends the lane's handler window: the response, or `nil` if the lane was taken over meanwhile,
+    /// after giving the response to the run the new thread suspended the connection for.
+    private static func handOverIfTakenOver(_ response: Response, lane: UnsafeMutableRawPointer) -> Response? {
+        guard berth_lane_handler_end() != 0 else { return response }
+        Unmanaged<RequestState>.fromOpaque(lane).takeUnretainedValue().run?.complete(with: response)
+        return nil
+    }
+
+    /// On the new thread of a lane taken over while this request's handler ran: suspends the
+    /// connection for the handler's completion. False if stop had closed the registry (the
+    /// connection is suspended all the same, untracked).
+    func suspendForTakeover(on connection: MHDConnection, context: ServerContext) -> Bool {
+        let run: HandlerRun
+        if let existing = self.run {
+            run = existing
+        } else {
+            run = HandlerRun(takenOverOn: connection.pointer, requestID: requestID, context: context)
+            self.run = run
+        }
+        guard context.registerSuspension(run) else {
+            connection.suspend()
+            return false
+        }
+        connection.suspend()
+        if !run.phase.compareExchange(expected: .running, desired: .suspended, ordering: .acquiringAndReleasing).exchanged {
+            context.resume(run)
+        }
+        return true
     }
 
     /// The request the handler sees, from the request line's parts and the connection's fields.

@@ -10,7 +10,9 @@ import Glibc
 /// libmicrohttpd hands it back through `*con_cls`, which holds one retain (taken on the first call,
 /// dropped in the completion callback). It is only touched on the connection's MHD thread: in thread
 /// pool mode a connection stays on one thread, and the handler's task sees a ``HandlerRun``, never
-/// this object.
+/// this object. On polling lanes (``ServerConfiguration/takesOverBlockedThreads``) the thread that
+/// takes a lane over becomes that thread: it sets ``run`` while the old thread is still inside the
+/// handler, and the old one reads it only after the takeover is published (see `CBerthLanes.h`).
 final class RequestState {
     let method: HTTPMethod
     let path: String

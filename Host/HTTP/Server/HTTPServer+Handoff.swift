@@ -38,7 +38,14 @@ extension HTTPServer {
         lifecycle.withLock { state in
             guard state.stage == .running, let daemon = state.daemon else { return 0 }
             let gate = state.gate
-            return Int(berth_mhd_connection_count(daemon)) + (gate?.waitingCount ?? 0) + (gate?.isSettled() == false ? 1 : 0)
+            let served = state.lanes?.connectionCount ?? Int(berth_mhd_connection_count(daemon))
+            return served + (gate?.waitingCount ?? 0) + (gate?.isSettled() == false ? 1 : 0)
         }
+    }
+
+    /// How many times a polling thread was taken over from a handler that kept it (see
+    /// ``ServerConfiguration/takesOverBlockedThreads``); 0 without lanes.
+    public var takeoverCount: Int {
+        lifecycle.withLock { $0.lanes?.takeovers ?? 0 }
     }
 }

@@ -1,3 +1,4 @@
+import CBerthLanes
 import CMicroHTTPD
 import Synchronization
 #if canImport(Glibc)
@@ -35,6 +36,26 @@ extension HTTPServer {
                 socket.closeIfOwned()
                 throw HTTPServerError(code: .socketFailed, message: "The connection gate could not start.", cause: error)
             }
+            if context.takesOver {
+                guard let (lanes, daemons) = startLanes(configuration, gate: gate) else {
+                    socket.closeIfOwned()
+                    throw HTTPServerError(
+                        code: .daemonFailed,
+                        message: "libmicrohttpd could not start \(configuration.threads) polling lanes on port \(port).",
+                        errno: errno
+                    )
+                }
+                do throws(SystemCallError) {
+                    try gate.start(lanes: lanes)
+                } catch {
+                    _ = lanes.stop(deadline: .seconds(1))
+                    for daemon in daemons { MHD_stop_daemon(daemon) }
+                    socket.closeIfOwned()
+                    throw HTTPServerError(code: .daemonFailed, message: "The connection gate's thread could not start.", cause: error)
+                }
+                state = Lifecycle(stage: .running, daemon: daemons[0], socket: socket, gate: gate, port: port, lanes: lanes)
+                return
+            }
             guard let daemon = startDaemon(configuration, gate: gate) else {
                 socket.closeIfOwned()
                 throw HTTPServerError(
@@ -63,10 +84,10 @@ extension HTTPServer {
     /// finishes in the background; its result is dropped. Calling it before ``start()`` or a second
     /// time does nothing.
     public func stop(drainTimeout: Duration = .seconds(10)) {
-        let taken = lifecycle.withLock { state -> (daemon: OpaquePointer, socket: ListenSocket?, gate: ConnectionGate?)? in
+        let taken = lifecycle.withLock { state -> (daemon: OpaquePointer, socket: ListenSocket?, gate: ConnectionGate?, lanes: PollingLanes?)? in
             guard state.stage == .running, let daemon = state.daemon else { return nil }
             state.stage = .stopping
-            return (daemon, state.socket, state.gate)
+            return (daemon, state.socket, state.gate, state.lanes)
         }
         guard let taken else { return }
         let clock = ContinuousClock()
@@ -87,13 +108,25 @@ extension HTTPServer {
         // The gate stops first, so it hands nothing to a stopping daemon; the daemon's close notices
         // still reach it, so it lives until the daemon has stopped.
         taken.gate?.stop()
-        MHD_stop_daemon(taken.daemon)
+        if let lanes = taken.lanes {
+            // A lane whose thread is still in a handler (hung, or parked after a crash) keeps its
+            // daemon: stopping it would pull the connections from under that thread.
+            let stopped = lanes.stop(deadline: .milliseconds(500))
+            if !lanes.untracked.load(ordering: .acquiring) {
+                for (index, daemon) in lanes.daemons.enumerated() where stopped || lanes.stopped(index) {
+                    MHD_stop_daemon(daemon)
+                }
+            }
+        } else {
+            MHD_stop_daemon(taken.daemon)
+        }
         // Closed only after MHD_stop_daemon: until then a polling thread may still use it.
         taken.socket?.closeIfOwned()
         lifecycle.withLock { state in
             state.stage = .stopped
             state.daemon = nil
             state.gate = nil
+            state.lanes = nil
         }
     }
 
@@ -115,6 +148,41 @@ extension HTTPServer {
             UInt32(clamping: max(0, configuration.idleTimeoutSeconds)),
             max(4096, configuration.connectionMemoryLimit)
         )
+    }
+
+    /// One daemon per lane, in external polling mode (the lanes' threads drive them), with the
+    /// lanes' access handler in front of ours.
+    private func startLanes(_ configuration: ServerConfiguration, gate: ConnectionGate) -> (PollingLanes, [OpaquePointer])? {
+        let count = max(1, configuration.threads)
+        guard let lanes = PollingLanes(context: context, count: count, tickMilliseconds: configuration.takeoverTickMilliseconds) else { return nil }
+        let flags = MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        let pointer = Unmanaged.passUnretained(context).toOpaque()
+        let backstop = configuration.connectionLimit > 0 ? configuration.connectionLimit + 64 : 1 << 20
+        var daemons: [OpaquePointer] = []
+        for _ in 0 ..< count {
+            guard let daemon = berth_mhd_start_gated(
+                flags,
+                berth_lane_access, pointer,
+                berthRequestCompleted, pointer,
+                berthConnectionNotice, Unmanaged.passUnretained(gate).toOpaque(),
+                berthScreenURI, pointer,
+                1,
+                UInt32(clamping: backstop),
+                UInt32(clamping: max(0, configuration.idleTimeoutSeconds)),
+                max(4096, configuration.connectionMemoryLimit)
+            ) else {
+                for daemon in daemons { MHD_stop_daemon(daemon) }
+                return nil
+            }
+            daemons.append(daemon)
+        }
+        lanes.released = { [gate] peer in gate.released(peer) }
+        guard lanes.attach(daemons), lanes.start() == 0 else {
+            _ = lanes.stop(deadline: .milliseconds(100))
+            for daemon in daemons { MHD_stop_daemon(daemon) }
+            return nil
+        }
+        return (lanes, daemons)
     }
 
     static func gateLimits(_ configuration: ServerConfiguration) -> ConnectionGate.Limits {

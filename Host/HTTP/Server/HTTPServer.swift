@@ -19,6 +19,8 @@ public final class HTTPServer: Sendable {
         var socket: ListenSocket?
         var gate: ConnectionGate?
         var port = 0
+        /// The polling lanes, when handlers run on threads that can be taken over.
+        var lanes: PollingLanes?
     }
 
     /// Creates a server; nothing listens until ``start()``.

@@ -1,3 +1,4 @@
+import CBerthLanes
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,6 +64,18 @@ public struct ServerConfiguration: Sendable {
     /// Told when each handler starts and finishes; nil (the default) costs nothing per request.
     public var handlerObserver: (any HandlerObserver)?
 
+    /// Whether handlers run inline on polling threads that can be taken over: each polling thread
+    /// drives a libmicrohttpd daemon of its own, and a handler that keeps its thread past a monitor
+    /// tick (it blocks, or crashed and its thread is parked) loses that daemon to a new thread, so
+    /// the other connections keep flowing. Also on when ``handlerObserver`` asks for it
+    /// (``HandlerObserver/takesOverPollingThreads``). Off by default: one daemon with
+    /// libmicrohttpd's own thread pool.
+    public var takesOverBlockedThreads = false
+
+    /// The monitor's tick for ``takesOverBlockedThreads``, in milliseconds: a handler loses its
+    /// thread after one to two ticks.
+    public var takeoverTickMilliseconds = 5
+
     /// Creates a configuration; every parameter has a development default.
     public init(
         host: String = "127.0.0.1",
@@ -86,8 +99,11 @@ public struct ServerConfiguration: Sendable {
         self.listenSocket = listenSocket
     }
 
-    /// The number of online processors, at least 1.
+    /// The number of processors this process may run on (its CPU affinity, as `taskset` or a
+    /// container's cpuset sets it), at least 1; the online processors if the affinity is unknown.
     public static var processorCount: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let allowed = Int(berth_allowed_cpus())
+        if allowed > 0 { return allowed }
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 }

@@ -38,6 +38,9 @@ final class ServerContext: Sendable {
     /// observer itself is read, since reading it copies the existential (a retain and a release).
     let observesHandlers: Bool
 
+    /// Whether handlers run on polling lanes that can be taken over (see ``PollingLanes``).
+    let takesOver: Bool
+
     /// ``ServerConfiguration/maxQueryParameters``, kept apart so that the URI screen, which runs for
     /// every request, reads one integer rather than going through the configuration.
     let maxQueryParameters: Int
@@ -46,6 +49,7 @@ final class ServerContext: Sendable {
         self.configuration = configuration
         self.maxQueryParameters = max(1, configuration.maxQueryParameters)
         self.observesHandlers = configuration.handlerObserver != nil
+        self.takesOver = configuration.takesOverBlockedThreads || configuration.handlerObserver?.takesOverPollingThreads == true
         self.routes = Mutex(routes)
     }
 

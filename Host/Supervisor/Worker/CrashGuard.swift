@@ -11,12 +11,15 @@ public final class CrashGuard: HandlerObserver {
     let hostOwner: String
     private let timeoutNanoseconds: Int64
     private let isolatesHandlers: Bool
+    /// Whether handlers run on polling threads that the server takes over when one is kept.
+    public let takesOverPollingThreads: Bool
 
     /// Maps the slot table in `tableDescriptor` and installs the fatal-signal handlers, which report
     /// crashes on `reportDescriptor`.
-    public init(tableDescriptor: Int32, reportDescriptor: Int32, handlerTimeout: Duration, isolatesHandlers: Bool = true, hostOwner: String = "berth") throws(SupervisorError) {
+    public init(tableDescriptor: Int32, reportDescriptor: Int32, handlerTimeout: Duration, isolatesHandlers: Bool = true, takesOverPollingThreads: Bool = false, hostOwner: String = "berth") throws(SupervisorError) {
         self.hostOwner = hostOwner
         self.isolatesHandlers = isolatesHandlers
+        self.takesOverPollingThreads = takesOverPollingThreads
         let (seconds, attoseconds) = handlerTimeout.components
         timeoutNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         try SystemCall.check(.guardFailed, "cannot map the worker's slot table (descriptor \(tableDescriptor))") { berth_guard_attach(tableDescriptor) }

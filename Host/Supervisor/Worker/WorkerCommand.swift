@@ -67,7 +67,7 @@ public enum WorkerCommand {
             let signals = SignalWatch([SIGTERM, SIGUSR1]) { number in
                 if number == SIGTERM { drain.fire() } else { link.releaseWaiters() }
             }
-            let crashGuard = try CrashGuard(tableDescriptor: arguments.slotsDescriptor, reportDescriptor: arguments.statusDescriptor, handlerTimeout: limits.handlerTimeout, isolatesHandlers: limits.isolatesHandlers)
+            let crashGuard = try CrashGuard(tableDescriptor: arguments.slotsDescriptor, reportDescriptor: arguments.statusDescriptor, handlerTimeout: limits.handlerTimeout, isolatesHandlers: limits.isolatesHandlers, takesOverPollingThreads: limits.takesOverPollingThreads)
 
             var options = ServeOptions()
             options.listenSocket = arguments.listenDescriptor
@@ -83,7 +83,7 @@ public enum WorkerCommand {
             link.send(.ready(pid: link.pid, generation: arguments.generation))
             logger.info("worker serving", metadata: ["pid": "\(link.pid)", "generation": "\(arguments.generation)"])
 
-            let watchdog = WorkerWatchdog(crashGuard: crashGuard, link: link, limits: limits, supervisor: arguments.supervisor, logger: logger, metrics: host.metrics) {
+            let watchdog = WorkerWatchdog(crashGuard: crashGuard, link: link, limits: limits, supervisor: arguments.supervisor, logger: logger, metrics: host.metrics, takeovers: { host.server.takeoverCount }) {
                 // No supervisor will roll anything or send SIGUSR1: answer the waiting requests now.
                 logger.warning("the supervisor is gone: draining", metadata: ["pid": "\(link.pid)"])
                 link.releaseWaiters()

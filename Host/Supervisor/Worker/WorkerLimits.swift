@@ -15,20 +15,25 @@ struct WorkerLimits: Sendable {
     /// How long a worker whose handler crashed waits for its other requests before it exits: its
     /// memory may be damaged, so not long.
     var crashDrainTimeout: Duration = .seconds(2)
-    /// `BERTH_HANDLER_ISOLATION`: `thread` (default) starts addons' handlers on the global executor,
-    /// so a crashed or blocked handler holds no polling thread and a crash costs exactly its own
-    /// request; `inline` runs them on the polling thread like `--workers 0` (faster, but a crash also
-    /// cuts the connections that thread was serving).
+    /// `BERTH_HANDLER_ISOLATION`: `takeover` (default) runs handlers inline on polling threads
+    /// that a monitor takes over when a handler keeps one past a tick (it blocks, or crashed and
+    /// its thread is parked): no hand-off per request, and a crashed or blocked handler costs only
+    /// its own request. `thread` starts addons' handlers on the global executor instead (a task hop
+    /// and a suspension per request); `inline` runs them on libmicrohttpd's own pool threads like
+    /// `--workers 0` (a crash or a blocked handler also stalls the connections that thread serves).
     var isolatesHandlers: Bool
+    /// Whether handlers run on polling threads that can be taken over (`takeover`).
+    var takesOverPollingThreads: Bool
 
     init(environment: [String: String]) throws(SupervisorError) {
         handlerTimeout = try EnvironmentValue.seconds(environment, "BERTH_HANDLER_TIMEOUT", default: .seconds(30), range: 0.05 ... 86400)
         maxResidentMegabytes = try EnvironmentValue.integer(environment, "BERTH_WORKER_MAX_RSS_MB", default: 1024, range: 0 ... 1 << 20)
         drainTimeout = try EnvironmentValue.seconds(environment, "BERTH_DRAIN_TIMEOUT", default: .seconds(10), range: 0 ... 3600)
         switch environment["BERTH_HANDLER_ISOLATION"] ?? "" {
-        case "", "thread": isolatesHandlers = true
-        case "inline": isolatesHandlers = false
-        case let other: throw SupervisorError(.invalidSetting, "BERTH_HANDLER_ISOLATION=\(other) is neither thread nor inline")
+        case "", "takeover": (isolatesHandlers, takesOverPollingThreads) = (false, true)
+        case "thread": (isolatesHandlers, takesOverPollingThreads) = (true, false)
+        case "inline": (isolatesHandlers, takesOverPollingThreads) = (false, false)
+        case let other: throw SupervisorError(.invalidSetting, "BERTH_HANDLER_ISOLATION=\(other) is not takeover, thread or inline")
         }
     }
 }

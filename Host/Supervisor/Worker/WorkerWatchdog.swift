@@ -22,8 +22,10 @@ final class WorkerWatchdog: Sendable {
     let orphaned: @Sendable () -> Void
     /// Where timeouts are counted (`berth_handler_timeouts_total`).
     let metrics: SeriesTable?
+    /// How many times the server took a polling thread over from a handler that kept it.
+    let takeovers: @Sendable () -> Int
 
-    init(crashGuard: CrashGuard, link: WorkerLink, limits: WorkerLimits, supervisor: pid_t, logger: Logger, metrics: SeriesTable? = nil, orphaned: @escaping @Sendable () -> Void) {
+    init(crashGuard: CrashGuard, link: WorkerLink, limits: WorkerLimits, supervisor: pid_t, logger: Logger, metrics: SeriesTable? = nil, takeovers: @escaping @Sendable () -> Int = { 0 }, orphaned: @escaping @Sendable () -> Void) {
         self.metrics = metrics
         self.crashGuard = crashGuard
         self.link = link
@@ -31,6 +33,7 @@ final class WorkerWatchdog: Sendable {
         self.supervisor = supervisor
         self.logger = logger
         self.orphaned = orphaned
+        self.takeovers = takeovers
     }
 
     /// Starts the thread.
@@ -43,6 +46,7 @@ final class WorkerWatchdog: Sendable {
     private func run() {
         var asked = false
         var ticks = 0
+        var reportedTakeovers = 0
         while true {
             usleep(50_000)
             ticks += 1
@@ -65,6 +69,13 @@ final class WorkerWatchdog: Sendable {
                 asked = true
                 logger.warning("resident memory past the limit: asking for a replacement", metadata: ["residentMB": "\(resident)", "limitMB": "\(limits.maxResidentMegabytes)"])
                 link.send(.recycle(pid: link.pid, reason: "resident memory \(resident) MB is past BERTH_WORKER_MAX_RSS_MB=\(limits.maxResidentMegabytes)"))
+            }
+            if ticks % 20 == 0 {
+                let count = takeovers()
+                if count > reportedTakeovers {
+                    logger.info("handlers kept their polling thread past a tick: threads taken over", metadata: ["takeovers": "\(count - reportedTakeovers)", "total": "\(count)"])
+                    reportedTakeovers = count
+                }
             }
             if getppid() != supervisor {
                 orphaned()

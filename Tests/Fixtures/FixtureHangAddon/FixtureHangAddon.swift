@@ -12,6 +12,16 @@ struct FixtureHangAddon: Addon {
         routes.get("/hang") { _, _ in
             while true { sleep(60) }
         }
+        // Block their thread for 300 ms, then answer: their polling thread is taken over meanwhile.
+        routes.get("/slow") { _, _ in
+            usleep(300_000)
+            return .text("slow")
+        }
+        routes.get("/slow-async") { _, _ in
+            usleep(300_000)
+            try await Task.sleep(for: .milliseconds(20))
+            return .text("slow-async")
+        }
     }
 }
 
