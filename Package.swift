@@ -13,9 +13,9 @@ func addon(_ name: String, path: String, extra: [Target.Dependency] = []) -> [Ta
 }
 
 /// Fixtures whose identity comes from their installed manifest (linked statically into each).
-let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon"]
+let manifestDrivenFixtures: Set<String> = ["FixtureManifestAddon", "FixtureSQLAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon", "FixtureEventsAddon"]
 
-let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon"]
+let fixtureAddons = ["FixtureManifestAddon", "FixtureProbeAddon", "FixtureCrashingAddon", "FixtureWrongABIAddon", "FixtureOldToolchainAddon", "FixtureNoEntryAddon", "FixtureHangingAddon", "FixtureSQLAddon", "FixtureSegfaultAddon", "FixtureHangAddon", "FixtureContextAddon", "FixtureWorkerCrashAddon", "FixtureProviderAddon", "FixtureJobsAddon", "FixtureEventsAddon"]
 
 let package = Package(
     name: "Berth",
@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "BerthLoader", dependencies: [.product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Loader", swiftSettings: swift6),
         .target(
             name: "BerthCore",
-            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthLoader", "BerthNetwork", "BerthIdentity", "BerthTraffic", "BerthMetrics", "BerthProviders", .product(name: "PluginAPI", package: "PluginAPI")],
+            dependencies: ["BerthHTTP", "BerthStorage", "BerthPackages", "BerthJobs", "BerthLoader", "BerthNetwork", "BerthIdentity", "BerthTraffic", "BerthMetrics", "BerthProviders", .product(name: "PluginAPI", package: "PluginAPI")],
             path: "Host/Core",
             swiftSettings: swift6
         ),

@@ -18,6 +18,8 @@ struct AdminAPI: Sendable {
     var console: ConsoleRoutes? = nil
     /// The metrics, logs and health the per-addon endpoints read.
     var observability: HostObservability? = nil
+    /// The job runner `/api/v1/addons/{id}/jobs` reads and runs through.
+    var jobs: JobRunner? = nil
 
     static let owner = "berth"
 
@@ -74,6 +76,8 @@ struct AdminAPI: Sendable {
         try registerCatalogRemoval(in: &table)
         try registerNavigation(in: &table)
         try registerAudit(in: &table)
+        try registerJobs(in: &table)
+        try registerEvents(in: &table)
         try admin(.get, "/api/v1/host", in: &table) { _, _ in
             JSONResponse.make(HostReport.current)
         }

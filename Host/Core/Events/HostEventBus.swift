@@ -1,3 +1,4 @@
+import Foundation
 import PluginAPI
 import Synchronization
 
@@ -13,15 +14,25 @@ public final class HostEventBus: Sendable {
 
     private let subscribers = Mutex<[UInt64: Subscriber]>([:])
     private let nextID = Atomic<UInt64>(1)
+    /// Durable deliveries across workers and nodes; see ``attach(_:)``.
+    private let outbox = Mutex<EventOutbox?>(nil)
+    /// The durable subscriptions made in this process, to end with their owner or instance.
+    private let durable = Mutex<[UInt64: (owner: String, instance: UInt64, cancel: @Sendable () -> Void)]>([:])
 
     /// Creates an empty bus.
     public init() {}
 
-    /// Delivers `event` to every matching subscriber, in subscription order. A subscriber's handler
+    /// Stores `event` for the durable subscribers of every process (see ``EventOutbox``), then
+    /// delivers it to every matching in-process subscriber, in subscription order. A subscriber's handler
     /// runs with the `BERTH_EVENT_TIMEOUT` deadline: one that does not return in time is left
     /// running and the next subscriber gets the event, so no handler holds up the publisher (an
     /// admin change publishes its lifecycle events before it answers).
     public func publish(_ event: Event) async {
+        var stamped = event
+        if stamped.id.isEmpty { stamped.id = UUID().uuidString.lowercased() }
+        if stamped.publishedAtMilliseconds == 0 { stamped.publishedAtMilliseconds = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+        let event = stamped
+        await outbox.withLock { $0 }?.publish(event)
         let matching = subscribers.withLock { all in
             all.sorted { $0.key < $1.key }.map(\.value).filter { Self.matches($0.pattern, event.name) }
         }
@@ -46,25 +57,63 @@ public final class HostEventBus: Sendable {
         }
     }
 
+    /// Makes durable subscriptions durable: without an outbox they are in-process ones.
+    func attach(_ outbox: EventOutbox) {
+        self.outbox.withLock { $0 = outbox }
+    }
+
+    /// The outbox attached with ``attach(_:)``.
+    var attachedOutbox: EventOutbox? { outbox.withLock { $0 } }
+
+    /// Adds a subscription owned by `owner` as `options` say: durable through the outbox, or in
+    /// this process (a handler's error is then logged and dropped).
+    func subscribe(owner: String, instance: UInt64, pattern: String, options: SubscriptionOptions, handler: @escaping @Sendable (Event) async throws -> Void) async -> Subscription {
+        guard options.durable, let outbox = outbox.withLock({ $0 }) else {
+            return subscribe(owner: owner, instance: instance, pattern: pattern) { event in
+                do { try await handler(event) } catch {
+                    Self.logger.warning("an event handler failed", metadata: ["addon": owner, "event": event.name, "error": "\(error)"])
+                }
+            }
+        }
+        let cancel = await outbox.subscribe(SubscriptionKey(addon: owner, pattern: pattern), options: options, handler: handler)
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        durable.withLock { $0[id] = (owner, instance, cancel) }
+        return Subscription { [weak self] in
+            self?.durable.withLock { $0.removeValue(forKey: id) }?.cancel()
+        }
+    }
+
+    /// The durable subscriptions of this process matching `belongs`, removed and stopped.
+    private func endDurable(where belongs: ((owner: String, instance: UInt64, cancel: @Sendable () -> Void)) -> Bool) -> Int {
+        let ended = durable.withLock { all in
+            let ids = all.filter { belongs($0.value) }.map(\.key)
+            return ids.compactMap { all.removeValue(forKey: $0) }
+        }
+        ended.forEach { $0.cancel() }
+        return ended.count
+    }
+
     /// Cancels every subscription of `owner`.
     /// - Returns: how many were cancelled.
     @discardableResult
     public func cancelAll(owner: String) -> Int {
-        subscribers.withLock { all in
+        let local = subscribers.withLock { all in
             let ids = all.filter { $0.value.owner == owner }.map(\.key)
             ids.forEach { all.removeValue(forKey: $0) }
             return ids.count
         }
+        return local + endDurable { $0.owner == owner }
     }
 
     /// Cancels the subscriptions of one loaded instance of an addon (the old one, after an upgrade).
     @discardableResult
     public func cancelAll(instance: UInt64) -> Int {
-        subscribers.withLock { all in
+        let local = subscribers.withLock { all in
             let ids = all.filter { $0.value.instance == instance }.map(\.key)
             ids.forEach { all.removeValue(forKey: $0) }
             return ids.count
         }
+        return local + endDurable { $0.instance == instance }
     }
 
     /// A number that tells one loaded instance of an addon from another.
@@ -74,7 +123,7 @@ public final class HostEventBus: Sendable {
 
     /// How many subscriptions `owner` holds.
     public func subscriptionCount(owner: String) -> Int {
-        subscribers.withLock { $0.values.filter { $0.owner == owner }.count }
+        subscribers.withLock { $0.values.filter { $0.owner == owner }.count } + durable.withLock { $0.values.filter { $0.owner == owner }.count }
     }
 
     /// The bus as one addon sees it: events it publishes carry its id as source.
@@ -102,5 +151,9 @@ struct AddonEventBus: EventBus {
 
     func subscribe(_ name: String, _ handler: @escaping @Sendable (Event) async -> Void) async -> Subscription {
         bus.subscribe(owner: owner, instance: instance, pattern: name, handler: handler)
+    }
+
+    func subscribe(_ name: String, options: SubscriptionOptions, _ handler: @escaping @Sendable (Event) async throws -> Void) async -> Subscription {
+        await bus.subscribe(owner: owner, instance: instance, pattern: name, options: options, handler: handler)
     }
 }

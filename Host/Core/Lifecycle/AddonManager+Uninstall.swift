@@ -105,6 +105,8 @@ extension AddonManager {
         markStopped(id)
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
+        if !manifest.jobs.isEmpty { await jobs?.forget(addon: id) }
+        await events.attachedOutbox?.forget(addon: id)
         if !keepData { try? FileSystem.remove(home.scratchDirectory(for: id)) }
         for file in AddonLogFile(home: home, id: id).files { try? FileSystem.remove(file) }
         health.forget(id)

@@ -117,6 +117,7 @@ extension AddonManager {
 
             if let old {
                 _ = await old.gate.drain(timeout: drainTimeout)
+                await jobs?.stop(addon: id, instance: old.instance)
                 await stopWithDeadline(old)
                 events.cancelAll(instance: old.instance)
                 old.data.close()

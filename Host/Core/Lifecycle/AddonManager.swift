@@ -67,9 +67,11 @@ public actor AddonManager {
     var registryStamp: RegistryStamp?
     /// What the addons' own `health()` answered last, and where failed jobs are read from.
     var health = HealthChecks()
+    /// Runs the jobs of the addons loaded here; see ``setJobRunner(_:)``.
+    var jobs: JobRunner?
 
     /// Path prefixes the host itself serves; no addon may mount over or under them.
-    static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/dev", "/admin", "/apps", "/api/v1/navigation", "/api/v1/audit"]
+    static let hostPrefixes = ["/health", "/metrics", "/api/v1/marketplace", "/api/v1/addons", "/api/v1/host", "/api/v1/cluster", "/api/v1/trusted-keys", "/api/v1/providers", "/api/v1/events", "/api/v1/dev", "/admin", "/apps", "/api/v1/navigation", "/api/v1/audit"]
 
     /// Creates the manager for `home`; nothing is loaded until ``startUp()``.
     public init(home: BerthHome, backend: any AddonDataBackend, trustStore: TrustStore, server: HTTPServer, events: HostEventBus, probeExecutable: String, logger: Logger) throws {
@@ -241,7 +243,8 @@ public actor AddonManager {
             id: manifest.id, version: manifest.version, library: library, data: data, permissions: manifest.permissions,
             settings: ConfigurationCell(values: configuration, sensitiveKeys: manifest.sensitiveKeys), events: events,
             services: services, scratchDirectory: scratch,
-            log: AddonLogFile(home: home, id: manifest.id, maximumBytes: AddonLogSettings.current.maximumBytes), logLevel: AddonLogSettings.current.minimumLevel
+            log: AddonLogFile(home: home, id: manifest.id, maximumBytes: AddonLogSettings.current.maximumBytes), logLevel: AddonLogSettings.current.minimumLevel,
+            jobs: manifest.jobs
         )
     }
 
@@ -250,11 +253,13 @@ public actor AddonManager {
     func markRunning(_ addon: RunningAddon) {
         running[addon.id] = addon
         if servingHolds[addon.id] == nil { servingHolds[addon.id] = servingLock.share(addon.id) }
+        jobs?.schedule(addon)
     }
 
     /// This process no longer serves `id`.
     func markStopped(_ id: String) {
         running[id] = nil
+        jobs?.abandon(addon: id)
         servingHolds.removeValue(forKey: id)?.release()
     }
 
@@ -262,6 +267,7 @@ public actor AddonManager {
     /// - Returns: how many subscriptions ended.
     @discardableResult
     func stop(_ addon: RunningAddon) async -> Int {
+        await jobs?.stop(addon: addon.id, instance: addon.instance)
         await stopWithDeadline(addon)
         services.withdrawAll(provider: addon.id)
         return events.cancelAll(owner: addon.id)

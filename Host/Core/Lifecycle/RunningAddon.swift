@@ -1,5 +1,6 @@
 import BerthLoader
 import BerthNetwork
+import BerthPackages
 import BerthStorage
 import PluginAPI
 import Synchronization
@@ -15,10 +16,14 @@ final class RunningAddon: Sendable {
     let settings: ConfigurationCell
     /// Tells this loaded instance's event subscriptions from those of another version's.
     let instance: UInt64
+    /// The jobs its manifest declares (see ``JobRunner``).
+    let jobs: [JobDeclaration]
 
     init(id: String, version: String, library: AddonLibrary, data: any AddonDataHandle, permissions: [String],
-         settings: ConfigurationCell, events: HostEventBus, services: HostServiceRegistry, scratchDirectory: String?, log: AddonLogFile, logLevel: LogLevel = .info) {
+         settings: ConfigurationCell, events: HostEventBus, services: HostServiceRegistry, scratchDirectory: String?, log: AddonLogFile, logLevel: LogLevel = .info,
+         jobs: [JobDeclaration] = []) {
         self.id = id
+        self.jobs = jobs
         self.version = version
         self.library = library
         self.data = data

@@ -66,6 +66,10 @@ public enum BerthServer {
             assets: .load(executable: executable), sessions: ConsoleSessions(home: home, lifetime: try ConsoleSettings().sessionLifetime), authenticator: authenticator
         )
         var admin = AdminAPI(manager: manager, authenticator: authenticator, maxPackageBytes: settings.maxPackageBytes, cluster: cluster, trustStore: parts.trustStore, console: console)
+        let jobs = JobRunner(store: try await JobRunner.makeStore(settings: settings, home: home), worker: JobRunner.workerName(settings: settings), logger: logger)
+        await manager.setJobRunner(jobs)
+        events.attach(EventOutbox(store: try await EventOutbox.makeStore(settings: settings, home: home), worker: jobs.worker, logger: logger, deadline: LifecycleDeadlines.current.eventDelivery))
+        admin.jobs = jobs
         let policies = try await RequestPolicies.load(environment: environment, runDirectory: home.stateDirectory + "/run", logger: logger)
         await manager.setRequestPolicies(policies)
         _ = try AddonLogSettings(environment: environment)

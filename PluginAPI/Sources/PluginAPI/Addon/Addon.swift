@@ -37,6 +37,12 @@ public protocol Addon: Sendable {
     /// Check cheaply (a ping, a queue length): this is not the place for slow work.
     /// By default healthy.
     func health(_ context: AddonContext) async -> AddonHealth
+
+    /// Runs one run of the job `name` its manifest declares in `jobs`; the host calls it when the
+    /// job's schedule comes due (once per due time however many workers or nodes serve) or an
+    /// administrator runs it now. Throwing records the run as failed with the error's message.
+    /// Cancellation (deadline, deactivation, uninstall) arrives as Swift task cancellation.
+    func runJob(_ name: String, context: JobContext) async throws
 }
 
 extension Addon {
@@ -62,4 +68,9 @@ extension Addon {
 
     /// By default an addon reports itself healthy: its score comes from what the host measures.
     public func health(_ context: AddonContext) async -> AddonHealth { .healthy }
+
+    /// By default no job is handled: the run fails with ``HTTPError/jobNotHandled(_:addon:)``.
+    public func runJob(_ name: String, context: JobContext) async throws {
+        throw HTTPError.jobNotHandled(name, addon: context.addonID)
+    }
 }
