@@ -430,11 +430,16 @@ class ConsoleTests(unittest.TestCase):
             found = re.search(r"requests (\d+)", label)
             return found and int(found.group(1)) >= 12
         self.wait(requests_shown)
+        self.driver.execute_script("document.getElementById('health').scrollIntoView()")
+        os.makedirs(SHOTS, exist_ok=True)
+        self.driver.save_screenshot(os.path.join(SHOTS, "test_07c_health_and_metrics.png"))
         self.assertEqual(4, len(self.driver.find_elements(By.CSS_SELECTOR, chart + " rect.bar")))
         latency = self.driver.find_element(By.CSS_SELECTOR, "#metrics figure[data-chart='Latency'] svg").get_attribute("aria-label")
         self.assertRegex(latency, r"p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms")
         Select(self.driver.find_element(By.CSS_SELECTOR, "#metrics select[name=window]")).select_by_value("1m")
         self.assertIn("Requests and errors:", self.driver.find_element(By.CSS_SELECTOR, chart).get_attribute("aria-label"))
+        self.assertNotIn("undefined", self.driver.find_element(By.ID, "metrics").text)
+        self.assertNotIn("NaN", self.driver.find_element(By.ID, "metrics").text)
         # The error threshold: a value out of range is refused at the field, a valid one saved, then reset.
         ratio = self.visible("#threshold-form input[name=ratio]")
         ratio.clear(); ratio.send_keys("150")
@@ -513,6 +518,11 @@ class ConsoleTests(unittest.TestCase):
             for fragment in ("#/marketplace", "#/addons/greeter"):
                 narrow.get(self.host.url + "/admin" + fragment)
                 WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#content .card")))
+                if fragment == "#/addons/greeter":
+                    # The operations cards fill in after the page: measure once they are drawn.
+                    WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#metrics svg")))
+                    WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#threshold-form")))
+                    WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#log-lines")))
                 width = narrow.execute_script("return document.documentElement.scrollWidth")
                 viewport = narrow.execute_script("return window.innerWidth")
                 self.assertEqual(375, viewport)

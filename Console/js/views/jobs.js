@@ -61,7 +61,7 @@ export function jobsSection(base) {
       const jobs = await load();
       const run = (jobs.find((job) => job.name === name)?.lastRuns || []).find((item) => item.id === id);
       if (run && run.result !== 'running') {
-        results.set(name, `Run ${run.id} ${run.result}${run.error ? `: ${run.error}` : ''}${run.durationMilliseconds !== null ? ` in ${run.durationMilliseconds} ms` : ''}.`);
+        results.set(name, `Run ${run.id} ${run.result}${run.error ? `: ${run.error}` : ''}${run.durationMilliseconds != null ? ` in ${run.durationMilliseconds} ms` : ''}.`);
         await load();
       } else if (Date.now() < deadline && section.isConnected) polling = setTimeout(step, 500);
     };
