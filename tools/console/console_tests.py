@@ -80,31 +80,30 @@ class Host:
             time.sleep(0.05)
         raise RuntimeError("berth did not start: " + open(os.path.join(self.home, "berth.log")).read())
 
-    def install_jobs_fixture(self, addon):
-        """Packs the jobs fixture of the Swift tests as `addon` (jobs `tick`, due once a year, and
-        `fail`) and installs it through the admin API."""
-        source = os.path.join(self.home, "jobs-source")
+    def install_fixture(self, addon, product, migrations, **manifest):
+        """Packs a fixture addon of the Swift tests as `addon` (its library reads its id from the
+        installed manifest) with `migrations` ({name: (up, down)}) and installs it through the admin API."""
+        source = os.path.join(self.home, addon + "-source")
         for dialect in ("sqlite", "postgres"):
             os.makedirs(os.path.join(source, "migrations", dialect))
-            with open(os.path.join(source, "migrations", dialect, "0001_ticks.up.sql"), "w") as handle:
-                handle.write("CREATE TABLE ticks (job TEXT, scheduled_ms BIGINT, run_id TEXT, pid INTEGER, version TEXT);\n")
-            with open(os.path.join(source, "migrations", dialect, "0001_ticks.down.sql"), "w") as handle:
-                handle.write("DROP TABLE ticks;\n")
+            for name, (up, down) in migrations.items():
+                for suffix, sql in (("up", up), ("down", down)):
+                    with open(os.path.join(source, "migrations", dialect, f"{name}.{suffix}.sql"), "w") as handle:
+                        handle.write(sql + "\n")
         with open(os.path.join(source, "addon.json"), "w") as handle:
-            json.dump({"id": addon, "version": "1.0.0", "name": "Ticker", "description": "Jobs for the console's tests.", "product": "FixtureJobsAddon",
-                       "mountPrefix": "/api/v1/" + addon, "pluginAPI": ">=1.0.0 <2.0.0", "permissions": ["database"],
-                       "jobs": [{"name": "tick", "schedule": "0 0 1 1 *"}, {"name": "fail", "schedule": "0 0 1 1 *"}]}, handle)
+            json.dump(dict({"id": addon, "version": "1.0.0", "name": addon, "description": "A fixture for the console's tests.", "product": product,
+                            "mountPrefix": "/api/v1/" + addon, "pluginAPI": ">=1.0.0 <2.0.0", "permissions": ["database"]}, **manifest), handle)
         # The fixture reads its id from the manifest.json above its lib/ folder, also when
         # addonctl loads it to check it: a copy of the library gets one.
-        staged = os.path.join(self.home, "jobs-staged")
+        staged = os.path.join(self.home, addon + "-staged")
         os.makedirs(os.path.join(staged, "lib"))
-        shutil.copy(os.path.join(self.bin, "libFixtureJobsAddon.so"), os.path.join(staged, "lib"))
+        shutil.copy(os.path.join(self.bin, f"lib{product}.so"), os.path.join(staged, "lib"))
         with open(os.path.join(staged, "manifest.json"), "w") as handle:
             json.dump({"id": addon, "version": "1.0.0"}, handle)
-        out = os.path.join(self.home, "jobs-package")
+        out = os.path.join(self.home, addon + "-package")
         os.makedirs(out)
         run([os.path.join(self.bin, "addonctl"), "pack", source, "--key", os.path.join(self.home, "keys", "publisher.key"),
-             "--library", os.path.join(staged, "lib", "libFixtureJobsAddon.so"), "--out", out + "/"])
+             "--library", os.path.join(staged, "lib", f"lib{product}.so"), "--out", out + "/"])
         with open(os.path.join(out, os.listdir(out)[0]), "rb") as handle:
             archive = handle.read()
         request = urllib.request.Request(self.url + "/api/v1/marketplace/packages", method="POST", data=archive,
@@ -430,9 +429,8 @@ class ConsoleTests(unittest.TestCase):
             found = re.search(r"requests (\d+)", label)
             return found and int(found.group(1)) >= 12
         self.wait(requests_shown)
-        self.driver.execute_script("document.getElementById('health').scrollIntoView()")
         os.makedirs(SHOTS, exist_ok=True)
-        self.driver.save_screenshot(os.path.join(SHOTS, "test_07c_health_and_metrics.png"))
+        self.driver.find_element(By.ID, "health").screenshot(os.path.join(SHOTS, "test_07c_health.png"))
         self.assertEqual(4, len(self.driver.find_elements(By.CSS_SELECTOR, chart + " rect.bar")))
         latency = self.driver.find_element(By.CSS_SELECTOR, "#metrics figure[data-chart='Latency'] svg").get_attribute("aria-label")
         self.assertRegex(latency, r"p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms")
@@ -645,7 +643,10 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn(key_id, self.host.admin("/api/v1/trusted-keys")[1]["revoked"])
 
     def test_10g_a_job_is_run_now_and_its_run_is_listed_and_dead_letters_are_shown(self):
-        self.host.install_jobs_fixture("ticker")
+        # The jobs fixture: `tick` records a row, `fail` throws; both due only once a year.
+        self.host.install_fixture("ticker", "FixtureJobsAddon",
+                                  {"0001_ticks": ("CREATE TABLE ticks (job TEXT, scheduled_ms BIGINT, run_id TEXT, pid INTEGER, version TEXT);", "DROP TABLE ticks;")},
+                                  jobs=[{"name": "tick", "schedule": "0 0 1 1 *"}, {"name": "fail", "schedule": "0 0 1 1 *"}])
         self.open_until("#/addons/ticker", "article[data-job=tick] button")
         job = self.driver.find_element(By.CSS_SELECTOR, "article[data-job=tick]")
         self.assertIn("0 0 1 1 *", job.text)
@@ -663,8 +664,19 @@ class ConsoleTests(unittest.TestCase):
         self.text_appears("article[data-job=fail] table.runs", "fails on purpose")
         self.driver.execute_script("document.querySelector('article[data-job=tick]').scrollIntoView()")
         self.driver.save_screenshot(os.path.join(SHOTS, "test_10g_jobs.png"))
-        link = self.open_until("#/dead", "#dead-letters p, #dead-letters table")
-        self.assertEqual(self.host.admin("/api/v1/events/dead")[1]["dead"] == [], "No event ran out of attempts." in link.text)
+        self.assertIn("No event ran out of attempts.", self.open_until("#/dead", "#dead-letters p").text)
+        # The events fixture subscribes durably with 3 attempts and fails as often as the payload says.
+        self.host.install_fixture("mailer_p1", "FixtureEventsAddon",
+                                  {"0001_handled": ("CREATE TABLE handled (event_id TEXT, name TEXT, source TEXT, published_ms BIGINT, pid INTEGER); CREATE TABLE attempts (event_id TEXT);",
+                                                    "DROP TABLE attempts; DROP TABLE handled;")},
+                                  permissions=["database", "events"])
+        publish = urllib.request.Request(self.host.url + "/api/v1/mailer_p1/publish?name=fixture.poison&fail=99", method="POST", data=b"")
+        with urllib.request.urlopen(publish, timeout=20) as response:
+            self.assertEqual((202, b"published"), (response.status, response.read()))
+        row = self.open_until("#/dead", "#dead-letters tr[data-delivery]")
+        self.assertIn("fixture.poison", row.text)
+        self.assertIn("mailer_p1", row.text)
+        self.assertIn("fails on purpose", row.text)
         self.assertEqual("page", self.driver.find_element(By.CSS_SELECTOR, "#nav a[data-route=dead]").get_attribute("aria-current"))
 
     def test_11_a_state_change_without_the_csrf_token_is_refused(self):
