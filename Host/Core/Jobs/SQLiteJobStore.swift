@@ -74,7 +74,7 @@ final class SQLiteJobStore: JobStore {
     }
 
     func forget(addon: String) async throws {
-        try await run { try $0.execute("DELETE FROM job_runs WHERE addon = $1", [.text(addon)]) }
+        _ = try await run { try $0.execute("DELETE FROM job_runs WHERE addon = $1", [.text(addon)]) }
     }
 
     func close() {

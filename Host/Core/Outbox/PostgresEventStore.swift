@@ -43,7 +43,7 @@ final class PostgresEventStore: EventStore {
     }
 
     func subscribe(_ subscription: DurableSubscription) async throws {
-        try await pool.withConnection { try $0.execute(EventStoreSQL.subscribe(Self.prefix), EventStoreSQL.subscribeParameters(subscription)) }
+        _ = try await pool.withConnection { try $0.execute(EventStoreSQL.subscribe(Self.prefix), EventStoreSQL.subscribeParameters(subscription)) }
     }
 
     func publish(_ event: Event) async throws -> Int {
@@ -66,7 +66,7 @@ final class PostgresEventStore: EventStore {
     }
 
     func failed(_ delivery: ClaimedDelivery, error: String, retryAt: Int64) async throws {
-        try await pool.withConnection { try $0.execute(EventStoreSQL.failed(Self.prefix), [.integer(delivery.id), .text(error), .integer(retryAt)]) }
+        _ = try await pool.withConnection { try $0.execute(EventStoreSQL.failed(Self.prefix), [.integer(delivery.id), .text(error), .integer(retryAt)]) }
     }
 
     func deadLetters(limit: Int) async throws -> [DeadLetter] {

@@ -46,7 +46,7 @@ final class SQLiteEventStore: EventStore {
     }
 
     func subscribe(_ subscription: DurableSubscription) async throws {
-        try await run { try $0.execute(EventStoreSQL.subscribe(""), EventStoreSQL.subscribeParameters(subscription)) }
+        _ = try await run { try $0.execute(EventStoreSQL.subscribe(""), EventStoreSQL.subscribeParameters(subscription)) }
     }
 
     func publish(_ event: Event) async throws -> Int {
@@ -68,7 +68,7 @@ final class SQLiteEventStore: EventStore {
     }
 
     func failed(_ delivery: ClaimedDelivery, error: String, retryAt: Int64) async throws {
-        try await run { try $0.execute(EventStoreSQL.failed(""), [.integer(delivery.id), .text(error), .integer(retryAt)]) }
+        _ = try await run { try $0.execute(EventStoreSQL.failed(""), [.integer(delivery.id), .text(error), .integer(retryAt)]) }
     }
 
     func deadLetters(limit: Int) async throws -> [DeadLetter] {
