@@ -33,7 +33,8 @@ const percent = (ratio) => `${(ratio * 100).toFixed(ratio && ratio < 0.1 ? 2 : 1
 export function metricsSection(base, onRequestID) {
   const selectId = uid('window');
   const select = h('select', { id: selectId, name: 'window' }, windows.map(([value, label]) => h('option', { value }, label)));
-  const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' });
+  // Not a live region: it is redrawn every 5 seconds, which a screen reader would read out each time.
+  const body = h('div', { 'aria-busy': 'true' });
   const section = h('section', { class: 'card', id: 'metrics', 'aria-label': 'Metrics' }, h('h2', {}, 'Metrics'),
     h('div', { class: 'actions' }, h('label', { for: selectId }, 'Window'), select,
       h('button', { type: 'button', class: 'secondary', onclick: () => load() }, 'Refresh metrics')),
