@@ -8,6 +8,7 @@ import { hostView, optionalView, detectOptionalViews } from './views/operations.
 import { loadNavigation, navigationLinks, addonPageView } from './pages.js';
 import { providersView, auditView, inboxView } from './views/settings.js';
 import { keysView } from './views/keys.js';
+import { deadLettersView } from './views/jobs.js';
 
 const nav = document.getElementById('nav');
 const content = document.getElementById('content');
@@ -64,6 +65,7 @@ async function route() {
     else if (name === 'providers' && optional.some((view) => view.route === 'providers')) await providersView(content);
     else if (name === 'audit' && optional.some((view) => view.route === 'audit')) await auditView(content);
     else if (name === 'inbox' && optional.some((view) => view.path === '/api/v1/dev/inbox')) await inboxView(content);
+    else if (name === 'dead' && optional.some((view) => view.route === 'dead')) await deadLettersView(content);
     else if (name === 'keys' && optional.some((view) => view.path === '/api/v1/trusted-keys')) await keysView(content);
     else if (name === 'page' && rest.length > 1) {
       await addonPageView(content, decodeURIComponent(rest[0]), rest.slice(1).join('/'));

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 import unittest
+import re
+import urllib.parse
 import urllib.request
 import urllib.error
 
@@ -28,7 +30,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SHOTS = os.path.join(REPO, ".build", "console-screenshots")
@@ -62,7 +64,7 @@ class Host:
         with open(self.garbage, "wb") as handle:
             handle.write(b"this is not an archive\n" * 20)
         environment = dict(os.environ, BERTH_HOME=self.home, BERTH_PORT=str(self.port), BERTH_ADMIN_TOKEN=TOKEN,
-                           BERTH_CONSOLE_DIR=os.path.join(REPO, "Console"))
+                           BERTH_CONSOLE_DIR=os.path.join(REPO, "Console"), BERTH_ADDON_LOG_LEVEL="debug")
         self.log = open(os.path.join(self.home, "berth.log"), "wb")
         self.process = subprocess.Popen([os.path.join(bin_dir, "berth"), "serve", "--workers", "2"], cwd=self.home, env=environment,
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -77,6 +79,39 @@ class Host:
                 break
             time.sleep(0.05)
         raise RuntimeError("berth did not start: " + open(os.path.join(self.home, "berth.log")).read())
+
+    def install_fixture(self, addon, product, migrations, **manifest):
+        """Packs a fixture addon of the Swift tests as `addon` (its library reads its id from the
+        installed manifest) with `migrations` ({name: (up, down)}) and installs it through the admin API."""
+        source = os.path.join(self.home, addon + "-source")
+        for dialect in ("sqlite", "postgres"):
+            os.makedirs(os.path.join(source, "migrations", dialect))
+            for name, (up, down) in migrations.items():
+                for suffix, sql in (("up", up), ("down", down)):
+                    with open(os.path.join(source, "migrations", dialect, f"{name}.{suffix}.sql"), "w") as handle:
+                        handle.write(sql + "\n")
+        with open(os.path.join(source, "addon.json"), "w") as handle:
+            json.dump(dict({"id": addon, "version": "1.0.0", "name": addon, "description": "A fixture for the console's tests.", "product": product,
+                            "mountPrefix": "/api/v1/" + addon, "pluginAPI": ">=1.0.0 <2.0.0", "permissions": ["database"]}, **manifest), handle)
+        # The fixture reads its id from the manifest.json above its lib/ folder, also when
+        # addonctl loads it to check it: a copy of the library gets one.
+        staged = os.path.join(self.home, addon + "-staged")
+        os.makedirs(os.path.join(staged, "lib"))
+        shutil.copy(os.path.join(self.bin, f"lib{product}.so"), os.path.join(staged, "lib"))
+        with open(os.path.join(staged, "manifest.json"), "w") as handle:
+            json.dump({"id": addon, "version": "1.0.0"}, handle)
+        out = os.path.join(self.home, addon + "-package")
+        os.makedirs(out)
+        run([os.path.join(self.bin, "addonctl"), "pack", source, "--key", os.path.join(self.home, "keys", "publisher.key"),
+             "--library", os.path.join(staged, "lib", f"lib{product}.so"), "--out", out + "/"])
+        with open(os.path.join(out, os.listdir(out)[0]), "rb") as handle:
+            archive = handle.read()
+        request = urllib.request.Request(self.url + "/api/v1/marketplace/packages", method="POST", data=archive,
+                                         headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/octet-stream"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status in (200, 201), response.status
+        status, body = self.send("POST", "/api/v1/marketplace/install", {"id": addon}, {"Authorization": "Bearer " + TOKEN})
+        assert status == 201, body
 
     def get(self, path, headers=None):
         request = urllib.request.Request(self.url + path, headers=headers or {})
@@ -376,8 +411,80 @@ class ConsoleTests(unittest.TestCase):
         self.text_appears("#policies", "The manifest's policies apply.")
         self.host.until(lambda: self.host.get("/api/v1/greet/hello")[0], lambda status: status == 200, "GET /hello after the reset")
 
+    def test_07c_the_addon_page_shows_its_health_and_charts_of_its_requests(self):
+        for index in range(12):
+            self.assertEqual(200, self.host.get(f"/api/v1/greet/chart-{index}")[0])
+        self.open_until("#/addons/greeter", "#health meter")
+        self.assertIn(self.driver.find_element(By.ID, "health-status").text, ("healthy", "degraded", "unhealthy"))
+        score = int(self.driver.find_element(By.CSS_SELECTOR, "#health meter").get_attribute("value"))
+        self.assertEqual(self.host.admin("/api/v1/addons/greeter")[1]["health"]["score"], score)
+        self.assertTrue(0 <= score <= 100)
+        window = self.visible("#metrics select[name=window]")
+        Select(window).select_by_value("since_start")
+        chart = "#metrics figure[data-chart='Requests and errors'] svg"
+
+        def requests_shown(driver):
+            Select(driver.find_element(By.CSS_SELECTOR, "#metrics select[name=window]")).select_by_value("since_start")
+            label = driver.find_element(By.CSS_SELECTOR, chart).get_attribute("aria-label")
+            found = re.search(r"requests (\d+)", label)
+            return found and int(found.group(1)) >= 12
+        self.wait(requests_shown)
+        os.makedirs(SHOTS, exist_ok=True)
+        self.driver.find_element(By.ID, "health").screenshot(os.path.join(SHOTS, "test_07c_health.png"))
+        self.assertEqual(4, len(self.driver.find_elements(By.CSS_SELECTOR, chart + " rect.bar")))
+        latency = self.driver.find_element(By.CSS_SELECTOR, "#metrics figure[data-chart='Latency'] svg").get_attribute("aria-label")
+        self.assertRegex(latency, r"p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms")
+        Select(self.driver.find_element(By.CSS_SELECTOR, "#metrics select[name=window]")).select_by_value("1m")
+        self.assertIn("Requests and errors:", self.driver.find_element(By.CSS_SELECTOR, chart).get_attribute("aria-label"))
+        self.assertNotIn("undefined", self.driver.find_element(By.ID, "metrics").text)
+        self.assertNotIn("NaN", self.driver.find_element(By.ID, "metrics").text)
+        # The error threshold: a value out of range is refused at the field, a valid one saved, then reset.
+        ratio = self.visible("#threshold-form input[name=ratio]")
+        ratio.clear(); ratio.send_keys("150")
+        self.driver.find_element(By.CSS_SELECTOR, "#threshold-form button[type=submit]").click()
+        self.wait(lambda _: ratio.get_attribute("aria-invalid") == "true")
+        self.assertIn("Error share", self.driver.find_element(By.ID, "threshold-error").text)
+        ratio.clear(); ratio.send_keys("90")
+        self.driver.find_element(By.CSS_SELECTOR, "#threshold-form button[type=submit]").click()
+        self.text_appears("#threshold-source", "Set for this addon.")
+        saved = self.host.admin("/api/v1/addons/greeter/error-threshold")[1]
+        self.assertEqual(("addon", 0.9), (saved["source"], saved["threshold"]["ratio"]))
+        self.visible("#threshold-reset").click()
+        self.text_appears("#threshold-source", "The host default")
+        self.assertEqual("host", self.host.admin("/api/v1/addons/greeter/error-threshold")[1]["source"])
+        self.driver.execute_script("document.getElementById('metrics').scrollIntoView()")
+
+    def test_07d_logs_are_filtered_and_a_live_tail_shows_a_new_line_as_text(self):
+        self.assertEqual(200, self.host.get("/api/v1/greet/filtered-name")[0])
+        lines = self.host.until(lambda: self.host.admin("/api/v1/addons/greeter/logs?level=debug&limit=1000")[1]["lines"],
+                                lambda found: any("filtered-name" in json.dumps(line) for line in found), "the greeting's log line")
+        request_id = next(line["request_id"] for line in lines if "filtered-name" in json.dumps(line))
+        self.open_until("#/addons/greeter", "#logs-form")
+        Select(self.driver.find_element(By.CSS_SELECTOR, "#logs-form select[name=level]")).select_by_value("debug")
+        field = self.driver.find_element(By.CSS_SELECTOR, "#logs-form input[name=request_id]")
+        field.send_keys(request_id)
+        self.driver.find_element(By.CSS_SELECTOR, "#logs-form button[type=submit]").click()
+        # One script reads every row, so a redraw between two reads cannot leave a stale element.
+        rows = "return [...document.querySelectorAll('#log-lines tbody tr')].map((row) => row.textContent)"
+        self.wait(lambda driver: (found := driver.execute_script(rows)) and all(request_id in row for row in found))
+        self.assertIn("filtered-name", self.driver.find_element(By.ID, "log-lines").text)
+        field.clear()
+        self.driver.find_element(By.CSS_SELECTOR, "#logs-form label[for='%s']" % self.driver.find_element(By.CSS_SELECTOR, "#logs-form input[name=tail]").get_attribute("id")).click()
+        self.text_appears("#tail-status", "Following new lines.")
+        # A name that would be markup if it were inserted as HTML: it must appear as text.
+        name = "<img id=injected src=x>tail"
+        self.assertEqual(200, self.host.get("/api/v1/greet/" + urllib.parse.quote(name, safe=""))[0])
+        self.wait(lambda driver: name in driver.find_element(By.ID, "tail-lines").get_attribute("textContent"))
+        self.assertEqual([], self.driver.find_elements(By.ID, "injected"))
+        # Each answer of the host ends after its lines and the EventSource comes back from the last
+        # id it saw: a second line arrives as well.
+        self.assertEqual(200, self.host.get("/api/v1/greet/after-reconnect")[0])
+        self.wait(lambda driver: "after-reconnect" in driver.find_element(By.ID, "tail-lines").get_attribute("textContent"))
+        self.assertGreaterEqual(int(self.driver.find_element(By.ID, "tail-status").get_attribute("data-connections")), 2)
+        self.assertEqual(1, self.driver.execute_script("return [...document.querySelectorAll('#tail-lines tbody tr')].filter((row) => row.textContent.includes('after-reconnect')).length"))
+
     def test_08_every_control_is_labelled_and_reachable_by_keyboard(self):
-        for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host", "#/providers", "#/keys", "#/inbox", "#/audit"):
+        for fragment in ("#/marketplace", "#/addons", "#/addons/greeter", "#/host", "#/providers", "#/keys", "#/inbox", "#/audit", "#/dead"):
             self.open(fragment)
             self.visible("#content h1")
             self.wait(lambda driver: driver.execute_script("return document.querySelectorAll('#content .card').length") > 0)
@@ -409,6 +516,11 @@ class ConsoleTests(unittest.TestCase):
             for fragment in ("#/marketplace", "#/addons/greeter"):
                 narrow.get(self.host.url + "/admin" + fragment)
                 WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#content .card")))
+                if fragment == "#/addons/greeter":
+                    # The operations cards fill in after the page: measure once they are drawn.
+                    WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#metrics svg")))
+                    WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#threshold-form")))
+                    WebDriverWait(narrow, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#log-lines")))
                 width = narrow.execute_script("return document.documentElement.scrollWidth")
                 viewport = narrow.execute_script("return window.innerWidth")
                 self.assertEqual(375, viewport)
@@ -529,6 +641,43 @@ class ConsoleTests(unittest.TestCase):
         dialog.find_element(By.CSS_SELECTOR, "button.danger").click()
         self.text_appears("#revoked", key_id)
         self.assertIn(key_id, self.host.admin("/api/v1/trusted-keys")[1]["revoked"])
+
+    def test_10g_a_job_is_run_now_and_its_run_is_listed_and_dead_letters_are_shown(self):
+        # The jobs fixture: `tick` records a row, `fail` throws; both due only once a year.
+        self.host.install_fixture("ticker", "FixtureJobsAddon",
+                                  {"0001_ticks": ("CREATE TABLE ticks (job TEXT, scheduled_ms BIGINT, run_id TEXT, pid INTEGER, version TEXT);", "DROP TABLE ticks;")},
+                                  jobs=[{"name": "tick", "schedule": "0 0 1 1 *"}, {"name": "fail", "schedule": "0 0 1 1 *"}])
+        self.open_until("#/addons/ticker", "article[data-job=tick] button")
+        job = self.driver.find_element(By.CSS_SELECTOR, "article[data-job=tick]")
+        self.assertIn("0 0 1 1 *", job.text)
+        self.assertIn("No run yet.", job.text)
+        self.assertRegex(job.text, r"Next run\s+\d{4}-01-01T00:00:00")
+        job.find_element(By.CSS_SELECTOR, "button").click()
+        self.text_appears("article[data-job=tick] .run-result", "succeeded")
+        row = self.visible("article[data-job=tick] table.runs tbody tr")
+        self.assertEqual("succeeded", row.get_attribute("data-result"))
+        self.assertIn("manual", row.text)
+        runs = self.host.admin("/api/v1/addons/ticker/jobs")[1]["jobs"][0]["lastRuns"]
+        self.assertEqual([row.get_attribute("data-run")], [str(run["id"]) for run in runs])
+        self.driver.find_element(By.CSS_SELECTOR, "article[data-job=fail] button").click()
+        self.text_appears("article[data-job=fail] .run-result", "failed")
+        self.text_appears("article[data-job=fail] table.runs", "fails on purpose")
+        self.driver.execute_script("document.querySelector('article[data-job=tick]').scrollIntoView()")
+        self.driver.save_screenshot(os.path.join(SHOTS, "test_10g_jobs.png"))
+        self.assertIn("No event ran out of attempts.", self.open_until("#/dead", "#dead-letters p").text)
+        # The events fixture subscribes durably with 3 attempts and fails as often as the payload says.
+        self.host.install_fixture("mailer_p1", "FixtureEventsAddon",
+                                  {"0001_handled": ("CREATE TABLE handled (event_id TEXT, name TEXT, source TEXT, published_ms BIGINT, pid INTEGER); CREATE TABLE attempts (event_id TEXT);",
+                                                    "DROP TABLE attempts; DROP TABLE handled;")},
+                                  permissions=["database", "events"])
+        publish = urllib.request.Request(self.host.url + "/api/v1/mailer_p1/publish?name=fixture.poison&fail=99", method="POST", data=b"")
+        with urllib.request.urlopen(publish, timeout=20) as response:
+            self.assertEqual((202, b"published"), (response.status, response.read()))
+        row = self.open_until("#/dead", "#dead-letters tr[data-delivery]")
+        self.assertIn("fixture.poison", row.text)
+        self.assertIn("mailer_p1", row.text)
+        self.assertIn("fails on purpose", row.text)
+        self.assertEqual("page", self.driver.find_element(By.CSS_SELECTOR, "#nav a[data-route=dead]").get_attribute("aria-current"))
 
     def test_11_a_state_change_without_the_csrf_token_is_refused(self):
         cookie = self.driver.get_cookie("berth_console")["value"]

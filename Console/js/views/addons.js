@@ -6,6 +6,7 @@ import { permissionList } from '../permissions.js';
 import { schemaForm } from '../schema-form.js';
 import { compareVersions } from './marketplace.js';
 import { addonOperations } from './operations.js';
+import { healthSection } from './health.js';
 import { loadNavigation, pageList, pagesOf } from '../pages.js';
 import { policiesSection } from './settings.js';
 
@@ -67,7 +68,7 @@ export async function addonView(root, id, navigate) {
           : h('button', { type: 'button', onclick: () => act('activate') }, 'Activate'),
         upgradeControl(addon, versions, reload),
         h('button', { type: 'button', class: 'danger', onclick: () => uninstall(addon, root, navigate) }, `Uninstall ${addon.id}…`))),
-    config, policies, operations);
+    healthSection(addon.health), config, policies, operations);
   await Promise.all([configSection(config, id), policiesSection(policies, id, addon.mountPrefix), addonOperations(operations, id)]);
 }
 
