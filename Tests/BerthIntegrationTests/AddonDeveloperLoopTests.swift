@@ -21,7 +21,7 @@ struct AddonDeveloperLoopTests {
         #expect(created.status == 0, "\(created.output)")
         let manifest = try String(contentsOfFile: folder + "/Package.swift", encoding: .utf8)
         #expect(!manifest.contains(BuiltProducts.repositoryRoot))
-        #expect(try String(contentsOfFile: folder + "/.berth-sdk/VERSION", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "1.2.0")
+        #expect(try String(contentsOfFile: folder + "/.berth-sdk/VERSION", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "1.3.0")
         let sdkLinks = try FileManager.default.subpathsOfDirectory(atPath: folder + "/.berth-sdk").filter {
             (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/.berth-sdk/" + $0)) != nil
         }

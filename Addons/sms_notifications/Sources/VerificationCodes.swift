@@ -29,7 +29,7 @@ struct VerificationCodes {
         let decision = try await context.service(.rateLimiter).hit("send:\(phone)", limit: SMSNotifications.sendsPerWindow, window: SMSNotifications.window)
         guard decision.allowed else {
             let seconds = max(1, decision.reset.components.seconds + (decision.reset.components.attoseconds > 0 ? 1 : 0))
-            return try Self.refusal(
+            return Self.refusal(
                 HTTPError(status: 429, code: "too_many_codes", message: "at most \(SMSNotifications.sendsPerWindow) codes per phone per 5 minutes; retry in \(seconds) s"),
                 headers: ["Retry-After": String(seconds)]
             )
@@ -62,7 +62,7 @@ struct VerificationCodes {
             }
             guard Digest.constantTimeEqual(Array(stored.utf8), Array(Self.hash(code, phone).utf8)) else {
                 try await database.execute("UPDATE codes SET attempts = attempts + 1 WHERE phone = $1", [.text(phone)])
-                return try Self.refusal(HTTPError(status: 422, code: "code_rejected", message: "the code does not match"))
+                return Self.refusal(HTTPError(status: 422, code: "code_rejected", message: "the code does not match"))
             }
             // Single use: the code is gone once it matched.
             try await database.execute("DELETE FROM codes WHERE phone = $1", [.text(phone)])
@@ -76,9 +76,7 @@ struct VerificationCodes {
 
     /// An error answer in the host's error shape (`{"error":{"code","message"}}`) that is not
     /// thrown: a rejected guess must still commit its count, and a 429 carries `Retry-After`.
-    static func refusal(_ error: HTTPError, headers: HTTPHeaders = [:]) throws -> Response {
-        var response = try Response.json(["error": ["code": error.code, "message": error.message]], status: error.status)
-        for (name, value) in headers { response.headers.add(name: name, value: value) }
-        return response
+    static func refusal(_ error: HTTPError, headers: HTTPHeaders = [:]) -> Response {
+        .error(error, headers: headers)
     }
 }

@@ -28,7 +28,10 @@ enum JSONResponse {
             }
             let error: Detail
         }
-        let body = Body(error: .init(code: code, message: message, violations: details["violations"]))
+        guard let violations = details["violations"] else {
+            return .error(HTTPError(status: status, code: code, message: message))
+        }
+        let body = Body(error: .init(code: code, message: message, violations: violations))
         return .json(raw: Array((try? encoder.encode(body)) ?? Data("{\"error\":{\"code\":\"\(code)\"}}".utf8)), status: status)
     }
 
@@ -44,7 +47,7 @@ enum JSONResponse {
             }
             return self.error(status: error.status, code: error.code, message: error.message)
         case let error as HTTPError:
-            return self.error(status: error.status, code: error.code, message: error.message)
+            return .error(error)
         default:
             return self.error(status: 500, code: "internal_error", message: "\(error)")
         }

@@ -72,7 +72,7 @@ struct RouteAdapter: Sendable {
     /// else as a 500 that names the addon (the error itself goes to the log, not to the client).
     func response(for error: any Error, from request: Request, pattern: String) -> Response {
         if let error = error as? HTTPError {
-            return JSONResponse.error(status: error.status, code: error.code, message: error.message)
+            return .error(error)
         }
         logger.error("handler failed", metadata: [
             "addon": .string(context.addonID), "route": "\(request.method) \(pattern)", "path": .string(request.path),

@@ -37,31 +37,8 @@ enum ErrorResponse {
         make(status: 503, code: "shutting_down", message: "The server is shutting down.")
     }
 
-    /// A JSON error response.
+    /// A JSON error response, in the one shape PluginAPI's `Response.error(_:headers:)` writes.
     static func make(status: Int, code: String, message: String) -> Response {
-        var json = "{\"error\":{\"code\":"
-        appendJSONString(code, to: &json)
-        json += ",\"message\":"
-        appendJSONString(message, to: &json)
-        json += "}}"
-        return .json(raw: Array(json.utf8), status: status)
-    }
-
-    private static func appendJSONString(_ text: String, to json: inout String) {
-        json += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: json.unicodeScalars.append(scalar)
-            }
-        }
-        json += "\""
+        .error(HTTPError(status: status, code: code, message: message))
     }
 }

@@ -58,7 +58,7 @@ public enum AddonABI {
     /// The PluginAPI version the caller was compiled against: the one literal that
     /// ``pluginAPIVersion``, the host's check and every addon's `berth_addon_abi` answer come from.
     @_alwaysEmitIntoClient
-    public static var compiledPluginAPIVersion: StaticString { "1.2.0" }
+    public static var compiledPluginAPIVersion: StaticString { "1.3.0" }
 
     /// The Swift toolchain the caller was compiled with.
     @_alwaysEmitIntoClient
