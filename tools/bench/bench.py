@@ -514,6 +514,8 @@ def berth_server(settings, name, home, port):
         "BERTH_ADMIN_TOKEN": ADMIN_TOKEN,
         "BERTH_TRUSTED_KEYS": os.path.join(settings.work, "keys", "bench.pub"),
         "BERTH_THREADS": str(settings.server_threads),
+        # Figure 4 uploads 100 packages in a few seconds: past the admin API's per-address limit.
+        "BERTH_ADMIN_UPLOADS_PER_MINUTE": "0",
     }
     os.makedirs(home, exist_ok=True)
     return Server(settings, name, [os.path.join(settings.bin, "berth"), "serve"] + settings.berth_serve_options, port,
@@ -597,6 +599,18 @@ def bench_id(number):
 
 def bench_prefix(number):
     return f"/api/v1/bench/a{number:04d}"
+
+
+def chatbot_version(settings):
+    """The version of Addons/ai_chatbot, which figures 3 and 5 install and uninstall."""
+    with open(os.path.join(settings.repo, "Addons", "ai_chatbot", "addon.json")) as manifest:
+        return json.load(manifest)["version"]
+
+
+def chatbot_migrations(settings):
+    """How many up-migrations ai_chatbot has on SQLite."""
+    folder = os.path.join(settings.repo, "Addons", "ai_chatbot", "migrations", "sqlite")
+    return sum(1 for name in os.listdir(folder) if name.endswith(".up.sql"))
 
 
 def package_path(settings, addon_id, version="1.0.0"):
@@ -764,21 +778,21 @@ UPGRADE_ADDON = "bench_upgrade"
 
 
 def figure_lifecycle(settings, server):
-    """Figure 3: install and uninstall of ai_chatbot (2 migrations); upgrade of bench_upgrade from
+    """Figure 3: install and uninstall of ai_chatbot (its version and migrations from Addons/); upgrade of bench_upgrade from
     1.0.0 (2 migrations) to 1.1.0 (a third), and the forced downgrade back, where the host has upgrades."""
-    upload(server, settings, "ai_chatbot")
+    upload(server, settings, "ai_chatbot", chatbot_version(settings))
     for _ in range(settings.warmup_cycles):
-        install(server, "ai_chatbot")
+        install(server, "ai_chatbot", chatbot_version(settings))
         uninstall(server, "ai_chatbot")
 
     def install_cycle():
-        installed = install(server, "ai_chatbot")
+        installed = install(server, "ai_chatbot", chatbot_version(settings))
         removed = uninstall(server, "ai_chatbot")
         return {"install": installed, "uninstall": removed}
 
     kept, discarded = measure_cycles(settings, install_cycle, settings.cycles, "lifecycle")
     figure = {
-        "addon": "ai_chatbot 1.0.0 (2 migrations, signed)",
+        "addon": f"ai_chatbot {chatbot_version(settings)} ({chatbot_migrations(settings)} migrations, signed)",
         "cycles": settings.cycles,
         "warmup_cycles": settings.warmup_cycles,
         "install": describe_operation(kept["install"]),
@@ -826,7 +840,7 @@ def figure_hot_swap(settings, server):
         def swap_loop():
             while not stop.is_set():
                 try:
-                    install(server, "ai_chatbot")
+                    install(server, "ai_chatbot", chatbot_version(settings))
                     counts["installs"] += 1
                     uninstall(server, "ai_chatbot")
                     counts["uninstalls"] += 1
@@ -1146,8 +1160,8 @@ def render_markdown(report):
     add("")
     add("| Operation | Median | p95 | Min–max | Server-side median | Probe share (probe + `dlopen`) |")
     add("|---|---|---|---|---|---|")
-    rows = [("install", f"install ai_chatbot 1.0.0 (2 migrations)", lc["install"]),
-            ("uninstall", "uninstall ai_chatbot (2 down-migrations)", lc["uninstall"])]
+    rows = [("install", f"install {lc['addon']}", lc["install"]),
+            ("uninstall", "uninstall ai_chatbot (its down-migrations)", lc["uninstall"])]
     if up.get("measured"):
         rows += [("upgrade", f"upgrade {UPGRADE_ADDON} 1.0.0 → 1.1.0 (+1 migration)", up["upgrade"]),
                  ("downgrade", f"downgrade {UPGRADE_ADDON} 1.1.0 → 1.0.0 (`force`, 1 down-migration)", up["downgrade"])]
