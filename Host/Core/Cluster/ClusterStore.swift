@@ -236,17 +236,7 @@ final class ClusterStore: Sendable {
 
     /// Runs `body` in one transaction on one connection.
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await pool.withConnection { connection in
-            try connection.executeScript("BEGIN")
-            do {
-                let result = try body(connection)
-                try connection.executeScript("COMMIT")
-                return result
-            } catch {
-                try? connection.executeScript("ROLLBACK")
-                throw error
-            }
-        }
+        try await pool.transaction(body)
     }
 
     private static func insert(_ package: SharedPackage, by node: String, on connection: PostgresConnection) throws {

@@ -29,17 +29,7 @@ final class PostgresEventStore: EventStore {
     }
 
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await pool.withConnection { connection in
-            try connection.executeScript("BEGIN")
-            do {
-                let result = try body(connection)
-                try connection.executeScript("COMMIT")
-                return result
-            } catch {
-                try? connection.executeScript("ROLLBACK")
-                throw error
-            }
-        }
+        try await pool.transaction(body)
     }
 
     func subscribe(_ subscription: DurableSubscription) async throws {
