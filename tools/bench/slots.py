@@ -12,6 +12,9 @@ RATE_LIMIT_PROVIDER=memory. Each round is one request to the addon's `GET /cache
 `redis-server` of its own on a free loopback port (on the load CPUs), `redis_provider` installed
 against it, the host restarted with CACHE_PROVIDER=redis and RATE_LIMIT_PROVIDER=redis, and the same
 rounds again; `redis-benchmark` (one connection, GET) gives Redis's own round trip beside them.
+Beside the memory rows: the same routes on a second host with BERTH_METRICS=0 (the default counts
+every slot call in the metrics), and the addon's `GET /anchors/stat`, the `stat(2)` of the provider
+selections file that the slot registry makes on every call.
 
 Usage: slots.py BIN REPO (BIN: `swift build -c release --show-bin-path`). Writes
 bench/results/<date>-<host>-slots.{md,json} and slots-latest.md (bench/work/results-quick with
@@ -29,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,8 +41,9 @@ import bench  # noqa: E402
 ADDON_ID = "slot_bench"
 PREFIX = "/api/v1/slot_bench"
 GOALS_NS = {("cache", "memory"): 1000, ("rate_limit", "memory"): 2000}
-ROUTES = {"cache": "/cache-get", "rate_limit": "/rate-check"}
-LABELS = {"cache": "cache `get`", "rate_limit": "rate-limit check"}
+SLOTS = ("cache", "rate_limit")
+ROUTES = {"cache": "/cache-get", "rate_limit": "/rate-check", "stat": "/anchors/stat"}
+LABELS = {"cache": "cache `get`", "rate_limit": "rate-limit check", "stat": "anchor: one `stat(2)` of the selections file"}
 
 
 class Args:
@@ -106,17 +111,32 @@ def selected_providers(server):
 
 def expect_providers(server, provider):
     chosen = selected_providers(server)
-    for slot in ROUTES:
+    for slot in SLOTS:
         name, source, health = chosen[slot]
         if name != provider or source != "environment" or health != "ok":
             raise RuntimeError(f"the {slot} slot uses {name} (from {source}, health {health}), expected {provider} from the environment")
     return chosen
 
 
-def measure(settings, server, slot, operations):
+class Target:
+    """One figure: a route of the bench addon on one host, with its provider and variant."""
+
+    def __init__(self, server, slot, provider, operations, variant="", query=""):
+        self.server, self.slot, self.provider, self.operations = server, slot, provider, operations
+        self.variant, self.query = variant, query
+
+    @property
+    def name(self):
+        return f"{self.provider} {self.slot}{' ' + self.variant if self.variant else ''}"
+
+    def path(self, operations):
+        return f"{PREFIX}{ROUTES[self.slot]}?n={operations}&key={uuid.uuid4().hex[:12]}{self.query}"
+
+
+def measure(target, operations):
     """One round: one request whose handler runs `operations` operations. Adds the run-queue delay
     of the host's threads during the request (its share of the request's time) and the CPU others used."""
-    path = f"{PREFIX}{ROUTES[slot]}?n={operations}&key={uuid.uuid4().hex[:12]}"
+    server, path = target.server, target.path(operations)
     meter = bench.CpuMeter()
     waited = bench.run_queue_wait_ns(server.process.pid, tree=True)
     started = time.monotonic()
@@ -134,33 +154,31 @@ def measure(settings, server, slot, operations):
     return body
 
 
-def rounds_of(settings, server, provider, operations, rounds):
-    """`rounds` rounds of each slot, alternating which goes first; a round during which the host's
-    threads waited for a CPU longer than BENCH_DELAY_LIMIT % of it is repeated (up to `rounds` repeats)."""
-    for slot in ROUTES:  # warm-up
-        measure(settings, server, slot, max(1, operations // 10))
-    kept = {slot: [] for slot in ROUTES}
-    repeated = {slot: [] for slot in ROUTES}
-    round_number = 0
-    while round_number < rounds:
-        order = list(ROUTES) if round_number % 2 == 0 else list(reversed(list(ROUTES)))
-        for slot in order:
+def rounds_of(settings, targets, rounds):
+    """`rounds` interleaved rounds of the targets (reversed every other round); a round during which
+    the host's threads waited for a CPU longer than BENCH_DELAY_LIMIT % of it is repeated (up to
+    `rounds` repeats per target). Returns the figures."""
+    for target in targets:  # warm-up
+        measure(target, max(1, target.operations // 10))
+    kept = {target.name: [] for target in targets}
+    repeated = {target.name: [] for target in targets}
+    for round_number in range(rounds):
+        for target in (targets if round_number % 2 == 0 else list(reversed(targets))):
             while True:
-                result = measure(settings, server, slot, operations)
+                result = measure(target, target.operations)
                 delay = result["server_run_queue_delay_percent"]
-                if delay > settings.delay_limit and len(repeated[slot]) < rounds:
-                    repeated[slot].append(result)
-                    bench.log(f"{provider} {slot}: round repeated, the host waited for a CPU {delay:.1f} % of it")
+                if delay > settings.delay_limit and len(repeated[target.name]) < rounds:
+                    repeated[target.name].append(result)
+                    bench.log(f"{target.name}: round repeated, the host waited for a CPU {delay:.1f} % of it")
                     bench.pause_for_quiet(settings)
                     continue
                 break
-            kept[slot].append(result)
+            kept[target.name].append(result)
             figure = result["operation"]
-            bench.log(f"{provider} {slot} round {round_number + 1}/{rounds}: mean {figure['meanNanoseconds']:.0f} ns, "
+            bench.log(f"{target.name} round {round_number + 1}/{rounds}: mean {figure['meanNanoseconds']:.0f} ns, "
                       f"p50 {figure['p50Nanoseconds']} ns, p99 {figure['p99Nanoseconds']} ns, run-queue delay {delay:.1f} %")
-        round_number += 1
-    return {slot: {"provider": provider, "operations": operations, "rounds": kept[slot], "repeated_rounds": repeated[slot]}
-            for slot in ROUTES}
+    return [{"slot": target.slot, "provider": target.provider, "variant": target.variant, "operations": target.operations,
+             "rounds": kept[target.name], "repeated_rounds": repeated[target.name]} for target in targets]
 
 
 def summary(figure, pass_name, field):
@@ -196,16 +214,17 @@ class RedisServer:
             return False
 
     def benchmark(self, settings, requests):
-        """redis-benchmark's GET round trip on one connection, run on the host's CPUs: Redis's own cost."""
+        """redis-benchmark's GET round trip (of the key its SET wrote) on one connection, run on the
+        host's CPUs: what Redis and loopback cost without Berth."""
         if shutil.which("redis-benchmark") is None:
             return None
         command = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(self.port), "-c", "1", "-n", str(requests), "-d", "64",
-                   "-t", "get", "--csv"]
+                   "-t", "set,get", "--csv"]
         if settings.pinned:
             command = ["taskset", "-c", settings.cpu_list(settings.server_cpus)] + command
         lines = [line.replace('"', "").split(",") for line in bench.run(command).strip().splitlines()]
-        header, values = lines[0], lines[-1]
-        return dict(zip(header, values))
+        rows = [dict(zip(lines[0], values)) for values in lines[1:]]
+        return next((row for row in rows if row.get("test") == "GET"), None)
 
     def stop(self):
         if self.process.poll() is None:
@@ -244,25 +263,32 @@ def render(report):
         "n times in its own task through `context.service(.cache)` / `context.service(.rateLimiter)` (the host's front, slot "
         "registry and provider): once as a whole loop (the mean: loop time ÷ n), then each operation between two "
         "`ContinuousClock` reads (p50, p99 of those timings). One 64-byte value, every get a hit; every rate-limit hit counted "
-        "against a limit it never reaches (10⁹ per 60 s), a fresh key per round. Median over the rounds (min–max).",
+        "against a limit it never reaches (10⁹ per 60 s), a fresh key per round. The `BERTH_METRICS=0` rows are a second host "
+        "without the per-call metrics count (the default counts every slot call); the `stat(2)` row is the system call the slot "
+        "registry makes on every call to see whether the provider choice changed. Rounds of the memory rows interleaved. "
+        "Median over the rounds (min–max).",
         "",
         "| Slot operation | Provider | Rounds × operations | Mean per operation | p50 | p99 | Goal | Met |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for figure in report["figures"]:
         mean = summary(figure, "operation", "meanNanoseconds")
-        goal = GOALS_NS.get((figure["slot"], figure["provider"]))
+        goal = None if figure["variant"] else GOALS_NS.get((figure["slot"], figure["provider"]))
         if goal is not None:
             goal_text, met = f"mean < {fmt_ns(goal)}", bench.verdict(mean["median"] < goal)
+        elif figure["slot"] == "cache" and figure["provider"] == "redis":
+            goal_text, met = "report p50 / p99", "reported"
         else:
-            goal_text, met = "report p50 / p99" if figure["slot"] == "cache" else "—", "reported" if figure["slot"] == "cache" else "—"
+            goal_text, met = "—", "—"
         provider = "redis (loopback)" if figure["provider"] == "redis" else figure["provider"]
+        if figure["variant"]:
+            provider += f", {figure['variant']}"
         lines.append(f"| {LABELS[figure['slot']]} | {provider} | {len(figure['rounds'])} × {figure['operations']:,} | {fmt_summary(mean)} | "
                      f"{fmt_summary(summary(figure, 'operation', 'p50Nanoseconds'))} | {fmt_summary(summary(figure, 'operation', 'p99Nanoseconds'))} | "
                      f"{goal_text} | {met} |")
     anchor = report.get("redis", {}).get("redis_benchmark")
     if anchor:
-        lines.append(f"| anchor: `redis-benchmark -c 1 -t get` (Redis's C client, one connection) | redis (loopback) | 1 × {report['redis']['benchmark_requests']:,} | "
+        lines.append(f"| anchor: `redis-benchmark -c 1 -t set,get`, its GET (Redis's C client, one connection, from the host's CPU) | redis (loopback) | 1 × {report['redis']['benchmark_requests']:,} | "
                      f"{float(anchor['avg_latency_ms']) * 1000:.1f} µs | {float(anchor['p50_latency_ms']) * 1000:.1f} µs | "
                      f"{float(anchor['p99_latency_ms']) * 1000:.1f} µs | — | — |")
     lines += ["", "Included in every figure above — the same loops around an operation that does nothing "
@@ -301,24 +327,34 @@ def main():
     work = os.path.join(settings.work, "slots")
     os.makedirs(work, exist_ok=True)
     before = bench.load_average()
-
     package, library = build_addon(settings)
     trusted_key, archives = pack(settings, work, package, library)
-    home = os.path.join(work, "home")
-    shutil.rmtree(home, ignore_errors=True)
-    server = bench.berth_server(settings, "berth-slots", home, bench.pick_port(settings, 30))
-    server.argv = [os.path.join(settings.bin, "berth"), "serve", "--workers", "0"]
-    server.env.update({"BERTH_TRUSTED_KEYS": trusted_key, "CACHE_PROVIDER": "memory", "RATE_LIMIT_PROVIDER": "memory"})
-    redis = None
-    figures = []
+
+    def host(name, offset, extra):
+        home = os.path.join(work, f"home-{name}")
+        shutil.rmtree(home, ignore_errors=True)
+        server = bench.berth_server(settings, f"berth-slots-{name}", home, bench.pick_port(settings, offset))
+        server.argv = [os.path.join(settings.bin, "berth"), "serve", "--workers", "0"]
+        server.env.update({"BERTH_TRUSTED_KEYS": trusted_key, "CACHE_PROVIDER": "memory", "RATE_LIMIT_PROVIDER": "memory", **extra})
+        server.selections = os.path.join(home, ".berth", "providers", "selections.json")
+        return server
+
+    # The default host (metrics on) and one with BERTH_METRICS=0, for the share of the per-call
+    # metrics count; both on the server CPUs, measured in interleaved rounds (the idle one costs nothing).
+    server, quiet = host("default", 30, {}), host("no-metrics", 35, {"BERTH_METRICS": "0"})
+    servers, redis, figures = [server, quiet], None, []
     report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": bench.machine(settings)}
     try:
-        server.start()
-        upload_and_install(server, archives[ADDON_ID], ADDON_ID)
-        expect_providers(server, "memory")
+        for each in servers:
+            each.start()
+            upload_and_install(each, archives[ADDON_ID], ADDON_ID)
+            expect_providers(each, "memory")
         bench.log(f"memory slots: {rounds} rounds of {memory_operations} operations")
-        memory = rounds_of(settings, server, "memory", memory_operations, rounds)
-        figures += [{"slot": slot, **memory[slot]} for slot in ROUTES]
+        targets = [Target(server, slot, "memory", memory_operations) for slot in SLOTS]
+        targets += [Target(quiet, slot, "memory", memory_operations, variant="BERTH_METRICS=0") for slot in SLOTS]
+        targets.append(Target(server, "stat", "—", memory_operations, query="&path=" + urllib.parse.quote(server.selections)))
+        figures += rounds_of(settings, targets, rounds)
+        quiet.stop()
 
         redis = RedisServer(settings, work)
         upload_and_install(server, archives["redis_provider"], "redis_provider",
@@ -328,12 +364,12 @@ def main():
         server.start()
         expect_providers(server, "redis")
         bench.log(f"redis slots on port {redis.port}: {rounds} rounds of {redis_operations} operations")
-        over_redis = rounds_of(settings, server, "redis", redis_operations, rounds)
-        figures += [{"slot": slot, **over_redis[slot]} for slot in ROUTES]
+        figures += rounds_of(settings, [Target(server, slot, "redis", redis_operations) for slot in SLOTS], rounds)
         report["redis"] = {"port": redis.port, "version": redis.version, "benchmark_requests": redis_operations,
                            "redis_benchmark": redis.benchmark(settings, redis_operations)}
     finally:
-        server.stop()
+        for each in servers:
+            each.stop()
         if redis is not None:
             redis.stop()
 

@@ -1,5 +1,9 @@
 import PluginAPI
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The addon `tools/bench/slots.py` installs: each route runs one slot operation `n` times in the
 /// handler's own task, through the service the host hands every addon (`context.service(.cache)`,
 /// `context.service(.rateLimiter)`: the host's front, its slot registry and the selected
@@ -8,6 +12,9 @@ import PluginAPI
 /// - `GET /cache-get?n=100000`: stores one 64-byte value, then gets it `n` times; every get must hit.
 /// - `GET /rate-check?n=100000&key=K`: `n` hits of the key `K` against a limit it never reaches
 ///   (10⁹ per 60 s); every hit must be admitted. A fresh key per call keeps the windows apart.
+/// - `GET /anchors/stat?n=100000&path=P`: `n` `stat(2)` calls of `P` (the bench passes the
+///   host's provider selections file, which the slot registry checks on every call): what one
+///   system call of that kind costs on this machine, for reading the figures above.
 ///
 /// `n` is 1 to 1,000,000; anything else is a 400 in the host's error shape.
 struct SlotBenchAddon: Addon {
@@ -37,6 +44,17 @@ struct SlotBenchAddon: Addon {
             let timer = OperationTimer(count: count, deadline: context.deadline)
             let timings = try await timer.measure {
                 try await limiter.hit(key, limit: SlotBenchAddon.unreachableLimit, window: .seconds(60)).allowed
+            }
+            return try .json(timings)
+        }
+        router.get("/anchors/stat") { request, context in
+            let count = try SlotBenchAddon.operations(request)
+            let path = request.queryValue("path") ?? "/"
+            let timer = OperationTimer(count: count, deadline: context.deadline)
+            let timings = try await timer.measure {
+                var status = stat()
+                // A missing file is as good as a present one: the lookup is what costs.
+                return stat(path, &status) == 0 || errno == ENOENT
             }
             return try .json(timings)
         }
