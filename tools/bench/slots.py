@@ -20,8 +20,9 @@ Usage: slots.py BIN REPO (BIN: `swift build -c release --show-bin-path`). Writes
 bench/results/<date>-<host>-slots.{md,json} and slots-latest.md (bench/work/results-quick with
 BENCH_QUICK=1). Settings: BENCH_SLOTS_ROUNDS (7; quick 2), BENCH_SLOTS_OPERATIONS (100000 per
 memory round; quick 10000), BENCH_SLOTS_REDIS_OPERATIONS (20000 per Redis round; quick 2000),
-BENCH_SKIP_BUILD=1 (use the addon build as it is), and bench.py's BENCH_DELAY_LIMIT,
-BENCH_BASE_PORT.
+BENCH_SKIP_BUILD=1 (use the addon build as it is), BENCH_SLOTS_METRICS_HOST=0 (only the
+BERTH_METRICS=0 host, which then also serves the Redis rows), and bench.py's BENCH_DELAY_LIMIT,
+BENCH_NOISE_WAIT_SECONDS, BENCH_BASE_PORT.
 """
 import datetime
 import json
@@ -345,6 +346,10 @@ def main():
     # metrics count; both on the server CPUs, measured in interleaved rounds (the idle one costs nothing).
     server, quiet = host("default", 30, {}), host("no-metrics", 35, {"BERTH_METRICS": "0"})
     servers, redis, figures = [server, quiet], None, []
+    # BENCH_SLOTS_METRICS_HOST=0: only the BERTH_METRICS=0 host (it then also serves the Redis rows).
+    if os.environ.get("BENCH_SLOTS_METRICS_HOST") == "0":
+        server = quiet
+        servers = [quiet]
     report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": bench.machine(settings)}
     try:
         for each in servers:
@@ -352,11 +357,12 @@ def main():
             upload_and_install(each, archives[ADDON_ID], ADDON_ID)
             expect_providers(each, "memory")
         bench.log(f"memory slots: {rounds} rounds of {memory_operations} operations")
-        targets = [Target(server, slot, "memory", memory_operations) for slot in SLOTS]
+        targets = [Target(server, slot, "memory", memory_operations) for slot in SLOTS] if server is not quiet else []
         targets += [Target(quiet, slot, "memory", memory_operations, variant="BERTH_METRICS=0") for slot in SLOTS]
         targets.append(Target(server, "stat", "—", memory_operations, query="&path=" + urllib.parse.quote(server.selections)))
         figures += rounds_of(settings, targets, rounds)
-        quiet.stop()
+        if server is not quiet:
+            quiet.stop()
 
         redis = RedisServer(settings, work)
         upload_and_install(server, archives["redis_provider"], "redis_provider",
@@ -366,7 +372,8 @@ def main():
         server.start()
         expect_providers(server, "redis")
         bench.log(f"redis slots on port {redis.port}: {rounds} rounds of {redis_operations} operations")
-        figures += rounds_of(settings, [Target(server, slot, "redis", redis_operations) for slot in SLOTS], rounds)
+        variant = "BERTH_METRICS=0" if server is quiet else ""
+        figures += rounds_of(settings, [Target(server, slot, "redis", redis_operations, variant=variant) for slot in SLOTS], rounds)
         report["redis"] = {"port": redis.port, "version": redis.version, "benchmark_requests": redis_operations,
                            "redis_benchmark": redis.benchmark(settings, redis_operations)}
     finally:
