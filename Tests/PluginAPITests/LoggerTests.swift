@@ -29,7 +29,7 @@ struct LoggerTests {
 
     @Test func aRequestsLoggerWritesTheRequestIDOnEveryLine() {
         let handler = RecordingLogHandler()
-        let context = RequestContext(requestID: "abc-123", deadline: .now, addon: .testing("notes", handler: handler))
+        let context = RequestContext(requestID: "abc-123", deadline: .now, addon: .standIn("notes", handler: handler))
         context.logger.info("one")
         context.logger.warning("two", metadata: ["step": 2])
         #expect(handler.entries.count == 2)

@@ -29,11 +29,11 @@ struct RouterTests {
     }
 
     func context() -> RequestContext {
-        RequestContext(requestID: "req-1", deadline: .now + .seconds(5), addon: .testing("legacy"))
+        RequestContext(requestID: "req-1", deadline: .now + .seconds(5), addon: .standIn("legacy"))
     }
 
     @Test func aClosureWithoutAwaitRegistersAsASynchronousHandler() throws {
-        var router = Router(context: .testing())
+        var router = Router(context: .standIn())
         router.get("/a") { _, _ in .text("a") }
         router.get("/b") { _, _ in
             await Task.yield()
@@ -46,7 +46,7 @@ struct RouterTests {
     }
 
     @Test func routeOptionsTravelWithTheRouteAndDefaultToTheHostsChoice() {
-        var router = Router(context: .testing())
+        var router = Router(context: .standIn())
         ModernAddon().register(&router)
         #expect(router.all[0].options.bodyLimit == nil)
         #expect(router.all[1].options.bodyLimit == 10)
@@ -54,7 +54,7 @@ struct RouterTests {
     }
 
     @Test func theDefaultRegistrationServesTheRoutesOfA1xAddon() async throws {
-        var router = Router(context: .testing("legacy"))
+        var router = Router(context: .standIn("legacy"))
         LegacyAddon().register(&router)
         #expect(router.all.map { "\($0.method) \($0.path)" } == ["GET /sync", "POST /async"])
         let sync = try #require(router.all[0].immediateHandler)
@@ -65,7 +65,7 @@ struct RouterTests {
     }
 
     @Test func aHandlerReadsTheRequestIDFromItsContext() async throws {
-        var router = Router(context: .testing())
+        var router = Router(context: .standIn())
         ModernAddon().register(&router)
         let answer = try await router.all[0].handler(Request(method: .get, path: "/id", requestID: "req-1"), context())
         #expect(answer.bodyText == "req-1")

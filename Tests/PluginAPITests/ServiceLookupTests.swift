@@ -11,7 +11,7 @@ struct ServiceLookupTests {
 
     @Test func aGrantedServiceIsReturnedAsItsProtocol() async throws {
         let lookup = TableLookup(permissions: ["rate_limit"], services: ["rate_limit": FixedRateLimiter()])
-        let context = RequestContext(requestID: "r", deadline: .now, addon: .testing(lookup: lookup))
+        let context = RequestContext(requestID: "r", deadline: .now, addon: .standIn(lookup: lookup))
         let limiter = try context.service(.rateLimiter)
         let decision = try await limiter.hit("ip:1", limit: 3, window: .seconds(60))
         #expect(decision == RateLimitDecision(allowed: true, limit: 3, remaining: 2, reset: .seconds(60)))
@@ -20,7 +20,7 @@ struct ServiceLookupTests {
 
     @Test func aServiceWithoutItsPermissionIsRefusedNamingThePermission() throws {
         let lookup = TableLookup(permissions: [], services: ["email": "anything"])
-        let context = RequestContext(requestID: "r", deadline: .now, addon: .testing("mailer", lookup: lookup))
+        let context = RequestContext(requestID: "r", deadline: .now, addon: .standIn("mailer", lookup: lookup))
         let error = #expect(throws: HTTPError.self) { try context.services.email }
         #expect(error?.status == 500)
         #expect(error?.code == "permission_denied")
@@ -30,7 +30,7 @@ struct ServiceLookupTests {
 
     @Test func aServiceOfTheWrongTypeIsUnavailableRatherThanATrap() throws {
         let lookup = TableLookup(permissions: ["cache"], services: ["cache": "not a cache"])
-        let error = #expect(throws: HTTPError.self) { try AddonContext.testing(lookup: lookup).service(.cache) }
+        let error = #expect(throws: HTTPError.self) { try AddonContext.standIn(lookup: lookup).service(.cache) }
         #expect(error?.code == "service_unavailable")
     }
 

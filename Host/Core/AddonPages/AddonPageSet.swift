@@ -12,11 +12,7 @@ import PluginAPI
 /// API also refuses the cookie from any origin but the host's own (see ``ConsoleSessions``).
 struct AddonPageSet: Sendable {
     /// One file of `assets/`.
-    struct Asset: Sendable {
-        let body: [UInt8]
-        let contentType: String
-        let etag: String
-    }
+    typealias Asset = StaticAsset
 
     /// Scripts (`allow-scripts`) and forms (`allow-forms`) run in an opaque origin; no
     /// same-origin access, no top-level navigation, no pop-ups. Resources only from this host,
@@ -55,7 +51,7 @@ struct AddonPageSet: Sendable {
                 throw BerthError.unprocessable("assets_too_large", "\(manifest.id): its assets/ folder holds more than \(maximumBytes >> 20) MB, more than the host serves from memory")
             }
             let bytes = Array(data)
-            files[String(path.dropFirst("assets/".count))] = Asset(body: bytes, contentType: contentType(of: path), etag: "\"" + SHA256Digest.hex(bytes).prefix(32) + "\"")
+            files[String(path.dropFirst("assets/".count))] = Asset(body: bytes, contentType: contentType(of: path))
         }
         return AddonPageSet(addonID: manifest.id, addonName: manifest.name ?? manifest.id, files: files, navigation: manifest.navigation)
     }
@@ -83,14 +79,7 @@ struct AddonPageSet: Sendable {
     func response(for relative: String, request: Request) -> Response {
         var response: Response
         if let asset = files[relative] {
-            if request.headers["If-None-Match"] == asset.etag {
-                response = Response(status: 304)
-            } else {
-                response = Response(status: 200, body: asset.body)
-                response.headers["Content-Type"] = asset.contentType
-            }
-            response.headers["ETag"] = asset.etag
-            response.headers["Cache-Control"] = "no-cache"
+            response = asset.answer(to: request)
         } else {
             response = JSONResponse.error(status: 404, code: "not_found", message: "addon \(addonID) has no page \(relative.prefix(200))")
         }

@@ -5,11 +5,7 @@ import PluginAPI
 /// The console's files (HTML, CSS, JavaScript modules), read once when the host starts and served
 /// from memory with a strict Content-Security-Policy and an ETag for revalidation.
 struct ConsoleAssets: Sendable {
-    struct Asset: Sendable {
-        let body: [UInt8]
-        let contentType: String
-        let etag: String
-    }
+    typealias Asset = StaticAsset
 
     /// Scripts, styles, images and requests only from this origin; no inline script or style, no
     /// plugin, no framing of the console, no form posted elsewhere. Frames only of this host: the
@@ -52,7 +48,7 @@ struct ConsoleAssets: Sendable {
             guard let type = contentType(of: relative), !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
                   let data = FileManager.default.contents(atPath: root + "/" + relative) else { continue }
             let bytes = Array(data)
-            files[relative] = Asset(body: bytes, contentType: type, etag: "\"" + SHA256Digest.hex(bytes).prefix(32) + "\"")
+            files[relative] = Asset(body: bytes, contentType: type)
         }
         return files
     }
@@ -79,17 +75,7 @@ struct ConsoleAssets: Sendable {
         guard let asset = files[relative] else {
             return JSONResponse.error(status: 404, code: "not_found", message: "the console has no file \(relative)")
         }
-        var response: Response
-        if request.headers["If-None-Match"] == asset.etag {
-            response = Response(status: 304)
-        } else {
-            response = Response(status: 200, body: asset.body)
-            response.headers["Content-Type"] = asset.contentType
-        }
-        response.headers["ETag"] = asset.etag
-        // Revalidated on every load, so a new version of the host serves its new console at once;
-        // the ETag makes that a 304 without a body.
-        response.headers["Cache-Control"] = "no-cache"
+        var response = asset.answer(to: request)
         Self.secure(&response)
         return response
     }

@@ -47,7 +47,7 @@ struct TableLookup: ServiceLookup {
 
 extension AddonContext {
     /// A context for `id` logging to `handler`, with `lookup` behind ``service(_:)``.
-    static func testing(_ id: String = "tester", handler: any LogHandler = RecordingLogHandler(), lookup: any ServiceLookup = TableLookup(permissions: [], services: [:]), configuration: AddonConfiguration = AddonConfiguration()) -> AddonContext {
+    static func standIn(_ id: String = "tester", handler: any LogHandler = RecordingLogHandler(), lookup: any ServiceLookup = TableLookup(permissions: [], services: [:]), configuration: AddonConfiguration = AddonConfiguration()) -> AddonContext {
         AddonContext(
             addonID: id, database: UnusedDatabase(), logger: Logger(label: id, handler: handler), events: SilentEvents(),
             http: NoHTTP(), services: NoServices(), scratchDirectory: nil, configuration: { configuration }, lookup: lookup
