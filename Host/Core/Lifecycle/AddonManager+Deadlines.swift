@@ -24,15 +24,17 @@ extension AddonManager {
         try postgres.limitStatements(toMilliseconds: Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1000)
     }
 
-    /// Runs up → down → up on a scratch namespace, bounded in time and (SQLite) in size: a package
-    /// whose downs do not return the schema to empty is refused before it touches the addon's real
-    /// namespace, and one whose migrations never end or grow without bound is refused too. The
-    /// scratch namespace is dropped whatever happens.
+    /// Runs up → down → up on a scratch namespace, bounded in time and in size: a package whose
+    /// downs do not return the schema to empty is refused before it touches the addon's real
+    /// namespace, and one whose migrations never end or grow without bound is refused too. SQLite's
+    /// scratch file is capped by `max_page_count`; on PostgreSQL a ``PostgresScratchSizeWatch``
+    /// cancels the check past the bound. The scratch namespace is dropped whatever happens.
     func checkReversible(_ migrations: [Migration], of manifest: Manifest) async throws {
         guard !migrations.isEmpty else { return }
         let backend = backend
         let deadlines = LifecycleDeadlines.current
         let scratch = Mutex<SQLiteConnection?>(nil)
+        let outgrown = Mutex(false)
         do {
             try await StepDeadline.runBlocking("migration_check", addon: manifest.id, limit: deadlines.migration, interrupt: { scratch.withLock { $0?.interrupt() } }) {
                 try backend.withScratchNamespace { handle in
@@ -42,6 +44,15 @@ extension AddonManager {
                     }
                     defer { scratch.withLock { $0 = nil } }
                     try Self.boundStatements(of: handle, to: deadlines.migration)
+                    var watch: PostgresScratchSizeWatch?
+                    if let postgres = handle as? PostgresAddonHandle, let server = backend as? PostgresBackend {
+                        watch = try PostgresScratchSizeWatch(backend: server, scratch: postgres, limit: deadlines.scratchBytes)
+                    }
+                    // Stopped before the namespace is dropped, and read after the check failed.
+                    defer {
+                        watch?.stop()
+                        if watch?.exceeded == true { outgrown.withLock { $0 = true } }
+                    }
                     try MigrationRunner(database: handle).checkReversible(migrations)
                 }
             }
@@ -49,11 +60,17 @@ extension AddonManager {
             let message = "migrations of \(manifest.id) \(manifest.version) failed the up → down → up check on a scratch database: \(error.message)"
             // "Full" with room left on the disk is the scratch cap: the package's fault (422), not a
             // full disk (which keeps its cause and is answered 507).
-            if "\(error)".contains("full"), Self.freeBytes(at: home.stateDirectory) > deadlines.scratchBytes {
-                throw BerthError.unprocessable("migration_too_large", message + " (the scratch database may grow to BERTH_SCRATCH_MAX_MB=\(deadlines.scratchBytes >> 20))")
+            if outgrown.withLock({ $0 }) || ("\(error)".contains("full") && Self.freeBytes(at: home.stateDirectory) > deadlines.scratchBytes) {
+                throw Self.scratchTooLarge(message, deadlines)
             }
             throw BerthError.unprocessable(error.code, message, cause: error)
+        } catch where outgrown.withLock({ $0 }) {
+            throw Self.scratchTooLarge("migrations of \(manifest.id) \(manifest.version) failed the up → down → up check on a scratch database: \(error)", deadlines)
         }
+    }
+
+    private static func scratchTooLarge(_ message: String, _ deadlines: LifecycleDeadlines) -> BerthError {
+        BerthError.unprocessable("migration_too_large", message + " (the scratch database may grow to BERTH_SCRATCH_MAX_MB=\(deadlines.scratchBytes >> 20))")
     }
 
     /// Free bytes on the file system holding `path` (0 when it cannot be read).

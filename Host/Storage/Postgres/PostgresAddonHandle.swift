@@ -26,7 +26,7 @@ public final class PostgresAddonHandle: AddonDataHandle {
     private let openConnection: @Sendable (Duration) throws -> PostgresConnection
     private let url: String
     private let password: String
-    private let control = Mutex<PostgresConnection?>(nil)
+    let control = Mutex<PostgresConnection?>(nil)
 
     /// Opens connections lazily to the server and database of `url`, as `names.login` with
     /// `password`: at most `poolSize` for queries plus one for migrations.
