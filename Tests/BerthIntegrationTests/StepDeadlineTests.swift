@@ -91,24 +91,57 @@ struct StepDeadlineTests {
         #expect(try host.berth.anonymous.send("GET", "/api/v1/notes/version").text == "1.0.0")
     }
 
-    @Test func aChangeWhoseGenerationNeverBecomesReadyAnswers504SayingTheChangeIsRecorded() throws {
+    /// slowpoke `version` whose every start takes `delay` milliseconds.
+    func slowpoke(_ host: SupervisedHost, version: String, delay: Int) throws -> String {
+        try host.packages.fixture(id: "slowpoke", version: version) { manifest in
+            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
+                "startDelayMilliseconds": .object(["type": .string("integer"), "default": .number(Double(delay))]),
+            ])])
+        }
+    }
+
+    func upload(_ archive: String, to host: SupervisedHost) throws -> Int {
+        try host.admin.send("POST", "/api/v1/marketplace/packages", body: Array(try Data(contentsOf: URL(fileURLWithPath: archive)))).status
+    }
+
+    @Test func anInstallWhoseGenerationNeverBecomesReadyIsUndoneEverywhere() throws {
         let host = try SupervisedHost(workers: 2, environment: ["BERTH_ROLL_TIMEOUT": "2", "BERTH_START_TIMEOUT": "120"])
         defer { host.close() }
         // Every new worker's start of this addon takes 8 s: the generation after the install is not
         // ready within the 2 s the install waits for it.
-        let slow = try host.packages.fixture(id: "slowpoke", version: "1.0.0") { manifest in
-            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
-                "startDelayMilliseconds": .object(["type": .string("integer"), "default": .number(8000)]),
-            ])])
-        }
-        #expect(try host.admin.send("POST", "/api/v1/marketplace/packages", body: Array(try Data(contentsOf: URL(fileURLWithPath: slow)))).status == 201)
+        #expect(try upload(try slowpoke(host, version: "1.0.0", delay: 8000), to: host) == 201)
         let installed = try host.admin.sendJSON("POST", "/api/v1/marketplace/install", ["id": "slowpoke"])
         #expect(installed.status == 504, "\(installed.text)")
         #expect(installed.errorCode == "roll_timeout")
-        #expect(installed.errorMessage?.contains("install slowpoke is done and recorded") == true, "\(installed.text)")
-        // Recorded: the generation serves it once its workers are ready.
-        try pollUntil("the new generation serves slowpoke", timeout: 60) {
-            try host.anonymous.send("GET", "/api/v1/slowpoke/version").text == "1.0.0"
+        #expect(installed.errorMessage?.contains("install of slowpoke failed at step roll and was undone") == true, "\(installed.text)")
+        // Undone: not in the registry, served by no worker, no files, no journal, no data.
+        #expect(try host.admin.send("GET", "/api/v1/addons/slowpoke").status == 404)
+        let home = host.folder.appending("home")
+        #expect(!FileManager.default.fileExists(atPath: home + "/.berth/addons/slowpoke"))
+        #expect(!FileManager.default.fileExists(atPath: home + "/.berth/journal.json"))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: home + "/.berth/data")) ?? []).filter { $0.hasPrefix("slowpoke") } == [])
+        for _ in 0 ..< 8 {
+            #expect(try host.anonymous.send("GET", "/api/v1/slowpoke/version").status == 404)
         }
+        // The lock is free: the next change goes through and its generation serves.
+        try host.uploadAndInstall(try host.packages.fixture(id: "notes", version: "1.0.0"), id: "notes")
+        #expect(try host.anonymous.send("GET", "/api/v1/notes/version").text == "1.0.0")
+    }
+
+    @Test func anUpgradeWhoseGenerationNeverBecomesReadyLeavesThePreviousVersionServing() throws {
+        let host = try SupervisedHost(workers: 2, environment: ["BERTH_ROLL_TIMEOUT": "2", "BERTH_START_TIMEOUT": "120"])
+        defer { host.close() }
+        // 1.0.0 has no start delay setting, so 2.0.0's default (8 s) applies after the upgrade.
+        try host.uploadAndInstall(try host.packages.fixture(id: "slowpoke", version: "1.0.0"), id: "slowpoke")
+        #expect(try upload(try slowpoke(host, version: "2.0.0", delay: 8000), to: host) == 201)
+        let upgraded = try host.admin.sendJSON("POST", "/api/v1/addons/slowpoke/upgrade", ["version": "2.0.0"])
+        #expect(upgraded.status == 504, "\(upgraded.text)")
+        #expect(upgraded.errorCode == "roll_timeout")
+        #expect(upgraded.errorMessage?.contains("upgrade of slowpoke failed at step roll and was undone") == true, "\(upgraded.text)")
+        #expect(try host.admin.send("GET", "/api/v1/addons/slowpoke").json["version"] as? String == "1.0.0")
+        for _ in 0 ..< 8 {
+            #expect(try host.anonymous.send("GET", "/api/v1/slowpoke/version").text == "1.0.0")
+        }
+        #expect(!FileManager.default.fileExists(atPath: host.folder.appending("home") + "/.berth/journal.json"))
     }
 }

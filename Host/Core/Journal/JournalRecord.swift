@@ -7,12 +7,13 @@ struct JournalRecord: Codable, Sendable, Hashable {
 
     /// The steps of the operations, in the order each runs them (the raw value is what the journal
     /// file and the fault points, `BERTH_FAULT_AT=<operation>.<step>`, say).
-    /// - install: stage → probe → namespace → migrate → load → start → mount → commit
-    /// - upgrade: stage → probe → migrate → load → start → swap → commit
+    /// - install: stage → probe → namespace → migrate → load → start → mount → commit → roll
+    /// - upgrade: stage → probe → migrate → load → start → swap → commit → roll
+    ///   (roll: with worker processes, until the generation that loads the change serves)
     /// - uninstall: unmount → stop → unserve → migrate_down → remove → commit (restore when a
     ///   down-migration or the unserve step failed and the addon is being put back)
     enum Step: String, Codable, Sendable {
-        case stage, probe, namespace, migrate, load, start, mount, swap, commit
+        case stage, probe, namespace, migrate, load, start, mount, swap, commit, roll
         case unmount, stop, unserve, migrateDown = "migrate_down", remove, restore
     }
 

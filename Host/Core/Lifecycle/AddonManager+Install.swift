@@ -96,6 +96,7 @@ extension AddonManager {
             )
             try commit(entry)
             FaultInjection.reach("install.committed")
+            try await rollCarrying(&record, previous: nil, undo: &undo)
             markRunning(addon)
             journal.finish()
             forgetKeptData(manifest.id)

@@ -111,6 +111,7 @@ extension AddonManager {
             next.packageSHA256 = package.archiveSHA256
             try commit(next)
             FaultInjection.reach("upgrade.committed")
+            try await rollCarrying(&record, previous: entry, undo: &undo)
             markRunning(addon)
             failures[id] = nil
             clock.lap("commit")

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The roll that carries a change across worker processes, as a step of the change: an install or
+/// upgrade is done only once the generation of workers that loads it serves. When that generation
+/// does not become ready within `BERTH_ROLL_TIMEOUT`, the change fails and is undone like any other
+/// failed step: the registry goes back, a generation with the previous set replaces the one that
+/// never became ready, and only once no worker serves what the change brought are its data and
+/// files undone.
+extension AddonManager {
+    /// After `commit` wrote the registry entry of `record`'s change: rolls the generation that loads
+    /// it and waits until it serves. Pushes the undo of the commit first, so a roll that does not
+    /// become ready unwinds the whole change. Does nothing in a single process (no change observer).
+    /// - Parameter previous: the entry before the change (nil for an install).
+    func rollCarrying(_ record: inout JournalRecord, previous: RegistryEntry?, undo: inout UndoStack) async throws {
+        guard let changeObserver else { return }
+        let id = record.id
+        let operation = record.operation.rawValue
+        undo.push("commit") { [self] in try await self.restoreAcrossWorkers(id, previous: previous, operation: operation) }
+        try advance(&record, to: .roll)
+        rolledDuringMutation = true
+        guard await changeObserver() else {
+            throw BerthError(status: 504, code: "roll_timeout", message: "\(operation) of \(id) failed at step roll and was undone: the generation of workers carrying it did not become ready within \(LifecycleDeadlines.current.roll); the previous set of addons keeps serving (BERTH_ROLL_TIMEOUT sets the wait)")
+        }
+    }
+
+    /// The undo of a committed change whose roll failed: the registry gets `previous` back, a new
+    /// generation loads it (superseding the one that never became ready, whose workers drain at
+    /// once), and for an install the undo waits until no worker serves the addon any more, so the
+    /// data is dropped only after every request to it finished.
+    private func restoreAcrossWorkers(_ id: String, previous: RegistryEntry?, operation: String) async throws {
+        var next = try registryStore.load()
+        next[id] = previous
+        try registryStore.save(next)
+        registry = next
+        if let changeObserver, await !changeObserver() {
+            logger.warning("the generation with the previous set of addons is not ready yet", metadata: ["addon": id, "operation": operation])
+        }
+        guard previous == nil else { return }
+        // An install's addon is served nowhere once every worker that loaded it is gone.
+        guard let hold = await servingLock.exclusive(id, within: unserveTimeout) else {
+            throw BerthError(status: 504, code: "unserve_timeout", message: "a worker still served \(id) \(unserveTimeout) after its \(operation) was undone in the registry")
+        }
+        hold.release()
+        servingLock.remove(id)
+    }
+}
