@@ -22,7 +22,7 @@ extension AddonManager {
     }
 
     private func performInstall(_ request: InstallRequest) async throws -> InstallReport {
-        var clock = Stopwatch()
+        var preparation = Stopwatch()
         if let installed = registry[request.id] {
             throw BerthError.conflict("already_installed", "addon \(request.id) is already installed (version \(installed.version)); uninstall or upgrade it")
         }
@@ -44,82 +44,96 @@ extension AddonManager {
         if kept == nil, dataExists {
             throw BerthError.conflict("data_exists", "\(home.relative(backend.location(of: manifest.id))) already exists and is not recorded as any addon's kept data, so it is left untouched: move it away to install \(manifest.id)")
         }
-        clock.lap("check")
+        preparation.lap("check")
 
         let installPath = newInstallPath(for: manifest)
-        var record = JournalRecord(operation: .install, id: manifest.id, toVersion: manifest.version, step: .stage, installPath: home.relative(installPath))
-        try journal.write(record)
-        var undo = UndoStack()
-        do {
-            try stage(package, to: installPath, undo: &undo)
-            clock.lap("verify_and_stage")
-            try advance(&record, to: .probe)
-            let libraryPath = installPath + "/" + manifest.library
-            _ = try await runProbe(library: libraryPath, manifest: manifest)
-            clock.lap("probe")
-            let migrations = try loadMigrations(manifest, installPath: installPath)
-            try await checkReversible(migrations, of: manifest)
-            clock.lap("check_migrations")
+        let libraryPath = installPath + "/" + manifest.library
+        let draft = JournalDraft(JournalRecord(operation: .install, id: manifest.id, toVersion: manifest.version, step: .stage, installPath: home.relative(installPath)))
+        let work = StepOutputs(InstallWork())
+        let reusing = kept != nil
+        let deadlines = LifecycleDeadlines.current
+        var steps = [
+            LifecycleStep(.stage, run: { [self] undo in
+                try await stage(package, to: installPath, undo: &undo)
+                work.lap("verify_and_stage")
+            }),
+            LifecycleStep(.probe) { [self] in
+                _ = try await runProbe(library: libraryPath, manifest: manifest)
+                work.lap("probe")
+            },
+            LifecycleStep(.probe, name: "migration_check", deadline: deadlines.migration) { [self] in
+                let migrations = try await loadMigrations(manifest, installPath: installPath)
+                work.update { $0.migrations = migrations }
+                try await checkReversible(migrations, of: manifest)
+                work.lap("check_migrations")
+                // In the journal of the next step: recovery drops a namespace this change created.
+                draft.update { $0.createdNamespace = !reusing }
+            },
+            LifecycleStep(.namespace, run: { [self] undo in
+                let data = try await reusing ? openNamespace(manifest.id, undo: &undo) : createNamespace(manifest.id, undo: &undo)
+                let baseline = try MigrationRunner(database: data).appliedIDs()
+                work.update { $0.data = data }
+                draft.update { $0.baselineMigrations = baseline }
+            }),
+            LifecycleStep(.migrate, name: "migrations", deadline: deadlines.migration, run: { [self] undo in
+                let state = work.value
+                let data = try state.openedData()
+                let pending = try await pendingMigrations(state.migrations, applied: draft.record.baselineMigrations, of: manifest)
+                let applied = try await runMigrations(pending, on: data, of: manifest.id)
+                work.update { $0.applied = applied }
+                if reusing {
+                    undo.push("migrate") { _ = try MigrationRunner(database: data).revertAll(pending) }
+                }
+                work.lap("migrate")
+            }),
+            LifecycleStep(.load) { [self] in
+                let library = try await loadLibrary(libraryPath, manifest: manifest)
+                work.lap("load")
+                let addon = try await makeRunningAddon(manifest, library: library, data: try work.value.openedData(), configuration: settings)
+                work.update { $0.addon = addon }
+            },
+            LifecycleStep(.start, deadline: deadlines.start, run: { [self] undo in
+                try await start(try work.value.loadedAddon(), undo: &undo)
+                work.lap("start")
+            }),
+            LifecycleStep(.mount, undo: { [self] in _ = await self.unmount(manifest.id) }) { [self] in
+                let routes = try await mount(try work.value.loadedAddon(), prefix: manifest.mountPrefix)
+                work.update { $0.routes = routes }
+                work.lap("mount")
+            },
+            LifecycleStep(.commit, run: { [self] undo in
+                let entry = RegistryEntry(
+                    id: manifest.id, version: manifest.version, state: .active, mountPrefix: manifest.mountPrefix,
+                    installPath: home.relative(installPath), library: manifest.library, database: home.relative(backend.location(of: manifest.id)),
+                    files: try await hashInstalledFiles(installPath), appliedMigrations: try MigrationRunner(database: try work.value.openedData()).appliedIDs(),
+                    permissions: manifest.permissions, configuration: settings, signer: package.signer, packageSHA256: package.archiveSHA256,
+                    installedAt: ISO8601DateFormatter().string(from: Date())
+                )
+                try await commit(entry)
+                FaultInjection.reach("install.committed")
+                undo.push("commit", restoringAcrossWorkers(manifest.id, previous: nil, operation: "install"))
+            }),
+        ]
+        if let roll = rollStep(for: draft) { steps.append(roll) }
+        try await changeRunner.run(steps, draft: draft)
 
-            record.createdNamespace = kept == nil
-            try advance(&record, to: .namespace)
-            let data = try kept == nil ? createNamespace(manifest.id, undo: &undo) : openNamespace(manifest.id, undo: &undo)
-            let runner = MigrationRunner(database: data)
-            record.baselineMigrations = try runner.appliedIDs()
-            try advance(&record, to: .migrate)
-            let pending = try pendingMigrations(migrations, applied: record.baselineMigrations, of: manifest)
-            let applied = try await runMigrations(pending, on: data, of: manifest.id)
-            if kept != nil {
-                undo.push("migrate") { _ = try runner.revertAll(pending) }
-            }
-            clock.lap("migrate")
-
-            try advance(&record, to: .load)
-            let library = try loadLibrary(libraryPath, manifest: manifest)
-            clock.lap("load")
-            let addon = try makeRunningAddon(manifest, library: library, data: data, configuration: settings)
-            try advance(&record, to: .start)
-            try await start(addon, undo: &undo)
-            clock.lap("start")
-            try advance(&record, to: .mount)
-            let routes = try mount(addon, prefix: manifest.mountPrefix)
-            undo.push("mount") { [self] in _ = await self.unmount(manifest.id) }
-            clock.lap("mount")
-
-            try advance(&record, to: .commit)
-            let entry = RegistryEntry(
-                id: manifest.id, version: manifest.version, state: .active, mountPrefix: manifest.mountPrefix,
-                installPath: home.relative(installPath), library: manifest.library, database: home.relative(backend.location(of: manifest.id)),
-                files: try hashInstalledFiles(installPath), appliedMigrations: try runner.appliedIDs(), permissions: manifest.permissions,
-                configuration: settings, signer: package.signer, packageSHA256: package.archiveSHA256,
-                installedAt: ISO8601DateFormatter().string(from: Date())
-            )
-            try commit(entry)
-            FaultInjection.reach("install.committed")
-            try await rollCarrying(&record, previous: nil, undo: &undo)
-            markRunning(addon)
-            journal.finish()
-            forgetKeptData(manifest.id)
-            clock.lap("commit")
-            logger.info("installed", metadata: ["addon": manifest.id, "version": manifest.version])
-            await publishLifecycle("installed", id: manifest.id, version: manifest.version, detail: kept == nil ? nil : "reused kept data")
-            await publishLifecycle("activated", id: manifest.id, version: manifest.version)
-            return InstallReport(
-                id: manifest.id, version: manifest.version, state: entry.state.rawValue, mountPrefix: manifest.mountPrefix,
-                routes: routes, permissions: manifest.permissions, migrations: applied, reusedData: kept != nil,
-                configuration: ConfigurationSchema.redact(settings, sensitiveKeys: manifest.sensitiveKeys),
-                timingsMilliseconds: clock.report
-            )
-        } catch {
-            let left = await undo.unwind()
-            closeJournal(record, left: left)
-            if !left.isEmpty, let kept = unfinished.record(of: record.id) {
-                logger.error("install failed and could not be fully undone", metadata: ["addon": record.id, "error": "\(error)"])
-                throw BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
-            }
-            logger.warning("install refused", metadata: ["addon": manifest.id, "error": "\(error)"])
-            throw error
-        }
+        let done = work.value
+        let addon = try done.loadedAddon()
+        markRunning(addon)
+        forgetKeptData(manifest.id)
+        work.lap("commit")
+        logger.info("installed", metadata: ["addon": manifest.id, "version": manifest.version])
+        await publishLifecycle("installed", id: manifest.id, version: manifest.version, detail: reusing ? "reused kept data" : nil)
+        await publishLifecycle("activated", id: manifest.id, version: manifest.version)
+        var timings = preparation.report
+        timings.merge(work.timings.filter { $0.key != "total" }) { $0 + $1 }
+        timings["total"] = preparation.report["total"]
+        return InstallReport(
+            id: manifest.id, version: manifest.version, state: RegistryEntry.State.active.rawValue, mountPrefix: manifest.mountPrefix,
+            routes: done.routes, permissions: manifest.permissions, migrations: done.applied, reusedData: reusing,
+            configuration: ConfigurationSchema.redact(settings, sensitiveKeys: manifest.sensitiveKeys),
+            timingsMilliseconds: timings
+        )
     }
 
     /// Records the next step in the journal before it runs.
@@ -288,5 +302,24 @@ extension AddonManager {
             hashes[relative] = try SHA256Digest.hex(fileAt: path)
         }
         return hashes
+    }
+}
+
+/// What the steps of one install hand on to the later ones.
+private struct InstallWork: Sendable {
+    var migrations: [Migration] = []
+    var data: (any AddonDataHandle)?
+    var applied: [String] = []
+    var addon: RunningAddon?
+    var routes: [String] = []
+
+    func openedData() throws -> any AddonDataHandle {
+        guard let data else { throw BerthError.internalError("step_order", "the install's namespace step has not run") }
+        return data
+    }
+
+    func loadedAddon() throws -> RunningAddon {
+        guard let addon else { throw BerthError.internalError("step_order", "the install's load step has not run") }
+        return addon
     }
 }

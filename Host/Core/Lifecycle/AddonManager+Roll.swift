@@ -23,11 +23,36 @@ extension AddonManager {
         }
     }
 
+    /// The roll of `draft`'s committed change as its last step, when there are worker processes:
+    /// bounded by `BERTH_ROLL_TIMEOUT`; its failure unwinds the change, the commit's undo
+    /// (``restoringAcrossWorkers(_:previous:operation:)``) first.
+    func rollStep(for draft: JournalDraft) -> LifecycleStep? {
+        guard let changeObserver else { return nil }
+        return LifecycleStep(.roll, deadline: LifecycleDeadlines.current.roll) { [self] in
+            let record = draft.record
+            await self.noteRolled()
+            guard await changeObserver() else {
+                throw BerthError(status: 504, code: "roll_timeout", message: "\(record.operation.rawValue) of \(record.id) failed at step roll and was undone: the generation of workers carrying it did not become ready within \(LifecycleDeadlines.current.roll); the previous set of addons keeps serving (BERTH_ROLL_TIMEOUT sets the wait)")
+            }
+        }
+    }
+
+    /// This mutation rolled the generation itself: the roll after it would change nothing.
+    func noteRolled() {
+        rolledDuringMutation = true
+    }
+
+    /// The undo of a commit: the registry entry of `id` goes back to `previous` in every process
+    /// (see ``restoreAcrossWorkers(_:previous:operation:)``).
+    nonisolated func restoringAcrossWorkers(_ id: String, previous: RegistryEntry?, operation: String) -> LifecycleStep.Undo {
+        { [self] in try await self.restoreAcrossWorkers(id, previous: previous, operation: operation) }
+    }
+
     /// The undo of a committed change whose roll failed: the registry gets `previous` back, a new
     /// generation loads it (superseding the one that never became ready, whose workers drain at
     /// once), and for an install the undo waits until no worker serves the addon any more, so the
     /// data is dropped only after every request to it finished.
-    private func restoreAcrossWorkers(_ id: String, previous: RegistryEntry?, operation: String) async throws {
+    func restoreAcrossWorkers(_ id: String, previous: RegistryEntry?, operation: String) async throws {
         var next = try registryStore.load()
         next[id] = previous
         try registryStore.save(next)

@@ -16,6 +16,14 @@ struct UndoStack: Sendable {
         actions.append((step, action))
     }
 
+    /// Records the undos of `other` after these, in their order.
+    mutating func push(contentsOf other: UndoStack) {
+        actions += other.actions
+    }
+
+    /// Whether nothing is recorded.
+    var isEmpty: Bool { actions.isEmpty }
+
     /// Undoes every recorded step, last first; a failing undo does not stop the ones before it.
     /// - Returns: the steps that could not be undone, in the order tried (empty: all undone).
     @discardableResult
