@@ -7,22 +7,6 @@ import Foundation
 /// never became ready, and only once no worker serves what the change brought are its data and
 /// files undone.
 extension AddonManager {
-    /// After `commit` wrote the registry entry of `record`'s change: rolls the generation that loads
-    /// it and waits until it serves. Pushes the undo of the commit first, so a roll that does not
-    /// become ready unwinds the whole change. Does nothing in a single process (no change observer).
-    /// - Parameter previous: the entry before the change (nil for an install).
-    func rollCarrying(_ record: inout JournalRecord, previous: RegistryEntry?, undo: inout UndoStack) async throws {
-        guard let changeObserver else { return }
-        let id = record.id
-        let operation = record.operation.rawValue
-        undo.push("commit") { [self] in try await self.restoreAcrossWorkers(id, previous: previous, operation: operation) }
-        try advance(&record, to: .roll)
-        rolledDuringMutation = true
-        guard await changeObserver() else {
-            throw BerthError(status: 504, code: "roll_timeout", message: "\(operation) of \(id) failed at step roll and was undone: the generation of workers carrying it did not become ready within \(LifecycleDeadlines.current.roll); the previous set of addons keeps serving (BERTH_ROLL_TIMEOUT sets the wait)")
-        }
-    }
-
     /// The roll of `draft`'s committed change as its last step, when there are worker processes:
     /// bounded by `BERTH_ROLL_TIMEOUT`; its failure unwinds the change, the commit's undo
     /// (``restoringAcrossWorkers(_:previous:operation:)``) first.

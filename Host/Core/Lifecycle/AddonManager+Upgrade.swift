@@ -21,7 +21,7 @@ extension AddonManager {
     }
 
     private func performUpgrade(_ id: String, _ request: UpgradeRequest) async throws -> InstallReport {
-        var clock = Stopwatch()
+        var preparation = Stopwatch()
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         let package = try catalogPackage(id: id, version: request.version)
         let target = package.manifest
@@ -49,101 +49,135 @@ extension AddonManager {
         let oldManifest = try installedManifest(entry)
         let oldInstallPath = home.absolute(entry.installPath)
         let old = running[id]
-        clock.lap("check")
+        preparation.lap("check")
 
         let installPath = newInstallPath(for: target)
-        var record = JournalRecord(operation: .upgrade, id: id, fromVersion: entry.version, toVersion: target.version, step: .stage, installPath: home.relative(installPath), oldInstallPath: entry.installPath)
-        try journal.write(record)
-        var undo = UndoStack()
-        do {
-            try stage(package, to: installPath, undo: &undo)
-            clock.lap("verify_and_stage")
-            try advance(&record, to: .probe)
-            _ = try await runProbe(library: installPath + "/" + target.library, manifest: target)
-            clock.lap("probe")
-            let migrations = try loadMigrations(target, installPath: installPath)
-            try await checkReversible(migrations, of: target)
-            clock.lap("check_migrations")
-
+        let draft = JournalDraft(JournalRecord(operation: .upgrade, id: id, fromVersion: entry.version, toVersion: target.version, step: .stage, installPath: home.relative(installPath), oldInstallPath: entry.installPath))
+        let work = StepOutputs(UpgradeWork())
+        let deadlines = LifecycleDeadlines.current
+        let drainTimeout = drainTimeout
+        var steps = [
+            LifecycleStep(.stage, run: { [self] undo in
+                try await stage(package, to: installPath, undo: &undo)
+                work.lap("verify_and_stage")
+            }),
+            LifecycleStep(.probe) { [self] in
+                _ = try await runProbe(library: installPath + "/" + target.library, manifest: target)
+                work.lap("probe")
+            },
+            LifecycleStep(.probe, name: "migration_check", deadline: deadlines.migration) { [self] in
+                let migrations = try await loadMigrations(target, installPath: installPath)
+                work.update { $0.migrations = migrations }
+                try await checkReversible(migrations, of: target)
+                work.lap("check_migrations")
+            },
             // A connection of its own: the old version keeps serving on its connection, so no
             // request's write can join a migration's transaction (and be rolled back with it).
-            let data = try openNamespace(id, undo: &undo)
-            let runner = MigrationRunner(database: data)
-            record.baselineMigrations = try runner.appliedIDs()
-            try advance(&record, to: .migrate)
-            let changed: [String]
-            do {
-                changed = try await migrate(runner, on: data, from: oldManifest, oldInstallPath: oldInstallPath, to: migrations, baseline: record.baselineMigrations, undo: &undo)
-            } catch let error as MigrationError {
-                throw BerthError.unprocessable(error.code, error.message, cause: error)
-            }
-            clock.lap("migrate")
-
-            try advance(&record, to: .load)
-            let library = try loadLibrary(installPath + "/" + target.library, manifest: target)
-            let addon = try makeRunningAddon(target, library: library, data: data, configuration: settings)
-            clock.lap("load")
-            var routes: [String] = []
-            if entry.state == .active {
-                try advance(&record, to: .start)
-                // The new version offers its own services; the old one's go now, not when it stops.
-                services.withdrawAll(provider: id)
-                try await start(addon, undo: &undo)
-                try advance(&record, to: .swap)
-                routes = try mount(addon, prefix: target.mountPrefix, replacing: true)
-                if let old {
-                    undo.push("swap") { [self] in _ = try? await self.mount(old, prefix: entry.mountPrefix, replacing: true) }
+            LifecycleStep(.probe, name: "namespace", run: { [self] undo in
+                let data = try await openNamespace(id, undo: &undo)
+                let baseline = try MigrationRunner(database: data).appliedIDs()
+                work.update { $0.data = data }
+                draft.update { $0.baselineMigrations = baseline }
+            }),
+            // Two bounded calls: the downgrade's reverts, then the new migrations.
+            LifecycleStep(.migrate, name: "migrations", deadline: deadlines.migration * 2, run: { [self] undo in
+                let state = work.value
+                let data = try state.openedData()
+                do {
+                    let changed = try await migrate(MigrationRunner(database: data), on: data, from: oldManifest, oldInstallPath: oldInstallPath, to: state.migrations, baseline: draft.record.baselineMigrations, undo: &undo)
+                    work.update { $0.changed = changed }
+                } catch let error as MigrationError {
+                    throw BerthError.unprocessable(error.code, error.message, cause: error)
                 }
-            }
-            clock.lap("start_and_swap")
-
-            try advance(&record, to: .commit)
+                work.lap("migrate")
+            }),
+            LifecycleStep(.load) { [self] in
+                let library = try await loadLibrary(installPath + "/" + target.library, manifest: target)
+                let addon = try await makeRunningAddon(target, library: library, data: try work.value.openedData(), configuration: settings)
+                work.update { $0.addon = addon }
+                work.lap("load")
+            },
+        ]
+        if entry.state == .active {
+            steps += [
+                LifecycleStep(.start, deadline: deadlines.start, run: { [self] undo in
+                    // The new version offers its own services; the old one's go now, not when it stops.
+                    await withdrawServices(of: id)
+                    try await start(try work.value.loadedAddon(), undo: &undo)
+                }),
+                LifecycleStep(.swap, undo: swapBack(to: old, prefix: entry.mountPrefix)) { [self] in
+                    let routes = try await mount(try work.value.loadedAddon(), prefix: target.mountPrefix, replacing: true)
+                    work.update { $0.routes = routes }
+                    work.lap("start_and_swap")
+                },
+            ]
+        }
+        steps.append(LifecycleStep(.commit, run: { [self] undo in
             var next = entry
             next.version = target.version
             next.mountPrefix = target.mountPrefix
             next.installPath = home.relative(installPath)
             next.library = target.library
-            next.files = try hashInstalledFiles(installPath)
-            next.appliedMigrations = try runner.appliedIDs()
+            next.files = try await hashInstalledFiles(installPath)
+            next.appliedMigrations = try MigrationRunner(database: try work.value.openedData()).appliedIDs()
             next.permissions = target.permissions
             next.configuration = settings
             next.signer = package.signer
             next.packageSHA256 = package.archiveSHA256
-            try commit(next)
+            try await commit(next)
             FaultInjection.reach("upgrade.committed")
-            try await rollCarrying(&record, previous: entry, undo: &undo)
-            markRunning(addon)
-            failures[id] = nil
-            clock.lap("commit")
-
+            undo.push("commit", restoringAcrossWorkers(id, previous: entry, operation: "upgrade"))
+            work.lap("commit")
+        }))
+        if let roll = rollStep(for: draft) { steps.append(roll) }
+        // Past the commit (and the roll) the old version only goes: nothing here can fail.
+        steps.append(LifecycleStep(.commit, name: "retire_old") { [self] in
+            await markUpgraded(try work.value.loadedAddon())
             if let old {
                 _ = await old.gate.drain(timeout: drainTimeout)
-                await jobs?.stop(addon: id, instance: old.instance)
-                await stopWithDeadline(old)
-                events.cancelAll(instance: old.instance)
-                old.data.close()
+                await retire(old)
             }
             try? FileSystem.remove(oldInstallPath)
-            journal.finish()
-            clock.lap("retire_old")
-            logger.info(downgrade ? "downgraded" : "upgraded", metadata: ["addon": id, "from": entry.version, "to": target.version])
-            await publishLifecycle(downgrade ? "downgraded" : "upgraded", id: id, version: target.version, detail: "from \(entry.version)")
-            return InstallReport(
-                id: id, version: target.version, state: next.state.rawValue, mountPrefix: target.mountPrefix,
-                routes: routes, permissions: target.permissions, migrations: changed, reusedData: true,
-                configuration: ConfigurationSchema.redact(settings, sensitiveKeys: target.sensitiveKeys),
-                timingsMilliseconds: clock.report
-            )
-        } catch {
-            let left = await undo.unwind()
-            closeJournal(record, left: left)
-            if !left.isEmpty, let kept = unfinished.record(of: record.id) {
-                logger.error("upgrade failed and could not be fully undone", metadata: ["addon": record.id, "error": "\(error)"])
-                throw BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
-            }
-            logger.warning("upgrade refused", metadata: ["addon": id, "to": target.version, "error": "\(error)"])
-            throw error
-        }
+            work.lap("retire_old")
+        })
+        try await changeRunner.run(steps, draft: draft)
+
+        let done = work.value
+        logger.info(downgrade ? "downgraded" : "upgraded", metadata: ["addon": id, "from": entry.version, "to": target.version])
+        await publishLifecycle(downgrade ? "downgraded" : "upgraded", id: id, version: target.version, detail: "from \(entry.version)")
+        var timings = preparation.report
+        timings.merge(work.timings.filter { $0.key != "total" }) { $0 + $1 }
+        timings["total"] = preparation.report["total"]
+        return InstallReport(
+            id: id, version: target.version, state: entry.state.rawValue, mountPrefix: target.mountPrefix,
+            routes: done.routes, permissions: target.permissions, migrations: done.changed, reusedData: true,
+            configuration: ConfigurationSchema.redact(settings, sensitiveKeys: target.sensitiveKeys),
+            timingsMilliseconds: timings
+        )
+    }
+
+    /// The undo of a swap: the old version's routes again, if it was loaded here.
+    private nonisolated func swapBack(to old: RunningAddon?, prefix: String) -> LifecycleStep.Undo? {
+        guard let old else { return nil }
+        return { [self] in _ = try? await self.mount(old, prefix: prefix, replacing: true) }
+    }
+
+    /// The new version serves here from now on.
+    private func markUpgraded(_ addon: RunningAddon) {
+        markRunning(addon)
+        failures[addon.id] = nil
+    }
+
+    private func withdrawServices(of id: String) {
+        services.withdrawAll(provider: id)
+    }
+
+    /// Stops the version an upgrade replaced, once its requests finished.
+    private func retire(_ old: RunningAddon) async {
+        await jobs?.stop(addon: old.id, instance: old.instance)
+        await stopWithDeadline(old)
+        events.cancelAll(instance: old.instance)
+        old.data.close()
     }
 
     /// Brings the ledger from `baseline` to the target's migrations: applies the new ones, and on a
@@ -164,5 +198,24 @@ extension AddonManager {
         } catch let error as MigrationError {
             throw BerthError.unprocessable(error.code, error.message, cause: error)
         }
+    }
+}
+
+/// What the steps of one upgrade hand on to the later ones.
+private struct UpgradeWork: Sendable {
+    var migrations: [Migration] = []
+    var data: (any AddonDataHandle)?
+    var changed: [String] = []
+    var addon: RunningAddon?
+    var routes: [String] = []
+
+    func openedData() throws -> any AddonDataHandle {
+        guard let data else { throw BerthError.internalError("step_order", "the upgrade's namespace step has not run") }
+        return data
+    }
+
+    func loadedAddon() throws -> RunningAddon {
+        guard let addon else { throw BerthError.internalError("step_order", "the upgrade's load step has not run") }
+        return addon
     }
 }

@@ -218,19 +218,9 @@ public actor AddonManager {
     }
 
     /// Keeps the record of a change whose undo failed, or finishes the journal if the undo
-    /// completed; in both cases the main journal is free for the next change.
+    /// completed (see ``ChangeRunner/close(_:left:)``).
     func closeJournal(_ record: JournalRecord, left: [UndoStack.Failure]) {
-        if !left.isEmpty {
-            do {
-                try unfinished.keep(record, left: left)
-                logger.error("a change could not be fully undone", metadata: ["addon": record.id, "left": "\(left)"])
-            } catch {
-                // The journal stays: the next start compensates it.
-                logger.error("cannot record an unfinished change; the journal is kept", metadata: ["addon": record.id, "error": "\(error)"])
-                return
-            }
-        }
-        journal.finish()
+        changeRunner.close(record, left: left)
     }
 
     /// A loaded addon with the services its permissions grant.
