@@ -143,4 +143,36 @@ struct ChangeRunnerTests {
         #expect(stuck.all == ["start_timeout"])
         #expect(try home.journal.pending() == nil)
     }
+
+    @Test func aStepThatGoesForwardKeepsTheJournalForRecoveryAndUndoesNothing() async throws {
+        let home = try Home()
+        defer { home.remove() }
+        let trace = Trace()
+        let forward = LifecycleStep(.remove) {
+            throw ChangeRunner.GoesForward(error: Refused(description: "the disk is gone"))
+        }
+        await #expect(throws: Refused.self) { try await home.runner().run([step(.unmount, home, trace), forward], draft: draft()) }
+        #expect(trace.all == ["run unmount (journal at unmount)"])
+        #expect(try home.journal.pending()?.step == .remove)
+    }
+
+    @Test func anUnwindingThatStopsAtAFailedUndoLeavesTheEarlierStepsAloneUnderItsJournalStep() async throws {
+        let home = try Home()
+        defer { home.remove() }
+        let trace = Trace()
+        let steps = [step(.unmount, home, trace), step(.migrateDown, home, trace, undoFails: true), failing(.remove, trace)]
+        var unwinding = ChangeRunner.Unwinding(journalStep: .restore, stopsAtFailedUndo: true)
+        unwinding.unfinishedError = { _, kept in UnfinishedChanges.blocked(kept) }
+        do {
+            try await home.runner().run(steps, draft: draft(), unwinding: unwinding)
+            Issue.record("the change succeeded")
+        } catch let error as BerthError {
+            #expect(error.code == "unfinished_change")
+        }
+        // The unmount is not undone: the addon is not served again on data that was not restored.
+        #expect(trace.all.suffix(2) == ["run remove", "undo migrate_down"])
+        let kept = try #require(home.unfinished.record(of: "notes"))
+        #expect(kept.journal.step == .restore)
+        #expect(try home.journal.pending() == nil)
+    }
 }

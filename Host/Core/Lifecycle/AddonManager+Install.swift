@@ -136,13 +136,6 @@ extension AddonManager {
         )
     }
 
-    /// Records the next step in the journal before it runs.
-    func advance(_ record: inout JournalRecord, to step: JournalRecord.Step) throws {
-        record.step = step
-        try journal.write(record)
-        stepObserver?(record.id, "\(record.operation.rawValue) of \(record.id) at step \(step.rawValue)")
-    }
-
     /// Writes `entry` to the registry; the in-memory registry changes only if the file did.
     func commit(_ entry: RegistryEntry) throws {
         var next = registry

@@ -1,3 +1,4 @@
+import BerthPackages
 import BerthStorage
 import Foundation
 
@@ -31,77 +32,153 @@ extension AddonManager {
         }
     }
 
-    /// Stops serving the addon everywhere, then removes its data: unmount here (in-flight requests
-    /// finish) → stop → unserve (roll a generation without it and wait until no worker of any
-    /// generation serves it) → down-migrations in reverse → delete the namespace, the installed files
-    /// and the registry entry → audit what is left. Once the data is touched, the journal only goes
-    /// forward: a crash is finished at the next start, or by the supervisor when the worker died.
+    /// Stops serving the addon everywhere, then removes its data, as the order of its steps:
+    /// unmount here (in-flight requests finish) → stop → unserve (roll a generation without it and
+    /// wait until no worker of any generation serves it) → down-migrations in reverse → delete the
+    /// namespace, the installed files and the registry entry → audit what is left. Once the data
+    /// is touched past the down-migrations, the journal only goes forward: a crash is finished at
+    /// the next start, or by the supervisor when the worker died.
     ///
-    /// If the unserve step or a down-migration fails, the migrations reverted so far are applied
-    /// again, the addon serves again (here and, after a roll, everywhere), and the error names the
-    /// cause. If even that fails, the change is kept as unfinished (see ``UnfinishedChanges``).
+    /// If the unserve step or a down-migration fails, the change is put back (journal step
+    /// `restore`): the migrations reverted so far are applied again, the addon serves again (here
+    /// and, after a roll, everywhere), and the error names the cause. If even that fails, the
+    /// change is kept as unfinished (see ``UnfinishedChanges``) and the addon is not served on data
+    /// that could not be restored.
     private func performUninstall(_ id: String, keepData: Bool) async throws -> UninstallReport {
-        var clock = Stopwatch()
         guard let entry = registry[id] else { throw Self.notInstalled(id) }
         let manifest = try installedManifest(entry)
         let installPath = home.absolute(entry.installPath)
         let addon = running[id]
-        let data = addon?.data
-        var record = JournalRecord(operation: .uninstall, id: id, fromVersion: entry.version, step: .unmount, oldInstallPath: entry.installPath, keepData: keepData)
-        record.baselineMigrations = entry.appliedMigrations
-        try journal.write(record)
+        var initial = JournalRecord(operation: .uninstall, id: id, fromVersion: entry.version, step: .unmount, oldInstallPath: entry.installPath, keepData: keepData)
+        initial.baselineMigrations = entry.appliedMigrations
+        let draft = JournalDraft(initial)
+        let work = StepOutputs(UninstallWork())
+        let steps = [
+            LifecycleStep(.unmount, run: { [self] undo in
+                let routes = await unmount(id)
+                work.update { $0.routes = routes }
+                if entry.state == .active, let addon {
+                    undo.push("start") { [self] in try await self.serveAgain(addon, prefix: entry.mountPrefix) }
+                }
+                work.lap("unmount")
+            }),
+            LifecycleStep(.stop) { [self] in
+                let subscriptions = await stopAndWithdraw(id, addon)
+                work.update { $0.subscriptions = subscriptions }
+                work.lap("stop")
+            },
+            LifecycleStep(.unserve, deadline: LifecycleDeadlines.current.roll + unserveTimeout, run: { [self] undo in
+                let exclusive = try await stopServingEverywhere(id)
+                work.update { $0.exclusive = exclusive }
+                // Serving again here needs the shared hold back.
+                undo.push("unserve") { exclusive.release() }
+                work.lap("unserve")
+            }),
+            // Each down-migration is bounded on its own (BERTH_MIGRATION_TIMEOUT).
+            LifecycleStep(.migrateDown, name: "migrate_down", run: { [self] undo in
+                if !keepData, let data = try await namespaceToRevert(id, loaded: addon?.data) {
+                    try await migrateDown(id, manifest: manifest, entry: entry, installPath: installPath, on: data, work: work, undo: &undo)
+                    if addon == nil { data.close() }
+                }
+                addon?.data.close()
+                work.lap("migrate_down")
+            }),
+            LifecycleStep(.remove) { [self] in
+                do {
+                    let removedData = try await removeEverything(of: id, entry: entry, manifest: manifest, installPath: installPath, keepData: keepData)
+                    work.update { $0.removedData = removedData }
+                } catch {
+                    throw ChangeRunner.GoesForward(error: error)
+                }
+            },
+            LifecycleStep(.commit) { [self] in
+                do {
+                    try await removeFromRegistry(id)
+                } catch {
+                    throw ChangeRunner.GoesForward(error: error)
+                }
+                FaultInjection.reach("uninstall.committed")
+                servingLock.remove(id)
+                work.lap("remove")
+            },
+        ]
+        var unwinding = ChangeRunner.Unwinding(journalStep: .restore, stopsAtFailedUndo: true)
+        unwinding.unfinishedError = { _, kept in UnfinishedChanges.blocked(kept) }
+        do {
+            try await changeRunner.run(steps, draft: draft, unwinding: unwinding)
+        } catch {
+            // Put back everywhere: a generation with the addon again, once the journal is closed.
+            if rolledDuringMutation, (try? journal.pending()) == nil, let changeObserver { _ = await changeObserver() }
+            work.value.exclusive?.release()
+            throw error
+        }
+        let done = work.value
+        done.exclusive?.release()
 
-        let routes = await unmount(id)
-        clock.lap("unmount")
-        try advance(&record, to: .stop)
+        let residue = audit(id: id, installPath: installPath, keptData: keepData)
+        work.lap("audit")
+        logger.info("uninstalled", metadata: ["addon": id, "version": entry.version, "residue": "\(residue.count)", "keptData": "\(keepData)"])
+        await publishLifecycle("uninstalled", id: id, version: entry.version, detail: keepData ? "data kept at \(entry.database)" : nil)
+        return UninstallReport(
+            id: id, version: entry.version,
+            removed: .init(
+                routes: done.routes, migrationsReverted: done.reverted, database: done.removedData ? entry.database : nil,
+                installPath: entry.installPath, files: entry.files.count, subscriptions: done.subscriptions, registryEntry: true
+            ),
+            keptData: keepData ? entry.database : nil,
+            leftByDownMigrations: done.leftovers, residue: residue, cascaded: [], timingsMilliseconds: work.timings
+        )
+    }
+
+    /// The stop step: the addon's hooks, services and subscriptions end.
+    /// - Returns: how many subscriptions ended.
+    private func stopAndWithdraw(_ id: String, _ addon: RunningAddon?) async -> Int {
         var subscriptions = 0
         if let addon { subscriptions = await stop(addon) }
         services.withdrawAll(provider: id)
-        subscriptions += events.cancelAll(owner: id)
-        clock.lap("stop")
+        return subscriptions + events.cancelAll(owner: id)
+    }
 
-        try advance(&record, to: .unserve)
-        let exclusive: ServingLock.Hold
-        do {
-            exclusive = try await stopServingEverywhere(id)
-        } catch {
-            try await restore(entry, record: &record, addon: addon, reapplying: [], using: installPath)
-            throw error
-        }
-        defer { exclusive.release() }
-        clock.lap("unserve")
+    /// The namespace whose migrations the uninstall reverts: the loaded addon's, or the one on
+    /// disk when the addon was not loaded here.
+    private func namespaceToRevert(_ id: String, loaded: (any AddonDataHandle)?) -> (any AddonDataHandle)? {
+        loaded ?? (try? backend.namespaceExists(id) == true ? backend.openNamespace(id) : nil)
+    }
 
-        var leftovers: [String] = []
-        var reverted: [String] = []
-        if !keepData, let data = data ?? (try? backend.namespaceExists(id) == true ? backend.openNamespace(id) : nil) {
-            try advance(&record, to: .migrateDown)
-            let runner = MigrationRunner(database: data)
-            let ledger = (try? runner.appliedIDs()) ?? entry.appliedMigrations
-            let applied = try loadMigrations(manifest, installPath: installPath).filter { ledger.contains($0.id) }
-            for migration in applied.reversed() {
+    /// Reverts the applied migrations, last first, each recording how it is applied again; a
+    /// refusal stops the uninstall and puts the addon back, an unexpected failure goes forward.
+    private func migrateDown(_ id: String, manifest: Manifest, entry: RegistryEntry, installPath: String, on data: any AddonDataHandle,
+                             work: StepOutputs<UninstallWork>, undo: inout UndoStack) async throws {
+        let runner = MigrationRunner(database: data)
+        let ledger = (try? runner.appliedIDs()) ?? entry.appliedMigrations
+        let applied = try loadMigrations(manifest, installPath: installPath).filter { ledger.contains($0.id) }
+        for migration in applied.reversed() {
+            do {
+                let reverted = try await migrating("migrate_down", addon: id, on: data) { try runner.revertAll([migration]) }
+                work.update { $0.reverted += reverted }
+            } catch let error as MigrationError {
+                throw BerthError.conflict(error.code, "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+            } catch let error as BerthError where error.status == 504 {
+                throw BerthError(status: 504, code: error.code, message: "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
+            } catch {
+                throw ChangeRunner.GoesForward(error: error)
+            }
+            undo.push("migrate_down") {
                 do {
-                    reverted += try await migrating("migrate_down", addon: id, on: data) { try runner.revertAll([migration]) }
+                    _ = try runner.applyAll([migration])
                 } catch {
-                    let refusal: BerthError
-                    switch error {
-                    case let error as MigrationError: refusal = BerthError.conflict(error.code, "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
-                    case let error as BerthError where error.status == 504: refusal = BerthError(status: 504, code: error.code, message: "uninstall of \(id) stopped, the addon is serving again: \(error.message)")
-                    default: throw error
-                    }
-                    // Serving again here needs the shared hold back.
-                    exclusive.release()
-                    let reapply = applied.filter { reverted.contains($0.id) }
-                    try await restore(entry, record: &record, addon: addon, reapplying: reapply, using: installPath)
-                    throw refusal
+                    throw BerthError.internalError("reapply_failed", "the down-migration \(migration.id) ran and could not be applied again: \(error)", cause: error)
                 }
             }
-            leftovers = (try? runner.userObjects()) ?? []
-            if addon == nil { data.close() }
         }
-        addon?.data.close()
-        clock.lap("migrate_down")
+        let leftovers = (try? runner.userObjects()) ?? []
+        work.update { $0.leftovers = leftovers }
+    }
 
-        try advance(&record, to: .remove)
+    /// The remove step: the data (unless kept), the jobs, events, scratch folder, logs, health
+    /// figures and installed files of the addon.
+    /// - Returns: whether data was removed.
+    private func removeEverything(of id: String, entry: RegistryEntry, manifest: Manifest, installPath: String, keepData: Bool) async throws -> Bool {
         markStopped(id)
         failures[id] = nil
         let removedData = try removeData(of: id, version: entry.version, keep: keepData)
@@ -112,29 +189,23 @@ extension AddonManager {
         health.forget(id)
         try? FileSystem.remove(installPath)
         removeEmptyParent(of: installPath)
-        try advance(&record, to: .commit)
+        return removedData
+    }
+
+    /// The commit step: the registry no longer lists `id`.
+    private func removeFromRegistry(_ id: String) throws {
         var next = registry
         next[id] = nil
         try registryStore.save(next)
         registry = next
-        FaultInjection.reach("uninstall.committed")
-        servingLock.remove(id)
-        journal.finish()
-        clock.lap("remove")
+    }
 
-        let residue = audit(id: id, installPath: installPath, keptData: keepData)
-        clock.lap("audit")
-        logger.info("uninstalled", metadata: ["addon": id, "version": entry.version, "residue": "\(residue.count)", "keptData": "\(keepData)"])
-        await publishLifecycle("uninstalled", id: id, version: entry.version, detail: keepData ? "data kept at \(entry.database)" : nil)
-        return UninstallReport(
-            id: id, version: entry.version,
-            removed: .init(
-                routes: routes, migrationsReverted: reverted, database: removedData ? entry.database : nil,
-                installPath: entry.installPath, files: entry.files.count, subscriptions: subscriptions, registryEntry: true
-            ),
-            keptData: keepData ? entry.database : nil,
-            leftByDownMigrations: leftovers, residue: residue, cascaded: [], timingsMilliseconds: clock.report
-        )
+    /// The undo of unmount and stop: the addon starts and mounts here again, and serves.
+    private func serveAgain(_ addon: RunningAddon, prefix: String) async throws {
+        var undo = UndoStack()
+        try await start(addon, undo: &undo)
+        try mount(addon, prefix: prefix)
+        markRunning(addon)
     }
 
     /// Makes every process stop serving `id`: this one lets go of it, the supervisor (if any) rolls a
@@ -202,32 +273,14 @@ extension AddonManager {
         if FileSystem.exists(home.journalFile) { residue.append("an unfinished operation in \(home.relative(home.journalFile))") }
         return residue
     }
+}
 
-    /// Puts an addon whose removal stopped half-way back into service: the down-migrations already
-    /// run are applied again, the addon starts and mounts here, and, if a generation without it was
-    /// rolled, another one with it. What cannot be put back is kept as an unfinished change.
-    private func restore(_ entry: RegistryEntry, record: inout JournalRecord, addon: RunningAddon?, reapplying reverted: [Migration], using installPath: String) async throws {
-        try advance(&record, to: .restore)
-        var left: [UndoStack.Failure] = []
-        if !reverted.isEmpty, let data = addon?.data {
-            do {
-                _ = try MigrationRunner(database: data).applyAll(reverted)
-            } catch {
-                left.append(.init(step: "migrate_down", error: "the down-migrations \(reverted.map(\.id).joined(separator: ", ")) ran and could not be applied again: \(error)"))
-            }
-        }
-        if left.isEmpty, entry.state == .active, let addon {
-            do {
-                var undo = UndoStack()
-                try await start(addon, undo: &undo)
-                try mount(addon, prefix: entry.mountPrefix)
-                markRunning(addon)
-            } catch {
-                left.append(.init(step: "start", error: "\(error)"))
-            }
-        }
-        closeJournal(record, left: left)
-        if rolledDuringMutation, let changeObserver { _ = await changeObserver() }
-        if !left.isEmpty, let kept = unfinished.record(of: entry.id) { throw UnfinishedChanges.blocked(kept) }
-    }
+/// What the steps of one uninstall hand on to the later ones and to its report.
+private struct UninstallWork: Sendable {
+    var routes: [String] = []
+    var subscriptions = 0
+    var exclusive: ServingLock.Hold?
+    var reverted: [String] = []
+    var leftovers: [String] = []
+    var removedData = false
 }

@@ -217,12 +217,6 @@ public actor AddonManager {
         return try await body()
     }
 
-    /// Keeps the record of a change whose undo failed, or finishes the journal if the undo
-    /// completed (see ``ChangeRunner/close(_:left:)``).
-    func closeJournal(_ record: JournalRecord, left: [UndoStack.Failure]) {
-        changeRunner.close(record, left: left)
-    }
-
     /// A loaded addon with the services its permissions grant.
     func makeRunningAddon(_ manifest: Manifest, library: AddonLibrary, data: any AddonDataHandle, configuration: [String: JSONValue]) throws -> RunningAddon {
         var scratch: String?

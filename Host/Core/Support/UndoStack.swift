@@ -26,14 +26,17 @@ struct UndoStack: Sendable {
 
     /// Undoes every recorded step, last first; a failing undo does not stop the ones before it.
     /// - Returns: the steps that could not be undone, in the order tried (empty: all undone).
+    /// With `stoppingAtFailure`, the first failure ends the unwinding: what comes before it is left
+    /// as it is (an addon is not put back into service on data that could not be restored).
     @discardableResult
-    mutating func unwind() async -> [Failure] {
+    mutating func unwind(stoppingAtFailure: Bool = false) async -> [Failure] {
         var failures: [Failure] = []
         while let last = actions.popLast() {
             do {
                 try await last.action()
             } catch {
                 failures.append(Failure(step: last.step, error: "\(error)"))
+                if stoppingAtFailure { break }
             }
         }
         return failures

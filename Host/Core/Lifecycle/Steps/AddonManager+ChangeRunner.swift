@@ -1,6 +1,7 @@
 extension AddonManager {
-    /// The runner of this home's changes: it reports each step to the step observer and a step
-    /// past its deadline to the stuck observer, like ``advance(_:to:)`` and ``stuckStep(_:addon:)``.
+    /// The runner of this home's changes: it reports each step to the step observer (a worker's
+    /// crash report names it) and a step past its deadline to the stuck observer, as
+    /// ``stuckStep(_:addon:)`` does.
     var changeRunner: ChangeRunner {
         var runner = ChangeRunner(journal: journal, unfinished: unfinished, logger: logger)
         let stepObserver = stepObserver

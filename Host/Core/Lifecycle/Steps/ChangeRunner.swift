@@ -22,10 +22,30 @@ struct ChangeRunner: Sendable {
     /// and its undo then never runs beside a statement still being interrupted.
     var grace: Duration = .seconds(6)
 
+    /// How a failed change is undone.
+    struct Unwinding: Sendable {
+        /// Written to the journal before the undos run (an uninstall being put back: `restore`).
+        var journalStep: JournalRecord.Step?
+        /// The first failed undo ends the unwinding (see ``UndoStack/unwind(stoppingAtFailure:)``).
+        var stopsAtFailedUndo = false
+        /// The error of a change that could not be fully undone, from the step's error and the
+        /// record kept of it.
+        var unfinishedError: @Sendable (_ error: any Error, _ kept: UnfinishedChanges.Record) -> any Error = { error, kept in
+            BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
+        }
+    }
+
+    /// A step's error that must not be undone: the change only goes forward from there, and the
+    /// journal stays for recovery to finish it (an uninstall that already touched the data).
+    struct GoesForward: Error {
+        let error: any Error
+    }
+
     /// Runs `steps` for `draft`'s change; once all succeeded the journal is finished.
-    /// - Throws: the failing step's error once its change is undone; `500 undo_failed` naming
-    ///   what is left when an undo failed.
-    func run(_ steps: [LifecycleStep], draft: JournalDraft) async throws {
+    /// - Throws: the failing step's error once its change is undone; what `unwinding` says
+    ///   (by default `500 undo_failed` naming what is left) when an undo failed; a
+    ///   ``GoesForward`` step's own error with the journal left in place.
+    func run(_ steps: [LifecycleStep], draft: JournalDraft, unwinding: Unwinding = Unwinding()) async throws {
         var undo = UndoStack()
         do {
             for step in steps {
@@ -39,12 +59,21 @@ struct ChangeRunner: Sendable {
                 undo.push(contentsOf: partial.undo)
                 error = partial.error
             }
-            let left = await undo.unwind()
+            if let forward = error as? GoesForward {
+                logger.error("\(draft.record.operation.rawValue) stopped; the journal is kept and recovery finishes it", metadata: ["addon": draft.record.id, "step": draft.record.step.rawValue, "error": "\(forward.error)"])
+                throw forward.error
+            }
+            if let step = unwinding.journalStep {
+                draft.update { $0.step = step }
+                try journal.write(draft.record)
+                observe(draft.record)
+            }
+            let left = await undo.unwind(stoppingAtFailure: unwinding.stopsAtFailedUndo)
             let record = draft.record
             close(record, left: left)
             if !left.isEmpty, let kept = unfinished.record(of: record.id) {
                 logger.error("\(record.operation.rawValue) failed and could not be fully undone", metadata: ["addon": record.id, "error": "\(error)"])
-                throw BerthError.internalError("undo_failed", "\(error); then undoing it failed, and the change is kept as unfinished. \(UnfinishedChanges.blocked(kept).message)", cause: error)
+                throw unwinding.unfinishedError(error, kept)
             }
             logger.warning("\(record.operation.rawValue) refused", metadata: ["addon": record.id, "step": record.step.rawValue, "error": "\(error)"])
             throw error
