@@ -70,9 +70,6 @@ final class RequestState {
     /// A refusal is answered at once, closing the connection, since the body would otherwise have to
     /// be read first.
     func begin(on connection: MHDConnection, context: ServerContext, contentLength: Int?) -> MHD_Result {
-        if let refusal = Self.framingRefusal(on: connection) {
-            return connection.queue(refusal, closing: true, requestID: requestID)
-        }
         switch context.currentRoutes.match(method, path) {
         case .notFound:
             refusal = ErrorResponse.notFound(method, path)
