@@ -28,7 +28,10 @@ extension RequestState {
             return true
         }
         if received / Self.storageCheckInterval != (received - chunk.count) / Self.storageCheckInterval,
-           let refusal = UploadAdmission.storageRefusal(directory: context.configuration.spoolDirectory, incoming: 0, reserve: context.configuration.spoolReserveBytes) {
+           let refusal = UploadAdmission.storageRefusal(
+               directory: context.configuration.spoolDirectory, incoming: 0, reserve: context.configuration.spoolReserveBytes,
+               othersAnnounced: uploadSlot?.othersAnnounced ?? 0
+           ) {
             refuse(refusal)
         }
         return true

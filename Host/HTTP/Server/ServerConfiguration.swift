@@ -1,3 +1,4 @@
+import BerthTraffic
 import CBerthLanes
 #if canImport(Glibc)
 import Glibc
@@ -56,6 +57,11 @@ public struct ServerConfiguration: Sendable {
     /// `507 insufficient_storage` (before its body when it declares its length, else as soon as the
     /// spooled part passes the reserve). 0 (the default here) means no reserve.
     public var spoolReserveBytes = 0
+
+    /// The host-wide admission counts shared with the host's other worker processes: with it the
+    /// connection limits, the upload bound and the disk reserve hold for the whole host; without it
+    /// (nil, the default) for this server alone.
+    public var hostAdmission: HostAdmissionTable?
 
     /// An already listening socket to accept on instead of binding ``host``:``port``, e.g. one
     /// inherited from a supervisor. The caller keeps it: the server does not close it when it stops.
