@@ -156,6 +156,34 @@ struct HostWideLimitsTests {
         #expect(status == 422 || status == 400, "\(status)")
     }
 
+    @Test func twoUploadsCannotBothCountOnTheSameFreeSpace() throws {
+        // The reserve leaves 4 GiB for uploads: one announcing 3 GiB fits, a second announcing
+        // 2 GiB while it is received does not (1 GiB of slack for other writers on the disk).
+        let folder = try TemporaryDirectory("berth-reserve")
+        defer { folder.remove() }
+        var stats = statvfs()
+        #expect(statvfs(folder.path, &stats) == 0)
+        let freeMiB = Int((UInt64(stats.f_bavail) * UInt64(stats.f_frsize)) >> 20)
+        guard freeMiB > 6 << 10 else {
+            Issue.record("the test needs more than 6 GiB free, \(freeMiB) MiB are")
+            return
+        }
+        let host = try SupervisedHost(workers: 2, environment: [
+            "BERTH_MIN_FREE_MB": String(freeMiB - (4 << 10)), "BERTH_MAX_PACKAGE_BYTES": String(4 << 30),
+        ])
+        defer { host.close() }
+        let port = host.berth.port
+        let holder = try RawSocket(port: port)
+        _ = holder.send(UploadAdmissionTests.uploadHead(port: port, length: 3 << 30, token: host.berth.token))
+        _ = holder.send([UInt8](repeating: 1, count: 4096))
+        let home = host.berth.home
+        try pollUntil("the 3 GiB upload is being spooled", timeout: 10) { UploadAdmissionTests.spooledBytes(home) > 0 }
+        let second = try RawSocket(port: port)
+        _ = second.send(UploadAdmissionTests.uploadHead(port: port, length: 2 << 30, token: host.berth.token))
+        let head = second.readHead() ?? "no answer"
+        #expect(head.hasPrefix("HTTP/1.1 507"), "\(head)")
+    }
+
     @Test func aCrashedWorkersConnectionsAreHandedBack() throws {
         let host = try SupervisedHost(workers: 2, environment: ["BERTH_MAX_CONNECTIONS": "4", "BERTH_MAX_CONNECTIONS_PER_ADDRESS": "0", "BERTH_HEAD_TIMEOUT": "60"])
         defer { host.close() }
