@@ -57,6 +57,15 @@ struct KeptAliveFramingTests {
     }
 
     @Test(arguments: [false, true])
+    func tooManyHeaderFieldsOnALaterRequestAre431(lanes: Bool) async throws {
+        let fields = (0 ..< 150).map { "X-Field-\($0): \($0)\r\n" }.joined()
+        let reply = try await Self.afterAValidRequest("GET /hello HTTP/1.1\r\nHost: x\r\n\(fields)\r\n", lanes: lanes)
+        #expect(reply.statuses == [200, 431], "\(reply.text.prefix(300))")
+        #expect(reply.text.contains("\"code\":\"too_many_header_fields\""))
+        #expect(reply.closed)
+    }
+
+    @Test(arguments: [false, true])
     func wellFramedLaterRequestsKeepTheirConnection(lanes: Bool) async throws {
         let server = try Self.server(lanes: lanes)
         defer { server.stop(drainTimeout: .zero) }

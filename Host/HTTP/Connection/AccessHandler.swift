@@ -8,7 +8,7 @@ import PluginAPI
 /// final call) when the request is complete — again after each resume. The first call creates the
 /// request's state and parks one retain of it in `*con_cls`, or, for a request without a body,
 /// parks ``BodilessRequest/marker`` there and leaves the work to the final call. Before either, it
-/// refuses a request whose framing is ambiguous (``RequestState/framingAnswer(on:url:version:rawTargetLength:)``).
+/// refuses a request whose framing is ambiguous (``RequestState/framingAnswer(on:url:version:rawTargetLength:context:)``).
 func berthAccessHandler(
     _ context: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
@@ -38,7 +38,7 @@ func berthAccessHandler(
     }
     guard let url, let method else { return .NO }
     let screenedLength = requestContext.pointee.map(URIScreen.screenedLength)
-    if let answer = RequestState.framingAnswer(on: handle, url: url, version: version, rawTargetLength: screenedLength) {
+    if let answer = RequestState.framingAnswer(on: handle, url: url, version: version, rawTargetLength: screenedLength, context: server) {
         // Never counted as active, like the URI screen's refusals.
         requestContext.pointee = nil
         return RequestState.refuse(answer, on: handle)

@@ -24,8 +24,10 @@ extension RequestState {
     ///   - version: the request's HTTP version, as libmicrohttpd hands it to the access handler.
     ///   - url: the request's path, as libmicrohttpd hands it to the access handler.
     ///   - rawTargetLength: the raw target's length up to its first NUL, from the URI screen.
+    ///   - context: the server, whose ``ServerConfiguration/maxHeaderFields`` is read only for a
+    ///     request with many fields.
     static func framingAnswer(
-        on connection: MHDConnection, url: UnsafePointer<CChar>, version: UnsafePointer<CChar>?, rawTargetLength: Int?
+        on connection: MHDConnection, url: UnsafePointer<CChar>, version: UnsafePointer<CChar>?, rawTargetLength: Int?, context: ServerContext
     ) -> FramingAnswer? {
         if let rawTargetLength, let version, URIScreen.targetHasNul(url: url, version: version, screenedLength: rawTargetLength) {
             return .queue(ErrorResponse.make(status: 400, code: "invalid_path", message: "The request target contains a NUL byte."))
@@ -33,6 +35,9 @@ extension RequestState {
         var tally = FieldTally()
         withUnsafeMutablePointer(to: &tally) { pointer in
             _ = MHD_get_connection_values_n(connection.pointer, .HEADER_KIND, tallyField, pointer)
+        }
+        if tally.fields > Self.fieldsWithoutLimitCheck, tally.fields > context.configuration.maxHeaderFields {
+            return .queue(ErrorResponse.make(status: 431, code: "too_many_header_fields", message: "The request has more than \(context.configuration.maxHeaderFields) header fields."))
         }
         if tally.malformedLength {
             return .replaceLibraryAnswer(status: 400, code: "malformed_content_length", message: "Content-Length must be a decimal number of bytes.")
@@ -58,6 +63,9 @@ extension RequestState {
         return nil
     }
 
+    /// Up to this many fields no request reaches a field limit, so the limit is not read.
+    static let fieldsWithoutLimitCheck = 32
+
     /// Answers `answer` on the first call of a request and ends its connection.
     static func refuse(_ answer: FramingAnswer, on connection: MHDConnection) -> MHD_Result {
         switch answer {
@@ -73,6 +81,7 @@ extension RequestState {
 
 /// What the walk over the fields found.
 struct FieldTally {
+    var fields = 0
     var contentLengths = 0
     var firstLength: UInt64?
     var differingLengths = false
@@ -83,7 +92,7 @@ struct FieldTally {
     var badName = false
 }
 
-/// libmicrohttpd's value iterator for ``RequestState/framingAnswer(on:url:version:rawTargetLength:)``.
+/// libmicrohttpd's value iterator for ``RequestState/framingAnswer(on:url:version:rawTargetLength:context:)``.
 private func tallyField(
     _ context: UnsafeMutableRawPointer?,
     _ kind: MHD_ValueKind,
@@ -94,6 +103,7 @@ private func tallyField(
 ) -> MHD_Result {
     guard let context, let key else { return .YES }
     let tally = context.assumingMemoryBound(to: FieldTally.self)
+    tally.pointee.fields += 1
     let name = UnsafeRawBufferPointer(start: key, count: keySize)
     let text = value.map { UnsafeRawBufferPointer(start: $0, count: valueSize) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
     // libmicrohttpd keeps whitespace before the colon as part of the name.

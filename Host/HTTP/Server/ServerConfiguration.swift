@@ -46,6 +46,15 @@ public struct ServerConfiguration: Sendable {
     /// the whole pool after every request, so doubling it costs measurable throughput.
     public var connectionMemoryLimit: Int
 
+    /// Seconds a request body may take before it must keep up ``minimumBodyBytesPerSecond`` on
+    /// average; a body that falls behind (a trickle that resets the idle timeout with every byte)
+    /// is answered `408 request_body_too_slow` and its connection closed.
+    public var bodyGraceSeconds: Double = 30
+
+    /// The average rate a body must keep after ``bodyGraceSeconds``: a body of `n` bytes may take
+    /// `bodyGraceSeconds + n / minimumBodyBytesPerSecond` seconds. 0 turns the check off.
+    public var minimumBodyBytesPerSecond = 16 * 1024
+
     /// The folder in which ``BodyPolicy/spooled(limit:)`` bodies are written.
     public var spoolDirectory: String
 
