@@ -53,7 +53,7 @@ let package = Package(
 
         // Host layers.
         .target(name: "CBerthLanes", dependencies: ["CMicroHTTPD"], path: "Host/C/CBerthLanes"),
-        .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", "CBerthLanes", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
+        .target(name: "BerthHTTP", dependencies: ["CMicroHTTPD", "CBerthLanes", "BerthTraffic", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/HTTP", swiftSettings: swift6),
         .target(name: "BerthStorage", dependencies: ["CSQLite", "CPostgres", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Storage", swiftSettings: swift6),
         .target(name: "BerthPackages", dependencies: ["CArchive", "COpenSSL", "BerthJobs", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Packages", swiftSettings: swift6),
         .target(name: "BerthNetwork", dependencies: ["CCurl", .product(name: "PluginAPI", package: "PluginAPI")], path: "Host/Network", swiftSettings: swift6),

@@ -44,6 +44,7 @@ public enum BerthServer {
         configuration.perIPConnectionLimit = settings.maxConnectionsPerAddress
         configuration.headTimeoutSeconds = settings.headTimeoutSeconds
         configuration.maxQueryParameters = settings.maxQueryParameters
+        configuration.hostAdmission = try hostAdmission(runDirectory: home.stateDirectory + "/run")
         if let threads = options.threads ?? settings.threads { configuration.threads = threads }
         configuration.listenSocket = options.listenSocket
         configuration.handlerObserver = options.handlerObserver

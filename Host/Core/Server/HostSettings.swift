@@ -47,18 +47,18 @@ public struct HostSettings: Sendable {
     public var maxPackageBytes: Int
     /// `BERTH_MIN_FREE_MB`: free space (MiB) an upload must leave on the home's disk (default 512).
     public var minimumFreeBytes: Int
-    /// `BERTH_MAX_CONNECTIONS`: connections open at once per process (default 1024; one more is
-    /// answered 503).
+    /// `BERTH_MAX_CONNECTIONS`: connections open at once on the whole host, all workers together
+    /// (default 1024; one more is answered 503).
     public var maxConnections: Int
-    /// `BERTH_MAX_CONNECTIONS_PER_ADDRESS`: connections open at once from one IP address per process
-    /// (default 256; 0: no limit, e.g. behind a reverse proxy that limits per client itself).
+    /// `BERTH_MAX_CONNECTIONS_PER_ADDRESS`: connections open at once from one IP address on the whole
+    /// host (default 256; 0: no limit, e.g. behind a reverse proxy that limits per client itself).
     public var maxConnectionsPerAddress: Int
     /// `BERTH_HEAD_TIMEOUT`: seconds a new connection has to send its first request head whole
     /// (default 10, decimals allowed).
     public var headTimeoutSeconds: Double
     /// `BERTH_MAX_QUERY_PARAMETERS`: query parameters a request may carry (default 256).
     public var maxQueryParameters: Int
-    /// `BERTH_MAX_CONCURRENT_UPLOADS`: package uploads received at once, per process (default 4).
+    /// `BERTH_MAX_CONCURRENT_UPLOADS`: package uploads received at once on the whole host (default 4).
     public var maxConcurrentUploads: Int
 
     /// Reads the settings from `environment`, naming the variable when a value is malformed.

@@ -1,3 +1,4 @@
+import BerthTraffic
 import CMicroHTTPD
 import Synchronization
 #if canImport(Glibc)
@@ -14,6 +15,9 @@ import Glibc
 /// is one complete response written here, followed by the close. The work is per connection, not
 /// per request: keep-alive requests after the first go straight to libmicrohttpd.
 ///
+/// With ``Limits/host`` the connection limits are the host's: every worker takes its places from
+/// the same shared table, so the (N+1)-th connection is refused whichever worker accepts it.
+///
 /// `@unchecked Sendable`: ``counts`` is behind its own lock and ``pending`` is touched only by the
 /// gate's thread; the rest is immutable after ``start(daemon:)``.
 final class ConnectionGate: @unchecked Sendable {
@@ -24,6 +28,9 @@ final class ConnectionGate: @unchecked Sendable {
         var headTimeout: Duration
         var maxHeadBytes: Int
         var framing: RequestFraming
+        /// The host-wide counts the limits are taken from, shared with the other workers; nil:
+        /// this process counts alone.
+        var host: HostAdmissionTable?
     }
 
     let limits: Limits
@@ -151,6 +158,9 @@ final class ConnectionGate: @unchecked Sendable {
 
     /// A connection libmicrohttpd served has closed.
     func released(_ peer: PeerAddress) {
+        if let host = limits.host {
+            host.closeConnection(addressHash: peer.sharedHash(seed: host.seed), perAddress: limits.connectionsPerAddress > 0)
+        }
         counts.withLock { counts in
             counts.total -= 1
             if let count = counts.perAddress[peer] {
@@ -230,12 +240,20 @@ final class ConnectionGate: @unchecked Sendable {
     private func admit(_ descriptor: Int32, address: sockaddr_storage, length: socklen_t) {
         let peer = PeerAddress(address)
         let limits = limits
+        if let host = limits.host, let refusal = host.openConnection(
+            addressHash: peer.sharedHash(seed: host.seed), totalLimit: limits.totalConnections, perAddressLimit: limits.connectionsPerAddress
+        ) {
+            GateResponse.send(status: 503, code: "too_many_connections", message: Self.message(for: refusal), retryAfter: 1, on: descriptor)
+            close(descriptor)
+            return
+        }
         let refusal: String? = counts.withLock { counts in
-            if limits.totalConnections > 0 && counts.total >= limits.totalConnections {
+            // With the host's table the limits were taken there; these counts are this process's.
+            if limits.host == nil && limits.totalConnections > 0 && counts.total >= limits.totalConnections {
                 return "The server has \(counts.total) connections open, the most it takes: retry shortly."
             }
             let fromPeer = counts.perAddress[peer, default: 0]
-            if limits.connectionsPerAddress > 0 && fromPeer >= limits.connectionsPerAddress {
+            if limits.host == nil && limits.connectionsPerAddress > 0 && fromPeer >= limits.connectionsPerAddress {
                 return "Your address has \(fromPeer) connections open, the most this server takes from one address: reuse one or close some."
             }
             counts.total += 1
@@ -254,6 +272,17 @@ final class ConnectionGate: @unchecked Sendable {
         waiting.store(pending.count, ordering: .releasing)
         watch(descriptor, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
         examine(descriptor)
+    }
+
+    private static func message(for refusal: HostAdmissionTable.ConnectionRefusal) -> String {
+        switch refusal {
+        case .total(let open):
+            "The server has \(open) connections open, the most it takes: retry shortly."
+        case .address(let open):
+            "Your address has \(open) connections open, the most this server takes from one address: reuse one or close some."
+        case .addressesFull:
+            "The server has connections open from too many addresses to count yours: retry shortly."
+        }
     }
 
     /// Peeks at what has arrived; hands the connection over once the head is whole and well framed.

@@ -1,3 +1,4 @@
+import BerthTraffic
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,5 +25,10 @@ struct PeerAddress: Hashable, Sendable {
         default:
             (high, low) = (0, 0)
         }
+    }
+
+    /// The address's key in the host's shared admission table (``SharedKeyHash`` of its 16 bytes).
+    func sharedHash(seed: UInt64) -> UInt64 {
+        withUnsafeBytes(of: (high, low)) { SharedKeyHash.hash(seed: seed, $0) }
     }
 }

@@ -7,7 +7,8 @@ import PluginAPI
 /// The access handler: called once when the headers are in, once per body chunk, and once more (the
 /// final call) when the request is complete — again after each resume. The first call creates the
 /// request's state and parks one retain of it in `*con_cls`, or, for a request without a body,
-/// parks ``BodilessRequest/marker`` there and leaves the work to the final call.
+/// parks ``BodilessRequest/marker`` there and leaves the work to the final call. Before either, it
+/// refuses a request whose framing is ambiguous (``RequestState/framingAnswer(on:url:version:rawTargetLength:context:)``).
 func berthAccessHandler(
     _ context: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
@@ -21,7 +22,8 @@ func berthAccessHandler(
     guard let context, let connection, let uploadDataSize, let requestContext else { return .NO }
     let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
     let handle = MHDConnection(pointer: connection)
-    if let existing = requestContext.pointee {
+    // The URI screen leaves a length tag for a target that passed: that is still the first call.
+    if let existing = requestContext.pointee, !URIScreen.isLengthTag(existing) {
         if existing == BodilessRequest.marker {
             guard let url, let method else { return .NO }
             return BodilessRequest.answer(method: method, url: url, on: handle, context: server, requestContext: requestContext)
@@ -35,6 +37,12 @@ func berthAccessHandler(
         return state.proceed(on: handle, context: server, data: uploadData, size: uploadDataSize)
     }
     guard let url, let method else { return .NO }
+    let screenedLength = requestContext.pointee.map(URIScreen.screenedLength)
+    if let answer = RequestState.framingAnswer(on: handle, url: url, version: version, rawTargetLength: screenedLength, context: server) {
+        // Never counted as active, like the URI screen's refusals.
+        requestContext.pointee = nil
+        return RequestState.refuse(answer, on: handle)
+    }
     server.activeRequests.wrappingAdd(1, ordering: .relaxed)
     let contentLength = handle.contentLength
     if !handle.hasBody(contentLength: contentLength) {

@@ -10,13 +10,14 @@ extension RequestState {
             return refusal
         }
         guard endpoint.body.spools else { return nil }
-        switch UploadAdmission.takeSlot(in: context) {
+        switch UploadAdmission.takeSlot(in: context, incoming: contentLength ?? 0) {
         case .failure(let refusal): return refusal.response
         case .success(let slot): uploadSlot = slot
         }
         let configuration = context.configuration
         return UploadAdmission.storageRefusal(
-            directory: configuration.spoolDirectory, incoming: contentLength ?? 0, reserve: configuration.spoolReserveBytes
+            directory: configuration.spoolDirectory, incoming: contentLength ?? 0, reserve: configuration.spoolReserveBytes,
+            othersAnnounced: uploadSlot?.othersAnnounced ?? 0
         )
     }
 

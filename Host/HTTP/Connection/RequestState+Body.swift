@@ -1,3 +1,4 @@
+import CMicroHTTPD
 import PluginAPI
 
 /// Reading the body. libmicrohttpd 0.9.75 refuses a response queued while the body is still
@@ -28,10 +29,39 @@ extension RequestState {
             return true
         }
         if received / Self.storageCheckInterval != (received - chunk.count) / Self.storageCheckInterval,
-           let refusal = UploadAdmission.storageRefusal(directory: context.configuration.spoolDirectory, incoming: 0, reserve: context.configuration.spoolReserveBytes) {
+           let refusal = UploadAdmission.storageRefusal(
+               directory: context.configuration.spoolDirectory, incoming: 0, reserve: context.configuration.spoolReserveBytes,
+               othersAnnounced: uploadSlot?.othersAnnounced ?? 0
+           ) {
             refuse(refusal)
         }
         return true
+    }
+
+    /// Whether the body so far fell behind the pace ``ServerConfiguration/minimumBodyBytesPerSecond``
+    /// asks after ``ServerConfiguration/bodyGraceSeconds``. A monotonic clock read per chunk.
+    func isTooSlow(since started: ContinuousClock.Instant, configuration: ServerConfiguration) -> Bool {
+        let rate = configuration.minimumBodyBytesPerSecond
+        guard rate > 0 else { return false }
+        let allowed = configuration.bodyGraceSeconds + Double(received) / Double(rate)
+        let elapsed = started.duration(to: .now)
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18 > allowed
+    }
+
+    /// Answers a body that came too slowly and ends the connection. libmicrohttpd 0.9.75 cannot
+    /// queue an answer while the body is arriving, so the server writes it on the socket itself and
+    /// tells libmicrohttpd to close.
+    func refuseSlowBody(on connection: MHDConnection, configuration: ServerConfiguration) -> MHD_Result {
+        let socket = connection.socket
+        if socket >= 0 {
+            GateResponse.send(
+                status: 408, code: "request_body_too_slow",
+                message: "The request body arrived slower than \(configuration.minimumBodyBytesPerSecond) bytes per second after the first \(configuration.bodyGraceSeconds) seconds (\(received) bytes so far).",
+                retryAfter: nil, on: socket
+            )
+        }
+        refuse(ErrorResponse.make(status: 408, code: "request_body_too_slow", message: "The request body arrived too slowly."))
+        return .NO
     }
 
     /// Records a refusal and frees what the body used so far.

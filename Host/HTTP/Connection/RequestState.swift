@@ -42,6 +42,10 @@ final class RequestState {
     /// The handler invocation, once started.
     var run: HandlerRun?
 
+    /// When the first call of a request with a body came, for the body's pace (see
+    /// ``ServerConfiguration/minimumBodyBytesPerSecond``).
+    var bodyStarted: ContinuousClock.Instant?
+
     init(method: UnsafePointer<CChar>, url: UnsafePointer<CChar>, requestID: String) {
         self.method = RequestState.method(named: method)
         self.path = String(cString: url)
@@ -70,9 +74,7 @@ final class RequestState {
     /// A refusal is answered at once, closing the connection, since the body would otherwise have to
     /// be read first.
     func begin(on connection: MHDConnection, context: ServerContext, contentLength: Int?) -> MHD_Result {
-        if let refusal = Self.framingRefusal(on: connection) {
-            return connection.queue(refusal, closing: true, requestID: requestID)
-        }
+        bodyStarted = .now
         switch context.currentRoutes.match(method, path) {
         case .notFound:
             refusal = ErrorResponse.notFound(method, path)
@@ -108,6 +110,9 @@ final class RequestState {
         size: UnsafeMutablePointer<Int>
     ) -> MHD_Result {
         if size.pointee > 0 {
+            if let bodyStarted, isTooSlow(since: bodyStarted, configuration: context.configuration) {
+                return refuseSlowBody(on: connection, configuration: context.configuration)
+            }
             let accepted = receive(UnsafeRawBufferPointer(start: data, count: size.pointee), context: context)
             size.pointee = 0
             return accepted ? .YES : .NO

@@ -191,7 +191,8 @@ extension HTTPServer {
             connectionsPerAddress: max(0, configuration.perIPConnectionLimit),
             headTimeout: .milliseconds(Int64(max(0.05, configuration.headTimeoutSeconds) * 1000)),
             maxHeadBytes: max(1024, configuration.maxHeadBytes),
-            framing: RequestFraming(maxQueryParameters: max(1, configuration.maxQueryParameters), maxHeaderFields: max(1, configuration.maxHeaderFields))
+            framing: RequestFraming(maxQueryParameters: max(1, configuration.maxQueryParameters), maxHeaderFields: max(1, configuration.maxHeaderFields)),
+            host: configuration.hostAdmission
         )
     }
 

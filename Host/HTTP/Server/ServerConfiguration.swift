@@ -1,3 +1,4 @@
+import BerthTraffic
 import CBerthLanes
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +46,15 @@ public struct ServerConfiguration: Sendable {
     /// the whole pool after every request, so doubling it costs measurable throughput.
     public var connectionMemoryLimit: Int
 
+    /// Seconds a request body may take before it must keep up ``minimumBodyBytesPerSecond`` on
+    /// average; a body that falls behind (a trickle that resets the idle timeout with every byte)
+    /// is answered `408 request_body_too_slow` and its connection closed.
+    public var bodyGraceSeconds: Double = 30
+
+    /// The average rate a body must keep after ``bodyGraceSeconds``: a body of `n` bytes may take
+    /// `bodyGraceSeconds + n / minimumBodyBytesPerSecond` seconds. 0 turns the check off.
+    public var minimumBodyBytesPerSecond = 16 * 1024
+
     /// The folder in which ``BodyPolicy/spooled(limit:)`` bodies are written.
     public var spoolDirectory: String
 
@@ -56,6 +66,11 @@ public struct ServerConfiguration: Sendable {
     /// `507 insufficient_storage` (before its body when it declares its length, else as soon as the
     /// spooled part passes the reserve). 0 (the default here) means no reserve.
     public var spoolReserveBytes = 0
+
+    /// The host-wide admission counts shared with the host's other worker processes: with it the
+    /// connection limits, the upload bound and the disk reserve hold for the whole host; without it
+    /// (nil, the default) for this server alone.
+    public var hostAdmission: HostAdmissionTable?
 
     /// An already listening socket to accept on instead of binding ``host``:``port``, e.g. one
     /// inherited from a supervisor. The caller keeps it: the server does not close it when it stops.
