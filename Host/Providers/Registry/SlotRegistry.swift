@@ -36,6 +36,12 @@ public final class SlotRegistry: Sendable {
         init(call: @escaping @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void) { self.call = call }
     }
 
+    /// The observer of the rate-limiting slot's moves, boxed for the same reason.
+    private final class SwitchObserver: Sendable {
+        let call: @Sendable (_ builtIn: Bool) -> Void
+        init(call: @escaping @Sendable (_ builtIn: Bool) -> Void) { self.call = call }
+    }
+
     private struct State {
         var entries: [Slot: [String: ProviderEntry]] = [:]
         var recorded: [Slot: ProviderSelection] = [:]
@@ -43,12 +49,15 @@ public final class SlotRegistry: Sendable {
         /// When the call path next looks at the selections file.
         var nextCheck = ContinuousClock.now
         var resolved: [Slot: Resolution] = [:]
+        /// Whether the rate-limiting slot uses only the built-in `memory` provider, as of the last check.
+        var builtInRateLimits = true
         var turns: [Slot: Int] = [:]
         var lastFailures: [Slot: [String: String]] = [:]
     }
 
     private let state = Mutex(State())
     private let callObserver = Mutex<CallObserver?>(nil)
+    private let rateLimitSwitchObserver = Mutex<SwitchObserver?>(nil)
     private let environment: [Slot: ProviderSelection]
     private let store: SelectionStore
     /// Where host messages (fan-out failures) go.
@@ -68,6 +77,8 @@ public final class SlotRegistry: Sendable {
         self.environment = chosen
         self.store = SelectionStore(path: selectionsFile)
         self.logger = logger
+        let fromEnvironment = chosen[.rateLimit].map { $0.providers == ["memory"] } ?? true
+        state.withLock { $0.builtInRateLimits = fromEnvironment }
         try refresh()
     }
 
@@ -76,6 +87,36 @@ public final class SlotRegistry: Sendable {
     public func observeCalls(_ observer: @escaping @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void) {
         let boxed = CallObserver(call: observer)
         callObserver.withLock { $0 = boxed }
+    }
+
+    /// Calls `observer` in the process that notices it, whenever the rate-limiting slot moves from
+    /// the built-in `memory` provider to another or back (a `PUT /api/v1/providers/rate_limit` of
+    /// any worker): the host remounts its limited routes so every one counts in the new place.
+    public func observeRateLimitSwitch(_ observer: @escaping @Sendable (_ builtIn: Bool) -> Void) {
+        let boxed = SwitchObserver(call: observer)
+        rateLimitSwitchObserver.withLock { $0 = boxed }
+    }
+
+    /// ``rateLimitsAreBuiltIn`` as the request path reads it: the selections file is checked at
+    /// most once per ``selectionCheckInterval``, and a move it finds is reported to the observer
+    /// of ``observeRateLimitSwitch(_:)``.
+    public func rateLimitsAreBuiltInNow() -> Bool {
+        refreshIfDue()
+        return state.withLock { $0.builtInRateLimits }
+    }
+
+    /// Checks the selections file every `interval` until the registry is gone, so a process that
+    /// makes no slot call (a worker serving only synchronous limited routes) still sees a move of
+    /// the rate-limiting slot and tells the observer of ``observeRateLimitSwitch(_:)``.
+    @discardableResult
+    public func watchSelections(every interval: Duration) -> Task<Void, Never> {
+        Task.detached { [weak self] in
+            while !Task.isCancelled {
+                guard let registry = self else { return }
+                try? registry.refresh()
+                try? await Task.sleep(for: interval)
+            }
+        }
     }
 
     private func observed(_ slot: Slot, _ provider: String, failed: Bool) {
@@ -201,12 +242,17 @@ public final class SlotRegistry: Sendable {
             guard let slot = Slot(rawValue: name) else { continue }
             recorded[slot] = try ProviderSelection.parse(text, for: slot)
         }
-        state.withLock {
-            $0.recorded = recorded
-            $0.recordedStamp = stamp
-            $0.resolved = [:]
-            $0.nextCheck = now + Self.selectionCheckInterval
+        let switched = state.withLock { state -> Bool? in
+            state.recorded = recorded
+            state.recordedStamp = stamp
+            state.resolved = [:]
+            state.nextCheck = now + Self.selectionCheckInterval
+            let builtIn = selection(.rateLimit, in: state).selection.providers == ["memory"]
+            guard builtIn != state.builtInRateLimits else { return nil }
+            state.builtInRateLimits = builtIn
+            return builtIn
         }
+        if let switched { rateLimitSwitchObserver.withLock { $0 }?.call(switched) }
     }
 
     // MARK: Calls
