@@ -29,8 +29,6 @@ extension RouteEnforcement {
     /// in the background (synchronous handlers never wait on the network).
     func admit(_ request: Request) -> Result<Admission, RefusalResponse> {
         let (started, now) = clocks()
-        // A synchronous route counts in the shared file; a move of the rate-limiting slot
-        // remounts it (each process watches the selections), so nothing is read here per request.
         guard access.mode != .none else { return count(request, identity: nil, now: now, started: started) }
         do {
             let identity = try policies.access.admit(request.headers, under: access, now: now).map(Self.identity)
