@@ -21,6 +21,10 @@ struct ProviderSlotsWorkersTests {
         #expect(subjects == Set((0 ..< 12).map { "mail \($0)" }), "\(inbox.text)")
 
         #expect(try host.admin.sendJSON("PUT", "/api/v1/providers/email", ["provider": "refusing"]).status == 200)
+        // The contract: every worker's slot calls see a recorded choice within 5 ms
+        // (SlotRegistry.selectionCheckInterval), without a system call per call.
+        let answered = ContinuousClock.now
+        try pollUntil("5 ms since the PUT was answered", timeout: 1) { ContinuousClock.now >= answered + .milliseconds(5) }
         for _ in 0 ..< 8 {
             let refused = try host.anonymous.sendJSON("POST", "/api/v1/slots/send", ["to": "x@example.com", "subject": "after the switch", "text": "t"])
             #expect(refused.status == 422, "every worker uses the new selection: \(refused.text)")

@@ -4,6 +4,7 @@ import PluginAPI
 import Testing
 @testable import BerthProviders
 
+@Suite(.removesScratchFolders)
 struct DevelopmentProvidersTests {
     @Test func consoleEmailAndSMSKeepTheirMessagesInABoundedInboxSharedThroughTheHome() async throws {
         let path = scratchFolder() + "/inbox.json"

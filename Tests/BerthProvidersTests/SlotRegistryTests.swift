@@ -3,6 +3,7 @@ import PluginAPI
 import Testing
 @testable import BerthProviders
 
+@Suite(.removesScratchFolders)
 struct SlotRegistryTests {
     @Test func everySlotHasItsDevelopmentDefaultWhenItsVariableIsUnset() throws {
         let slots = try registry()

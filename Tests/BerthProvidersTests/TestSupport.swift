@@ -1,11 +1,18 @@
 import Foundation
+import Testing
 import PluginAPI
 @testable import BerthProviders
 
-/// A fresh folder for one test.
+/// A fresh folder for one test, removed when the test ends (its suite has
+/// ``RemovesScratchFolders``; outside one, the folder is reported as an issue and stays).
 func scratchFolder() -> String {
     let path = NSTemporaryDirectory() + "berth-providers-\(UUID().uuidString)"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    if let folders = ScratchFolders.current {
+        folders.add(path)
+    } else {
+        Issue.record("scratchFolder() outside a suite with .removesScratchFolders leaves \(path) behind")
+    }
     return path
 }
 

@@ -33,4 +33,17 @@ struct RateLimitFieldsTests {
         let other = WindowDecision(allowed: true, limit: 7, remaining: 6, resetSeconds: 60)
         #expect(fields(other, prebuilt: true)["RateLimit-Policy"] == "\"GET /api/v1/x\";q=7;w=60")
     }
+
+    @Test func theHostsFieldsReplaceOnesTheHandlerSetAndKeepTheOthers() {
+        let policy = RateLimitFields.Policy(name: "GET /api/v1/x", limit: 100, window: 60)
+        let decision = WindowDecision(allowed: true, limit: 100, remaining: 37, resetSeconds: 23)
+        var plain: HTTPHeaders = ["Content-Type": "application/json"]
+        policy.add(decision, now: 1_800_000_000, to: &plain)
+        #expect(plain.fields.map(\.name) == ["Content-Type", "RateLimit-Policy", "RateLimit", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"])
+        var handlerSet: HTTPHeaders = ["Content-Type": "application/json", "x-ratelimit-remaining": "999", "Cache-Control": "no-store"]
+        policy.add(decision, now: 1_800_000_000, to: &handlerSet)
+        #expect(handlerSet.fields.filter { $0.name.lowercased() == "x-ratelimit-remaining" }.map(\.value) == ["37"])
+        #expect(handlerSet["Cache-Control"] == "no-store")
+        #expect(handlerSet.fields.count == 7)
+    }
 }

@@ -56,6 +56,17 @@ struct RateWindowTableTests {
         #expect(try decision(table.hit("a", limit: 10, window: 60, cost: 3, now: 2)).remaining == 0)
     }
 
+    @Test func aKeyHashedInPiecesCountsInTheSameWindowAsTheWholeKey() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let table = try RateWindowTable(path: path, slots: 64)
+        let prefix = table.keyHash.adding("greeter|GET /api/v1/greet/hello|")
+        #expect(try decision(table.hit("greeter|GET /api/v1/greet/hello|ip:10.0.0.1", limit: 10, window: 60, now: 1)).remaining == 9)
+        #expect(try decision(table.hit(hashed: prefix.adding("ip:10.0.0.1").finished, limit: 10, window: 60, now: 2)).remaining == 8)
+        #expect(try decision(table.hit(hashed: prefix.adding("ip:10.0.0.2").finished, limit: 10, window: 60, now: 2)).remaining == 9, "another key, another window")
+        #expect(SharedKeyHash.hash(seed: 7, Array("ab".utf8)) == SharedKeyHash.State(seed: 7).adding("a").adding("b").finished)
+    }
+
     @Test func countsSurviveReopeningTheFile() throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

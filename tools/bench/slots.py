@@ -14,7 +14,8 @@ against it, the host restarted with CACHE_PROVIDER=redis and RATE_LIMIT_PROVIDER
 rounds again; `redis-benchmark` (one connection, GET) gives Redis's own round trip beside them.
 Beside the memory rows: the same routes on a second host with BERTH_METRICS=0 (the default counts
 every slot call in the metrics), and the addon's `GET /anchors/stat`, the `stat(2)` of the provider
-selections file that the slot registry makes on every call.
+selections file that the slot registry makes at most once per 5 ms of slot calls (it made one per
+call before).
 
 Usage: slots.py BIN REPO (BIN: `swift build -c release --show-bin-path`). Writes
 bench/results/<date>-<host>-slots.{md,json} and slots-latest.md (bench/work/results-quick with
@@ -266,7 +267,7 @@ def render(report):
         "`ContinuousClock` reads (p50, p99 of those timings). One 64-byte value, every get a hit; every rate-limit hit counted "
         "against a limit it never reaches (10⁹ per 60 s), a fresh key per round. The `BERTH_METRICS=0` rows are a second host "
         "without the per-call metrics count (the default counts every slot call); the `stat(2)` row is the system call the slot "
-        "registry makes on every call to see whether the provider choice changed. Rounds of the memory rows interleaved. "
+        "registry makes at most once per 5 ms of calls to see whether the provider choice changed. Rounds of the memory rows interleaved. "
         "Median over the rounds (min–max).",
         "",
         "| Slot operation | Provider | Rounds × operations | Mean per operation | p50 | p99 | Goal | Met |",

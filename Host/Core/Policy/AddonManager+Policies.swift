@@ -5,8 +5,17 @@ import PluginAPI
 
 extension AddonManager {
     /// Sets what the host enforces on addon routes mounted from now on (call before start-up).
+    /// How often a process looks for a move of the rate-limiting slot when nothing else makes it look.
+    static let selectionWatchInterval: Duration = .milliseconds(50)
+
+    /// With provider slots, a move of the rate-limiting slot remounts the limited routes.
     public func setRequestPolicies(_ policies: RequestPolicies) {
         requestPolicies = policies
+        policies.providers?.observeRateLimitSwitch { [weak self] _ in
+            guard let self else { return }
+            Task { await self.remountLimitedRoutes() }
+        }
+        policies.providers?.watchSelections(every: Self.selectionWatchInterval)
     }
 
     /// The enforcement of each of `router`'s routes under `prefix`, from the addon's installed

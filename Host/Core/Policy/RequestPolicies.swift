@@ -44,6 +44,13 @@ public struct RequestPolicies: Sendable {
         slotCounter != nil && providers?.rateLimitsAreBuiltIn == false
     }
 
+    /// ``countsInSlot`` as a request reads it: a change of the rate-limiting slot by any worker
+    /// is seen within ``BerthProviders/SlotRegistry/selectionCheckInterval``, without a system call per request.
+    var countsInSlotNow: Bool {
+        guard slotCounter != nil, let providers else { return false }
+        return !providers.rateLimitsAreBuiltInNow()
+    }
+
     /// The policies of `home` under `environment`: the identity settings (`BERTH_AUTH_*`), the
     /// counters in `.berth/run/`, `BERTH_RATE_LIMIT_FAIL_OPEN` (default `1`),
     /// `BERTH_RATE_LIMIT_TIMEOUT` (seconds a count through the rate-limiting slot may take,

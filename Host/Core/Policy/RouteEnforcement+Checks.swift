@@ -54,7 +54,7 @@ extension RouteEnforcement {
                 return .failure(RefusalResponse(refusal(for: error)))
             }
         }
-        if countsInSlot { return await countInSlot(request, identity: identity, now: now, started: started) }
+        if rateLimit != nil, policies.countsInSlotNow { return await countInSlot(request, identity: identity, now: now, started: started) }
         return count(request, identity: identity, now: now, started: started)
     }
 
@@ -98,8 +98,8 @@ extension RouteEnforcement {
     private func count(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant?) -> Result<Admission, RefusalResponse> {
         var decision: WindowDecision?
         if let rateLimit, let table = policies.rateLimits {
-            let key = "\(addonID)|\(name)|\(rateKey(rateLimit.key, request: request, identity: identity))"
-            switch table.hit(key, limit: rateLimit.limit, window: rateLimit.windowSeconds, now: UInt32(clamping: Int(now))) {
+            let hash = routeKeyHash ?? hashedRateKey(rateLimit.key, request: request, identity: identity, from: rateKeyPrefix ?? table.keyHash.adding("\(addonID)|\(name)|"))
+            switch table.hit(hashed: hash, limit: rateLimit.limit, window: rateLimit.windowSeconds, now: UInt32(clamping: Int(now))) {
             case .decided(let counted) where counted.allowed:
                 decision = counted
             case .decided(let refused):
@@ -145,6 +145,31 @@ extension RouteEnforcement {
         default:
             return JSONResponse.error(status: 401, code: "unauthorized", message: "the request's credentials could not be checked")
         }
+    }
+
+    /// The hash of the key ``rateKey(_:request:identity:)`` names, added to `prefix` piece by
+    /// piece: the same hash as the whole key's, without building it.
+    private func hashedRateKey(_ key: String, request: Request, identity: Identity?, from prefix: SharedKeyHash.State) -> UInt64 {
+        var hash = prefix
+        switch key {
+        case "route":
+            hash.add("route".utf8)
+        case "user":
+            if let identity {
+                hash.add("user:".utf8)
+                hash.add(identity.subject.utf8)
+            } else {
+                hash.add("ip:".utf8)
+                hash.add(request.remoteAddress.utf8)
+            }
+        case "ip":
+            hash.add("ip:".utf8)
+            hash.add(request.remoteAddress.utf8)
+        default:
+            hash.add("header:".utf8)
+            hash.add((request.headers[String(key.dropFirst("header:".count))] ?? "").utf8)
+        }
+        return hash.finished
     }
 
     /// The value a rate limit counts per.

@@ -12,10 +12,17 @@ struct RouteEnforcement: Sendable {
     let name: String
     let access: AccessRule
     let rateLimit: RateLimitRule?
-    /// Whether the rate limit is counted through the rate-limiting slot (a provider other than
-    /// the built-in `memory` one was selected when the route was mounted) rather than in the
-    /// shared file; the route's handler then runs async, where the count may wait on the network.
+    /// Whether the route is mounted to count its limit through the rate-limiting slot (a provider
+    /// other than the built-in `memory` one was selected when it was mounted): its handler then
+    /// runs async, where the count may wait on the network. Each request of an async route counts
+    /// where the slot points now; a move of the slot remounts the limited routes (see
+    /// ``AddonManager/remountLimitedRoutes()``), so synchronous ones follow too.
     let countsInSlot: Bool
+    /// The rate-limit key's hash under the shared file's seed with the route's constant part
+    /// (`addon|METHOD /pattern|`) already added, so a request hashes only its own part.
+    let rateKeyPrefix: SharedKeyHash.State?
+    /// The whole key's hash for a limit counted per route (the key is constant).
+    let routeKeyHash: UInt64?
     /// The route's rate-limit fields, their constant parts built once at mount.
     let rateFields: RateLimitFields.Policy?
     /// The manifest's body limit for the route, when it sets one.
@@ -44,6 +51,9 @@ struct RouteEnforcement: Sendable {
         } ?? .open
         rateLimit = declared?.rateLimit
         countsInSlot = declared?.rateLimit != nil && policies.countsInSlot
+        let prefix = declared?.rateLimit == nil ? nil : policies.rateLimits.map { $0.keyHash.adding("\(addonID)|\(method.rawValue) \(pattern)|") }
+        rateKeyPrefix = prefix
+        routeKeyHash = declared?.rateLimit?.key == "route" ? prefix?.adding("route").finished : nil
         rateFields = declared?.rateLimit.map { RateLimitFields.Policy(name: "\(method.rawValue) \(pattern)", limit: $0.limit, window: $0.windowSeconds) }
         bodyLimit = declared?.bodyLimit
         timeoutSeconds = declared?.timeoutSeconds

@@ -4,9 +4,18 @@ import Glibc
 /// The selections chosen through the admin API, in one JSON file of the home that every worker
 /// reads, so all processes of a host (and its next start) use the same providers.
 ///
-/// A process re-reads the file when its inode, size or modification time changed (one `stat` per
-/// slot call); writes replace it atomically.
+/// A process re-reads the file when its ``Stamp`` (inode, size, modification time) changed; the
+/// registry takes that stamp at most once per ``SlotRegistry/selectionCheckInterval`` on its call
+/// path. Writes replace the file atomically, so a new selection is a new inode.
 final class SelectionStore: Sendable {
+    /// What identifies one version of the file: a `stat(2)` reduced to the fields a replace changes.
+    struct Stamp: Equatable, Sendable {
+        var inode: UInt64
+        var size: Int64
+        var seconds: Int64
+        var nanoseconds: Int64
+    }
+
     let path: String
 
     init(path: String) {
@@ -14,10 +23,10 @@ final class SelectionStore: Sendable {
     }
 
     /// The file's identity now, or `nil` if there is none.
-    func stamp() -> [Int]? {
+    func stamp() -> Stamp? {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
-        return [Int(status.st_ino), Int(status.st_size), Int(status.st_mtim.tv_sec), Int(status.st_mtim.tv_nsec)]
+        return Stamp(inode: UInt64(status.st_ino), size: Int64(status.st_size), seconds: Int64(status.st_mtim.tv_sec), nanoseconds: Int64(status.st_mtim.tv_nsec))
     }
 
     /// The recorded selections as text, by slot name.

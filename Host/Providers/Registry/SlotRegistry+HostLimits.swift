@@ -4,6 +4,7 @@ import PluginAPI
 extension SlotRegistry {
     /// Whether the rate-limiting slot uses only the host's built-in `memory` provider (the default),
     /// whose counts the host keeps in its shared file without a provider call.
+    /// Reads the selections file now; the request path reads ``rateLimitsAreBuiltInNow()``.
     public var rateLimitsAreBuiltIn: Bool {
         selection(.rateLimit).selection.providers == ["memory"]
     }

@@ -5,17 +5,59 @@ import Synchronization
 /// Every slot's installed providers and its selection: from the variable at start, from the admin
 /// API at run time (recorded in the home, so every worker and the next start agree; a recorded
 /// choice wins over the variable).
+///
+/// A slot call costs no system call: the recorded selections are checked for a change made by
+/// another process at most once per ``selectionCheckInterval`` (a monotonic clock read per call
+/// otherwise), and each slot's providers are resolved once per change of its selection or of the
+/// installed providers.
 public final class SlotRegistry: Sendable {
+    /// The longest a change recorded by another process (a `PUT /api/v1/providers/{slot}` served
+    /// by another worker) takes to reach this process's slot calls. Admin reads
+    /// (``selection(_:)``, ``reports()``) and this process's own changes check at once.
+    public static let selectionCheckInterval: Duration = .milliseconds(5)
+
+    /// One slot's providers as its calls use them: resolved from the selection and the installed
+    /// entries, kept until either changes.
+    private struct Resolution {
+        let selection: ProviderSelection
+        let entries: [ProviderEntry]
+        /// The first selected provider that is not installed (single, failover and round robin
+        /// selections then fail with 503; fan-out skips it).
+        let missing: String?
+    }
+
+    /// The observer of provider calls, in a class so the mutex holds a reference and never the
+    /// function itself: a function stored as a generic value and passed `inout` through
+    /// `withLock` is reabstracted on the way in and on the way out, and those conversion thunks
+    /// wrap each other, two more on every call (the defect that made each slot call slower than
+    /// the one before and finally overflowed the stack).
+    private final class CallObserver: Sendable {
+        let call: @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void
+        init(call: @escaping @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void) { self.call = call }
+    }
+
+    /// The observer of the rate-limiting slot's moves, boxed for the same reason.
+    private final class SwitchObserver: Sendable {
+        let call: @Sendable (_ builtIn: Bool) -> Void
+        init(call: @escaping @Sendable (_ builtIn: Bool) -> Void) { self.call = call }
+    }
+
     private struct State {
         var entries: [Slot: [String: ProviderEntry]] = [:]
         var recorded: [Slot: ProviderSelection] = [:]
-        var recordedStamp: [Int]?
+        var recordedStamp: SelectionStore.Stamp?
+        /// When the call path next looks at the selections file.
+        var nextCheck = ContinuousClock.now
+        var resolved: [Slot: Resolution] = [:]
+        /// Whether the rate-limiting slot uses only the built-in `memory` provider, as of the last check.
+        var builtInRateLimits = true
         var turns: [Slot: Int] = [:]
         var lastFailures: [Slot: [String: String]] = [:]
     }
 
     private let state = Mutex(State())
-    private let callObserver = Mutex<(@Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void)?>(nil)
+    private let callObserver = Mutex<CallObserver?>(nil)
+    private let rateLimitSwitchObserver = Mutex<SwitchObserver?>(nil)
     private let environment: [Slot: ProviderSelection]
     private let store: SelectionStore
     /// Where host messages (fan-out failures) go.
@@ -35,17 +77,50 @@ public final class SlotRegistry: Sendable {
         self.environment = chosen
         self.store = SelectionStore(path: selectionsFile)
         self.logger = logger
+        let fromEnvironment = chosen[.rateLimit].map { $0.providers == ["memory"] } ?? true
+        state.withLock { $0.builtInRateLimits = fromEnvironment }
         try refresh()
     }
 
     /// Calls `observer` after every call a provider answered or failed (the host counts them in
     /// its metrics); replaces any observer set before.
     public func observeCalls(_ observer: @escaping @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void) {
-        callObserver.withLock { $0 = observer }
+        let boxed = CallObserver(call: observer)
+        callObserver.withLock { $0 = boxed }
+    }
+
+    /// Calls `observer` in the process that notices it, whenever the rate-limiting slot moves from
+    /// the built-in `memory` provider to another or back (a `PUT /api/v1/providers/rate_limit` of
+    /// any worker): the host remounts its limited routes so every one counts in the new place.
+    public func observeRateLimitSwitch(_ observer: @escaping @Sendable (_ builtIn: Bool) -> Void) {
+        let boxed = SwitchObserver(call: observer)
+        rateLimitSwitchObserver.withLock { $0 = boxed }
+    }
+
+    /// ``rateLimitsAreBuiltIn`` as the request path reads it: the selections file is checked at
+    /// most once per ``selectionCheckInterval``, and a move it finds is reported to the observer
+    /// of ``observeRateLimitSwitch(_:)``.
+    public func rateLimitsAreBuiltInNow() -> Bool {
+        refreshIfDue()
+        return state.withLock { $0.builtInRateLimits }
+    }
+
+    /// Checks the selections file every `interval` until the registry is gone, so a process that
+    /// makes no slot call (a worker serving only synchronous limited routes) still sees a move of
+    /// the rate-limiting slot and tells the observer of ``observeRateLimitSwitch(_:)``.
+    @discardableResult
+    public func watchSelections(every interval: Duration) -> Task<Void, Never> {
+        Task.detached { [weak self] in
+            while !Task.isCancelled {
+                guard let registry = self else { return }
+                try? registry.refresh()
+                try? await Task.sleep(for: interval)
+            }
+        }
     }
 
     private func observed(_ slot: Slot, _ provider: String, failed: Bool) {
-        callObserver.withLock { $0 }?(slot.rawValue, provider, failed)
+        callObserver.withLock { $0 }?.call(slot.rawValue, provider, failed)
     }
 
     // MARK: Providers
@@ -58,6 +133,7 @@ public final class SlotRegistry: Sendable {
                 throw .invalidArgument("the \(entry.slot.rawValue) provider '\(entry.name)' is already supplied by \(held.supplier)")
             }
             state.entries[entry.slot, default: [:]][entry.name] = entry
+            state.resolved[entry.slot] = nil
         }
     }
 
@@ -69,6 +145,7 @@ public final class SlotRegistry: Sendable {
             for slot in Slot.allCases {
                 let names = (state.entries[slot] ?? [:]).values.filter { $0.supplier == supplier }.map(\.name)
                 for name in names { state.entries[slot]?[name] = nil }
+                if !names.isEmpty { state.resolved[slot] = nil }
                 count += names.count
             }
             return count
@@ -85,12 +162,14 @@ public final class SlotRegistry: Sendable {
     /// The selection `slot` uses now and where it came from.
     public func selection(_ slot: Slot) -> (selection: ProviderSelection, source: String) {
         try? refresh()
-        return state.withLock { state in
-            if let recorded = state.recorded[slot] { return (recorded, "admin") }
-            if let chosen = environment[slot] { return (chosen, "environment") }
-            let fallback = ProviderSelection(mode: slot.isFanOut ? .all : .single, providers: [slot.developmentDefault])
-            return (fallback, "default")
-        }
+        return state.withLock { selection(slot, in: $0) }
+    }
+
+    private func selection(_ slot: Slot, in state: State) -> (selection: ProviderSelection, source: String) {
+        if let recorded = state.recorded[slot] { return (recorded, "admin") }
+        if let chosen = environment[slot] { return (chosen, "environment") }
+        let fallback = ProviderSelection(mode: slot.isFanOut ? .all : .single, providers: [slot.developmentDefault])
+        return (fallback, "default")
     }
 
     /// Checks that every selected provider is installed (the host calls it once its addons started).
@@ -136,10 +215,24 @@ public final class SlotRegistry: Sendable {
         }
     }
 
+    /// Re-reads the recorded selections if another process changed them, at most once per
+    /// ``selectionCheckInterval``: the call path's check.
+    private func refreshIfDue() {
+        let now = ContinuousClock.now
+        guard state.withLock({ now >= $0.nextCheck }) else { return }
+        try? refresh()
+    }
+
     /// Re-reads the recorded selections if another process changed them.
     private func refresh() throws(ProviderError) {
+        let now = ContinuousClock.now
         let stamp = store.stamp()
-        if state.withLock({ $0.recordedStamp == stamp }) { return }
+        let unchanged = state.withLock { state in
+            guard state.recordedStamp == stamp else { return false }
+            state.nextCheck = now + Self.selectionCheckInterval
+            return true
+        }
+        if unchanged { return }
         let texts: [String: String]
         do { texts = try store.load() } catch {
             throw .unavailable("the provider selections in \(store.path) cannot be read: \(error)", cause: error)
@@ -149,10 +242,17 @@ public final class SlotRegistry: Sendable {
             guard let slot = Slot(rawValue: name) else { continue }
             recorded[slot] = try ProviderSelection.parse(text, for: slot)
         }
-        state.withLock {
-            $0.recorded = recorded
-            $0.recordedStamp = stamp
+        let switched = state.withLock { state -> Bool? in
+            state.recorded = recorded
+            state.recordedStamp = stamp
+            state.resolved = [:]
+            state.nextCheck = now + Self.selectionCheckInterval
+            let builtIn = selection(.rateLimit, in: state).selection.providers == ["memory"]
+            guard builtIn != state.builtInRateLimits else { return nil }
+            state.builtInRateLimits = builtIn
+            return builtIn
         }
+        if let switched { rateLimitSwitchObserver.withLock { $0 }?.call(switched) }
     }
 
     // MARK: Calls
@@ -161,24 +261,38 @@ public final class SlotRegistry: Sendable {
     /// (failover, round robin) are the fallbacks; a fan-out call uses all of them.
     /// - Throws: 503 when a selected provider is not installed (e.g. its addon was deactivated).
     func targets(_ slot: Slot) throws(ProviderError) -> [ProviderEntry] {
-        let (selection, _) = selection(slot)
+        refreshIfDue()
         return try state.withLock { (state) throws(ProviderError) -> [ProviderEntry] in
-            var entries: [ProviderEntry] = []
-            for name in selection.providers {
-                guard let entry = state.entries[slot]?[name] else {
-                    if slot.isFanOut { continue }
-                    throw .notInstalled(slot, value: selection.description, missing: name, available: (state.entries[slot] ?? [:]).keys.sorted())
-                }
-                entries.append(entry)
+            let resolution = state.resolved[slot] ?? resolve(slot, in: &state)
+            if let missing = resolution.missing, !slot.isFanOut {
+                throw .notInstalled(slot, value: resolution.selection.description, missing: missing, available: (state.entries[slot] ?? [:]).keys.sorted())
             }
-            if selection.mode == .roundRobin, !entries.isEmpty {
+            let entries = resolution.entries
+            if resolution.selection.mode == .roundRobin, entries.count > 1 {
                 let turn = state.turns[slot, default: 0]
                 state.turns[slot] = turn &+ 1
                 let start = turn % entries.count
-                entries = Array(entries[start...] + entries[..<start])
+                return Array(entries[start...] + entries[..<start])
             }
             return entries
         }
+    }
+
+    /// The slot's providers as its selection names them, remembered until it or they change.
+    private func resolve(_ slot: Slot, in state: inout State) -> Resolution {
+        let (selection, _) = selection(slot, in: state)
+        var entries: [ProviderEntry] = []
+        var missing: String?
+        for name in selection.providers {
+            guard let entry = state.entries[slot]?[name] else {
+                if missing == nil { missing = name }
+                continue
+            }
+            entries.append(entry)
+        }
+        let resolution = Resolution(selection: selection, entries: entries, missing: missing)
+        state.resolved[slot] = resolution
+        return resolution
     }
 
     /// ``targets(_:)`` for a call from an addon: a missing provider is a 503 the addon's client sees.

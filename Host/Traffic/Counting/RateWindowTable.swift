@@ -48,7 +48,17 @@ public final class RateWindowTable: @unchecked Sendable {
     /// Counts `cost` hits of `key` against `limit` per `window` seconds, at `now` (seconds since
     /// 1970).
     public func hit(_ key: String, limit: Int, window: Int, cost: Int = 1, now: UInt32) -> Outcome {
-        let hash = hash(key)
+        hit(hashed: hash(key), limit: limit, window: window, cost: cost, now: now)
+    }
+
+    /// A key's hash in progress under this table's seed: add the key's bytes (or a constant
+    /// prefix once, and the rest per hit) and pass ``SharedKeyHash/State/finished`` to
+    /// ``hit(hashed:limit:window:cost:now:)``, which then counts exactly as ``hit(_:limit:window:cost:now:)``
+    /// does for the whole key.
+    public var keyHash: SharedKeyHash.State { SharedKeyHash.State(seed: seed) }
+
+    /// ``hit(_:limit:window:cost:now:)`` for a key hashed with ``keyHash``.
+    public func hit(hashed hash: UInt64, limit: Int, window: Int, cost: Int = 1, now: UInt32) -> Outcome {
         guard let slot = claim(hash, now: now) else { return .unavailable }
         let state = slot + 1
         let windowEnd = slot + 2

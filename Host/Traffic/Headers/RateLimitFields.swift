@@ -18,6 +18,19 @@ public enum RateLimitFields {
         if !decision.allowed { headers["Retry-After"] = String(decision.resetSeconds) }
     }
 
+    /// Whether `headers` already hold a field these add (the handler set one): its name starts
+    /// with `ratelimit`, `x-ratelimit` or is `retry-after`, compared without case.
+    static func holdsAny(_ headers: HTTPHeaders) -> Bool {
+        headers.fields.contains { field in
+            var bytes = field.name.utf8.makeIterator()
+            switch bytes.next().map({ $0 | 0x20 }) {
+            case UInt8(ascii: "r"): return true // RateLimit…, Retry-After (and the rare other R field takes the careful path)
+            case UInt8(ascii: "x"): return field.name.utf8.count > 11 && field.name.lowercased().hasPrefix("x-ratelimit")
+            default: return false
+            }
+        }
+    }
+
     /// One route's policy with the fields that do not change between its requests built once:
     /// `RateLimit-Policy` and `X-RateLimit-Limit` are then shared strings, not two new ones per
     /// answer.
@@ -30,6 +43,8 @@ public enum RateLimitFields {
         public let window: Int
         let policyField: String
         let limitField: String
+        /// `RateLimit`'s text up to the remaining count.
+        let quotaPrefix: String
 
         /// The policy `name` of `limit` hits per `window` seconds.
         public init(name: String, limit: Int, window: Int) {
@@ -38,20 +53,26 @@ public enum RateLimitFields {
             self.window = window
             policyField = "\"\(name)\";q=\(limit);w=\(window)"
             limitField = String(limit)
+            quotaPrefix = "\"\(name)\";r="
         }
 
         /// Adds the fields for `decision` at `now` (seconds since 1970) to `headers`, as
         /// ``RateLimitFields/add(_:policy:window:now:to:)`` does.
         public func add(_ decision: WindowDecision, now: Int, to headers: inout HTTPHeaders) {
-            guard decision.limit == limit else {
+            guard decision.limit == limit, !RateLimitFields.holdsAny(headers) else {
                 return RateLimitFields.add(decision, policy: name, window: window, now: now, to: &headers)
             }
-            headers["RateLimit-Policy"] = policyField
-            headers["RateLimit"] = "\"\(name)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
-            headers["X-RateLimit-Limit"] = limitField
-            headers["X-RateLimit-Remaining"] = String(decision.remaining)
-            headers["X-RateLimit-Reset"] = String(now + decision.resetSeconds)
-            if !decision.allowed { headers["Retry-After"] = String(decision.resetSeconds) }
+            // The usual case, an answer without these fields: appended in one array growth,
+            // without a case-insensitive search of the fields per name.
+            var fields = headers.fields
+            fields.reserveCapacity(fields.count + 6)
+            fields.append((name: "RateLimit-Policy", value: policyField))
+            fields.append((name: "RateLimit", value: quotaPrefix + String(decision.remaining) + ";t=" + String(decision.resetSeconds)))
+            fields.append((name: "X-RateLimit-Limit", value: limitField))
+            fields.append((name: "X-RateLimit-Remaining", value: String(decision.remaining)))
+            fields.append((name: "X-RateLimit-Reset", value: String(now + decision.resetSeconds)))
+            if !decision.allowed { fields.append((name: "Retry-After", value: String(decision.resetSeconds))) }
+            headers = HTTPHeaders(fields)
         }
     }
 
