@@ -257,7 +257,8 @@ def render(report):
         f"`metrics-bench` (tools/bench/MetricsBench) on CPU {setup['count_cpu']}: the host's `BerthMetrics` recording path "
         f"called {setup['calls']:,} times per round between two clock reads, {setup['rounds']} rounds interleaving the passes, "
         "on a freshly mapped shared series table (the file every worker maps). Nanoseconds per call: median over the rounds "
-        "(min–max); instructions per call from `perf stat -e instructions:u` (not changed by the machine's load).",
+        "(min–max); instructions per call from `perf stat -e instructions:u` (not changed by the machine's load; – where the "
+        "machine has no hardware counters, as in a VM without a PMU).",
         "",
         "| Pass | ns per call | instructions:u per call | Goal | Met |",
         "| --- | --- | --- | --- | --- |",
@@ -291,6 +292,9 @@ def render(report):
         lines.append(f"| {row['mode']} | {row['p50']:.2f} ms | {row['p95']:.2f} ms | {row['p99']:.2f} ms | {row['max']:.2f} ms | "
                      f"{row['body_bytes'] / 1024:.0f} KiB | {row['samples']:,} | p95 < {SCRAPE_GOAL_MS:.0f} ms | "
                      f"{bench.verdict(row['p95'] < SCRAPE_GOAL_MS)} |")
+    foreign = [row.get("foreign_server_cpu_percent", row.get("foreign_cpu_percent")) for row in report["scrapes"]]
+    lines += ["", "Other processes used " + " / ".join(f"{value} %" for value in foreign) + " of the server CPU during the scrapes "
+              "of each row. The goal is read on p95 (the issue says a scrape answers in under 50 ms)."]
     lines += ["", "Reproduce: `make bench`, or after a release build `python3 tools/bench/metrics.py "
               "\"$(swift build -c release --show-bin-path)\" \"$(pwd)\"`.", ""]
     return "\n".join(lines)
