@@ -107,7 +107,7 @@ public enum WorkerCommand {
         let clock = ContinuousClock()
         let started = clock.now
         // The next generation runs the jobs from now on, with the addons it loaded.
-        await host.stopStartingJobs()
+        host.stopStartingJobs()
         link.beginDraining()
         host.server.quiesce()
         link.send(.quiesced(pid: link.pid))
