@@ -30,6 +30,7 @@ bench: deps
 	python3 tools/bench/process_model.py "$$(swift build -c release --show-bin-path)" "$$(pwd)" bench/work/mhd_hello
 	"$$(tools/scripts/python-env.sh)" tools/bench/policies.py "$$(swift build -c release --show-bin-path)" "$$(pwd)"
 	python3 tools/bench/slots.py "$$(swift build -c release --show-bin-path)" "$$(pwd)"
+	python3 tools/bench/metrics.py "$$(swift build -c release --show-bin-path)" "$$(pwd)"
 
 clean:
 	rm -rf .build

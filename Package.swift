@@ -87,6 +87,8 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "--strip-all", "-Xlinker", "--export-dynamic-symbol=exit"])]
         ),
         .executableTarget(name: "addonctl", dependencies: ["BerthPackages", "BerthStorage"], path: "tools/addonctl", swiftSettings: swift6),
+        // `make bench`'s cost of counting one request for /metrics (tools/bench/metrics.py).
+        .executableTarget(name: "metrics-bench", dependencies: ["BerthMetrics"], path: "tools/bench/MetricsBench", swiftSettings: swift6),
 
         // Wire-protocol clients provider addons are built from (S3/SigV4, Stripe, Redis, SMTP): linked
         // statically into each provider addon, which keeps PluginAPI dynamic.

@@ -18,23 +18,11 @@ struct DurableEventsTests {
 
     @Test(arguments: UninstallAcrossWorkersTests.Database.allCases)
     func eachSubscriberHandlesEachEventOnceInPriorityOrderWithRetriesAndDeadLetters(_ database: UninstallAcrossWorkersTests.Database) throws {
-        let folder = try TemporaryDirectory("berth-events-trace")
-        defer { folder.remove() }
-        let trace = folder.appending("trace.log")
-        var environment = ["FIXTURE_EVENT_TRACE": trace]
-        var postgres: PostgresTestDatabase?
-        if database == .postgres {
-            guard PostgresTestDatabase.shouldRun else { return }
-            postgres = try PostgresTestDatabase()
-            environment["BERTH_DATABASE_URL"] = postgres!.url
-        }
-        defer { postgres?.drop() }
-        // Roles are the server's, not the database's: ids of their own on PostgreSQL.
-        let (first, second, publisher) = (postgres.map { $0.id("first") } ?? "first", postgres.map { $0.id("second") } ?? "second", postgres.map { $0.id("publisher") } ?? "publisher")
+        guard let traced = try TracedHost.open(database, traceVariable: "FIXTURE_EVENT_TRACE", label: "berth-events-trace") else { return }
+        defer { traced.close() }
+        let (host, lines) = (traced.host, traced.lines)
+        let (first, second, publisher) = (traced.id("first"), traced.id("second"), traced.id("publisher"))
         let (high, low) = (first + "_p10", second + "_p1")
-        let host = try SupervisedHost(workers: 2, environment: environment)
-        defer { host.close() }
-        let lines = { (String(data: FileManager.default.contents(atPath: trace) ?? Data(), encoding: .utf8) ?? "").split(separator: "\n").map(String.init) }
         for id in [high, low, publisher] {
             try host.uploadAndInstall(try host.packages.fixture(id: id, version: "1.0.0", migrations: Self.migrations, dialects: [database.rawValue], product: "FixtureEventsAddon"), id: id)
         }

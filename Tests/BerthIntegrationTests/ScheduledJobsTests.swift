@@ -59,23 +59,10 @@ struct ScheduledJobsTests {
 
     @Test(arguments: UninstallAcrossWorkersTests.Database.allCases)
     func aRunStillGoingAtUninstallIsCancelledBeforeItsDataGoesAndNoRunStartsAfterTheAnswer(_ database: UninstallAcrossWorkersTests.Database) throws {
-        let folder = try TemporaryDirectory("berth-jobs-trace")
-        defer { folder.remove() }
-        let trace = folder.appending("trace.log")
-        var environment = ["FIXTURE_JOB_TRACE": trace]
-        var postgres: PostgresTestDatabase?
-        if database == .postgres {
-            guard PostgresTestDatabase.shouldRun else { return }
-            postgres = try PostgresTestDatabase()
-            environment["BERTH_DATABASE_URL"] = postgres!.url
-        }
-        defer { postgres?.drop() }
-        let dialect = database.rawValue
-        // Roles are the server's, not the database's: ids of their own on PostgreSQL.
-        let (sleeper, witness) = (postgres.map { $0.id("sleeper") } ?? "sleeper", postgres.map { $0.id("witness") } ?? "witness")
-        let host = try SupervisedHost(workers: 2, environment: environment)
-        defer { host.close() }
-        let lines = { (String(data: FileManager.default.contents(atPath: trace) ?? Data(), encoding: .utf8) ?? "").split(separator: "\n").map(String.init) }
+        guard let traced = try TracedHost.open(database, traceVariable: "FIXTURE_JOB_TRACE", label: "berth-jobs-trace") else { return }
+        defer { traced.close() }
+        let (host, lines, dialect) = (traced.host, traced.lines, database.rawValue)
+        let (sleeper, witness) = (traced.id("sleeper"), traced.id("witness"))
         try host.uploadAndInstall(try Self.package(host.packages, id: sleeper, jobs: [JobDeclaration(name: "slow", schedule: "*/2 * * * * *", timeoutSeconds: 600)], dialect: dialect), id: sleeper)
 
         try pollUntil("the slow job started", timeout: 20) { lines().contains { $0.hasPrefix("start \(sleeper) ") } }

@@ -81,4 +81,19 @@ struct SeriesTableTests {
         gauge.subtract()
         #expect(table.render(.prometheus).contains("berth_workers 2\n"), "a gauge without labels has no braces")
     }
+
+    @Test func countsOfEveryWidthAreWrittenInFullDecimalDigits() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let table = try SeriesTable(path: path, capacity: 16)
+        for (addon, amount) in [("zero", UInt64(0)), ("nine", 9), ("ten", 10), ("wide", 18_446_744_073_709_551_615)] {
+            table.series(family: MetricFamily.handlerTimeouts.rawValue, labels: "addon=\"\(addon)\"")?.add(amount)
+        }
+        let text = table.render(.prometheus)
+        #expect(text.contains(#"berth_handler_timeouts_total{addon="zero"} 0"# + "\n"))
+        #expect(text.contains(#"berth_handler_timeouts_total{addon="nine"} 9"# + "\n"))
+        #expect(text.contains(#"berth_handler_timeouts_total{addon="ten"} 10"# + "\n"))
+        #expect(text.contains(#"berth_handler_timeouts_total{addon="wide"} 18446744073709551615"# + "\n"))
+        #expect(table.renderBytes(.prometheus) == Array(text.utf8))
+    }
 }

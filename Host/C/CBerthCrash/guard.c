@@ -397,12 +397,13 @@ int berth_guard_finish(int ticket) {
     return 1;
 }
 
-int berth_guard_expire(char *owner, size_t capacity) {
+int berth_guard_expire(char *owners, size_t capacity) {
     if (table == NULL) return 0;
+    int room = (int)(capacity / BERTH_GUARD_OWNER_CAPACITY);
     int64_t now = berth_guard_now();
     int high = atomic_load(&table->high_water);
     int count = 0;
-    for (int i = 0; i < high; i++) {
+    for (int i = 0; i < high && count < room; i++) {
         struct slot *slot = &slots[i];
         if (atomic_load_explicit(&slot->state, memory_order_acquire) != SLOT_ACTIVE) continue;
         if (slot->deadline_ns == 0 || now < slot->deadline_ns) continue;
@@ -412,7 +413,8 @@ int berth_guard_expire(char *owner, size_t capacity) {
         char seconds[32];
         snprintf(seconds, sizeof seconds, " did not answer within %lld ms", (long long)((slot->deadline_ns - slot->started_ns) / 1000000));
         answer(slot->fd, slot->request_id, "HTTP/1.1 504 Gateway Timeout", "handler_timeout", "addon ", slot->owner, seconds);
-        if (count++ == 0) guard_copy_out(owner, capacity, slot->owner);
+        guard_copy_out(owners + (size_t)count * BERTH_GUARD_OWNER_CAPACITY, BERTH_GUARD_OWNER_CAPACITY, slot->owner);
+        count++;
     }
     return count;
 }

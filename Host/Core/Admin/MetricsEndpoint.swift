@@ -22,7 +22,7 @@ struct MetricsEndpoint: Sendable {
                 return refusal
             }
             let format = Exposition.Format.negotiated(accept: request.headers["Accept"])
-            return Response(status: 200, headers: ["Content-Type": format.contentType], body: Array(table.render(format, extra: processes?.families(table: table) ?? []).utf8))
+            return Response(status: 200, headers: ["Content-Type": format.contentType], body: table.renderBytes(format, extra: processes?.families(table: table) ?? []))
         })
     }
 }

@@ -24,6 +24,8 @@ extension JobRunner {
                 do { try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) } catch { return }
             }
             cursor = due
+            // Cancelled by a drain while asleep or just after: a draining process starts nothing.
+            guard !Task.isCancelled, !isDraining else { return }
             do {
                 _ = try await attempt(addon, job: job, scheduledAt: Self.milliseconds(due), trigger: .schedule, missed: missed)
             } catch {
@@ -63,6 +65,10 @@ extension JobRunner {
         switch outcome {
         case .claimed(let id):
             // Stopped while claiming: the run is recorded as cancelled and never starts.
+            guard !isDraining else {
+                try? await store.finish(run: id, result: .cancelled, error: "the worker began draining before the run started", finishedAt: Self.milliseconds(Date()))
+                return outcome
+            }
             guard !Task.isCancelled, isScheduled(addon.instance) else {
                 try? await store.finish(run: id, result: .cancelled, error: "the addon stopped before the run started", finishedAt: Self.milliseconds(Date()))
                 return outcome
@@ -84,9 +90,10 @@ extension JobRunner {
     /// ``stop(addon:instance:)`` waits for.
     func runNow(_ addon: RunningAddon, job: JobDeclaration) async throws -> JobClaimOutcome {
         let key = UUID()
-        let task: Task<Result<JobClaimOutcome, any Error>, Never>? = state.withLock { state in
+        let task: Task<Result<JobClaimOutcome, any Error>?, Never>? = state.withLock { state in
             guard state.scheduled[addon.instance] != nil else { return nil }
-            let task = Task { [self] in
+            guard !state.draining else { return Task { nil } }
+            let task = Task<Result<JobClaimOutcome, any Error>?, Never> { [self] in
                 await Result(asyncCatching: { try await attempt(addon, job: job, scheduledAt: Self.milliseconds(Date()), trigger: .manual, missed: 0) })
             }
             state.scheduled[addon.instance]?.tasks[key] = Task { _ = await task.value }
@@ -97,6 +104,9 @@ extension JobRunner {
         }
         let result = await task.value
         _ = state.withLock { $0.scheduled[addon.instance]?.tasks.removeValue(forKey: key) }
+        guard let result else {
+            throw BerthError(status: 503, code: "worker_draining", message: "the worker that took this request is draining and starts no job runs; send it again")
+        }
         return try result.get()
     }
 }

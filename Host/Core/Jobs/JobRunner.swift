@@ -34,6 +34,8 @@ final class JobRunner: Sendable {
         var scheduled: [UInt64: Scheduled] = [:]
         /// Runs going in this process, by run id.
         var runs: [Int64: ActiveRun] = [:]
+        /// Set by ``stopStartingRuns()``: this process is about to go and starts no run.
+        var draining = false
     }
 
     /// The loops of one loaded addon and the claims (manual runs) in progress for it.
@@ -63,7 +65,7 @@ final class JobRunner: Sendable {
         let jobs = addon.jobs
         guard !jobs.isEmpty else { return }
         state.withLock { state in
-            guard state.scheduled[addon.instance] == nil else { return }
+            guard state.scheduled[addon.instance] == nil, !state.draining else { return }
             var entry = Scheduled(addon: addon, jobs: jobs)
             for job in jobs {
                 guard let schedule = try? CronSchedule(job.schedule, timeZone: job.timeZone) else { continue }
@@ -97,6 +99,24 @@ final class JobRunner: Sendable {
             run.task.cancel()
         }
         for run in all { await run.task.value }
+    }
+
+    /// Makes this process start no more runs (a draining worker, about to exit): every job's loop
+    /// ends now and a claim that comes back afterwards is recorded as cancelled, so the next
+    /// generation's workers, which may serve another set or version of the addons, run every due
+    /// time from now on. Runs going here are left to finish within their deadline; ``stop(addon:instance:)``
+    /// still waits for them.
+    func stopStartingRuns() {
+        let loops = state.withLock { state -> [Task<Void, Never>] in
+            state.draining = true
+            return state.scheduled.values.flatMap { $0.tasks.values }
+        }
+        loops.forEach { $0.cancel() }
+    }
+
+    /// Whether ``stopStartingRuns()`` was called.
+    var isDraining: Bool {
+        state.withLock { $0.draining }
     }
 
     /// Cancels everything of `addon` without waiting (a path that removes it without stopping it).

@@ -114,6 +114,7 @@ public enum BerthServer {
         if let notice = parts.tokenNotice { banner += notice }
         var running = RunningHost(server: server, manager: manager, logger: logger, banner: banner, cluster: cluster)
         running.metrics = policies.metrics
+        running.jobs = jobs
         running.observer = observability.start(manager: manager, server: server, watchesMetrics: options.watchesMetrics, logger: logger)
         return running
     }

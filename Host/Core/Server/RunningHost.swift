@@ -18,4 +18,7 @@ public struct RunningHost: Sendable {
     public var metrics: SeriesTable? = nil
     /// The process gauges and periodic checks this process runs; cancelled with the host.
     var observer: Task<Void, Never>? = nil
+    /// The jobs of the addons loaded here, reachable without the manager's actor (a draining
+    /// worker stops them even while a crashed change holds the manager).
+    var jobs: JobRunner? = nil
 }

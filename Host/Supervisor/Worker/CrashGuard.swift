@@ -71,10 +71,24 @@ public final class CrashGuard: HandlerObserver {
     }
 
     /// Answers 504 to the handlers past their deadline.
-    /// - Returns: how many expired now, and the first one's addon.
-    func expireOverdue() -> (count: Int, owner: String) {
-        withOwnerBuffer { berth_guard_expire($0, $1) }
+    /// - Returns: how many expired now, by addon (each timeout blamed on its own handler's addon).
+    func expireOverdue() -> [String: Int] {
+        var expired: [String: Int] = [:]
+        let record = Int(BERTH_GUARD_OWNER_CAPACITY)
+        var buffer = [CChar](repeating: 0, count: record * Self.expiredPerCall)
+        while true {
+            let count = buffer.withUnsafeMutableBufferPointer { Int(berth_guard_expire($0.baseAddress!, $0.count)) }
+            for index in 0 ..< count {
+                let owner = buffer[index * record ..< (index + 1) * record].prefix { $0 != 0 }
+                expired[String(decoding: owner.map { UInt8(bitPattern: $0) }, as: UTF8.self), default: 0] += 1
+            }
+            // A full buffer may have left expired handlers for another call.
+            if count < Self.expiredPerCall { return expired }
+        }
     }
+
+    /// How many expired handlers one call of the C side reports.
+    private static let expiredPerCall = 32
 
     /// Handlers that will not return: crashed, or expired at least `grace` ago and still running.
     func stuck(grace: Duration) -> (count: Int, owner: String) {

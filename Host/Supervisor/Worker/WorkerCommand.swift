@@ -100,12 +100,14 @@ public enum WorkerCommand {
         }
     }
 
-    /// Stops accepting, tells the supervisor, lets in-flight requests finish until the deadline,
-    /// then exits. A worker with a parked (crashed) or hung handler thread exits without stopping
-    /// the daemon or the addons: both would wait for that thread forever.
+    /// Stops starting job runs and accepting, tells the supervisor, lets in-flight requests and job
+    /// runs finish until the deadline, then exits. A worker with a parked (crashed) or hung handler
+    /// thread exits without stopping the daemon or the addons: both would wait for that thread forever.
     static func drain(_ host: RunningHost, crashGuard: CrashGuard, link: WorkerLink, limits: WorkerLimits) async -> Never {
         let clock = ContinuousClock()
         let started = clock.now
+        // The next generation runs the jobs from now on, with the addons it loaded.
+        host.stopStartingJobs()
         link.beginDraining()
         host.server.quiesce()
         link.send(.quiesced(pid: link.pid))
@@ -126,6 +128,9 @@ public enum WorkerCommand {
             host.logger.warning("worker exits with a handler that never returned", metadata: ["pid": "\(link.pid)", "answered502": "\(abandoned)"])
             _exit(0)
         }
+        // Job runs that were going when the drain began finish, within the drain's deadline.
+        let left = await host.waitForJobRuns(until: deadline)
+        if left > 0 { host.logger.warning("worker drained with job runs still going: cancelling them", metadata: ["pid": "\(link.pid)", "runs": "\(left)"]) }
         host.server.stop(drainTimeout: .seconds(1))
         await host.manager.shutDown()
         crashGuard.allowExit()

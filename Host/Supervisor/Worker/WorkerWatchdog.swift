@@ -50,12 +50,10 @@ final class WorkerWatchdog: Sendable {
         while true {
             usleep(50_000)
             ticks += 1
-            let expired = crashGuard.expireOverdue()
-            if expired.count > 0 {
-                // The guard names the first expired handler's addon; ticks are 50 ms apart, so
-                // handlers of two addons rarely expire in the same one.
-                metrics?.count(.handlerTimeouts, ["addon": expired.owner], by: UInt64(expired.count))
-                logger.warning("handler timed out: answered 504", metadata: ["addon": expired.owner, "requests": "\(expired.count)", "timeout": "\(limits.handlerTimeout)"])
+            // Handlers of several addons can expire in one tick: each addon counts its own.
+            for (owner, count) in crashGuard.expireOverdue() {
+                metrics?.count(.handlerTimeouts, ["addon": owner], by: UInt64(count))
+                logger.warning("handler timed out: answered 504", metadata: ["addon": owner, "requests": "\(count)", "timeout": "\(limits.handlerTimeout)"])
             }
             if !asked, !crashGuard.crashed {
                 let stuck = crashGuard.stuck(grace: limits.hungGrace)

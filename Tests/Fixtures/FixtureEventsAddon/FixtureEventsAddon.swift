@@ -38,7 +38,7 @@ struct FixtureEventsAddon: Addon {
                 "INSERT INTO handled (event_id, name, source, published_ms, pid) VALUES ($1, $2, $3, $4, $5)",
                 [.text(event.id), .text(event.name), .text(event.source), .integer(event.publishedAtMilliseconds), .integer(Int64(getpid()))]
             )
-            Self.trace("handled \(id) \(event.id)")
+            appendTrace("handled \(id) \(event.id)", toFileNamedBy: "FIXTURE_EVENT_TRACE")
         }
     }
 
@@ -59,15 +59,6 @@ struct FixtureEventsAddon: Addon {
             }
             return try .json(JSONValue.object(["handled": .array(handled)]))
         }
-    }
-
-    static func trace(_ line: String) {
-        guard let path = ProcessInfo.processInfo.environment["FIXTURE_EVENT_TRACE"] else { return }
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
-        guard descriptor >= 0 else { return }
-        let text = Array((line + "\n").utf8)
-        _ = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
     }
 }
 

@@ -13,7 +13,8 @@ import PluginAPI
 ///   `FIXTURE_JOB_TRACE`, then waits until cancelled; on cancellation it checks that its table is
 ///   still there and appends `cancelled <addon> <run> data=<rows or error>`, then rethrows.
 ///
-/// `GET <prefix>/ticks` answers `{"ticks": [{"job", "scheduled", "run", "pid", "version"}, …]}`.
+/// `GET <prefix>/ticks` answers `{"ticks": [{"job", "scheduled", "run", "pid", "version"}, …]}`;
+/// `GET <prefix>/wait?ms=` answers `waited` after `ms` milliseconds (it keeps a draining worker busy).
 struct FixtureJobsAddon: Addon {
     let id: String
     let version: String
@@ -30,6 +31,10 @@ struct FixtureJobsAddon: Addon {
             }
             return try .json(JSONValue.object(["ticks": .array(ticks)]))
         }
+        routes.get("/wait") { request, _ in
+            try? await Task.sleep(for: .milliseconds(Int(request.queryValue("ms") ?? "") ?? 1000))
+            return .text("waited")
+        }
     }
 
     func runJob(_ name: String, context: JobContext) async throws {
@@ -38,7 +43,7 @@ struct FixtureJobsAddon: Addon {
             throw HTTPError(status: 500, code: "failed_on_purpose", message: "run \(context.runID) fails on purpose")
         case "slow":
             try await record(name, context)
-            trace("start \(id) \(context.runID)")
+            appendTrace("start \(id) \(context.runID)", toFileNamedBy: "FIXTURE_JOB_TRACE")
             do {
                 while true { try await Task.sleep(for: .seconds(3600)) }
             } catch {
@@ -52,7 +57,7 @@ struct FixtureJobsAddon: Addon {
                         return "error:\(error)".replacingOccurrences(of: " ", with: "_")
                     }
                 }.value
-                trace("cancelled \(id) \(context.runID) data=\(check)")
+                appendTrace("cancelled \(id) \(context.runID) data=\(check)", toFileNamedBy: "FIXTURE_JOB_TRACE")
                 throw error
             }
         default:
@@ -66,15 +71,6 @@ struct FixtureJobsAddon: Addon {
             "INSERT INTO ticks (job, scheduled_ms, run_id, pid, version) VALUES ($1, $2, $3, $4, $5)",
             [.text(name), .integer(context.scheduledAtMilliseconds), .text(context.runID), .integer(Int64(getpid())), .text(version)]
         )
-    }
-
-    private func trace(_ line: String) {
-        guard let path = ProcessInfo.processInfo.environment["FIXTURE_JOB_TRACE"] else { return }
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
-        guard descriptor >= 0 else { return }
-        let text = Array((line + "\n").utf8)
-        _ = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
     }
 }
 

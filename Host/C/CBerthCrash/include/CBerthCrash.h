@@ -56,9 +56,11 @@ void berth_guard_left_thread(int ticket);
 /// (the response the handler produced goes nowhere), else 0.
 int berth_guard_finish(int ticket);
 
-/// Watchdog: answers 504 to every handler past its deadline and shuts its socket. Returns how many
-/// expired now; the first one's owner is copied to `owner`.
-int berth_guard_expire(char *owner, size_t capacity);
+/// Watchdog: answers 504 to handlers past their deadline and shuts their sockets, as many as
+/// `owners` has records for (`capacity / BERTH_GUARD_OWNER_CAPACITY`; the rest stay for the next
+/// call). Returns how many expired now; the owner of the n-th is copied to the n-th record of
+/// BERTH_GUARD_OWNER_CAPACITY bytes in `owners`, so each timeout is blamed on its own addon.
+int berth_guard_expire(char *owners, size_t capacity);
 
 /// Handlers that will never return: crashed ones, and expired ones still running `grace_ns` after
 /// their 504. Returns how many; the first one's owner is copied to `owner`.
