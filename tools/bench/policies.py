@@ -12,11 +12,19 @@ on the same server CPUs (wrk on the others), as bench.py does for the request pa
 
 Writes bench/results/<date>-<host>-policies.md and policies-latest.md (bench/work/results-quick
 with BENCH_QUICK=1). Needs the release build and the C ceiling from tools/bench/run.sh.
+
+BENCH_POLICIES_HOSTS=hs256,es256 runs only those hosts (with `plain`, which the ratios divide by),
+e.g. the JWT rounds alone. BENCH_POLICIES_COST adds a per-request cost of the server that other
+load on the machine distorts far less than requests/s: `instructions` counts its user-space
+instructions (`perf stat -e instructions:u`; needs hardware counters, which many virtual
+machines lack), `cpu` its user CPU time (utime of /proc/<pid>/stat, all threads). Either kind of
+run writes its table to bench/work/results-partial, apart from the bench's results.
 """
 import base64
 import datetime
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -88,6 +96,40 @@ def wrk_with(settings, url, server, header):
         bench.subprocess.Popen = original
 
 
+def with_cost(kind):
+    """A measure like wrk_with that adds `cost_per_request` to wrk's result: the server's
+    user-space instructions (`kind` "instructions") or user CPU µs ("cpu") per completed request."""
+    def instructions(settings, url, server, header):
+        command = ["perf", "stat", "-x", ",", "-e", "instructions:u", "-p", str(server.process.pid)]
+        perf = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.2)  # perf attaches before the first request
+        try:
+            result = wrk_with(settings, url, server, header)
+        finally:
+            perf.send_signal(signal.SIGINT)
+            _, stderr = perf.communicate(timeout=30)
+        counted = [line.split(",")[0] for line in stderr.splitlines() if "instructions" in line]
+        if not counted or not counted[0].isdigit():
+            raise SystemExit(f"perf stat cannot count instructions:u here ({stderr.strip()}): this machine has no hardware "
+                             "counters; use BENCH_POLICIES_COST=cpu")
+        result["cost_per_request"] = int(counted[0]) / max(1, result["requests"] or 0)
+        return result
+
+    def user_cpu(settings, url, server, header):
+        def utime_ticks():
+            with open(f"/proc/{server.process.pid}/stat") as handle:
+                return int(handle.read().rsplit(")", 1)[1].split()[11])  # field 14, utime
+        before = utime_ticks()
+        result = wrk_with(settings, url, server, header)
+        seconds = (utime_ticks() - before) / os.sysconf("SC_CLK_TCK")
+        result["cost_per_request"] = seconds * 1e6 / max(1, result["requests"] or 0)
+        return result
+
+    if kind not in ("instructions", "cpu"):
+        raise SystemExit(f"BENCH_POLICIES_COST={kind}: use instructions or cpu")
+    return instructions if kind == "instructions" else user_cpu
+
+
 def main():
     args = type("Args", (), {})()
     args.bin, args.repo = sys.argv[1], sys.argv[2]
@@ -104,7 +146,7 @@ def main():
     if not os.path.exists(bench.package_path(settings, "greeter")):
         bench.prepare_packages(settings, 1)
 
-    hosts = {
+    all_hosts = {
         "plain": ({}, None, None),
         "no_metrics": ({"BERTH_METRICS": "0"}, None, None),
         "hs256": ({"BERTH_AUTH_JWT_SECRET": SECRET}, {"routes": [{"method": "GET", "path": "/hello", "auth": "required"}]}, tokens["hs256"]),
@@ -112,6 +154,14 @@ def main():
         "eddsa": ({"BERTH_AUTH_JWKS": jwks}, {"routes": [{"method": "GET", "path": "/hello", "auth": "required"}]}, tokens["eddsa"]),
         "rate_limited": ({}, {"routes": [{"method": "GET", "path": "/hello", "rateLimit": {"limit": 1000000, "windowSeconds": 1, "key": "route"}}]}, None),
     }
+    chosen = [name.strip() for name in os.environ.get("BENCH_POLICIES_HOSTS", "").split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in all_hosts]
+    if unknown:
+        raise SystemExit(f"BENCH_POLICIES_HOSTS: unknown host(s) {', '.join(unknown)}; known: {', '.join(all_hosts)}")
+    hosts = {name: value for name, value in all_hosts.items() if not chosen or name == "plain" or name in chosen}
+    cost = os.environ.get("BENCH_POLICIES_COST", "")
+    cost_unit = {"instructions": "instructions:u", "cpu": "user CPU µs"}.get(cost, cost)
+    measure = with_cost(cost) if cost else wrk_with
     servers, targets, headers = [], [], {}
     try:
         for offset, (name, (env, overrides, token)) in enumerate(hosts.items()):
@@ -134,11 +184,12 @@ def main():
         runs = {name: [] for name, _, _ in targets}
         for round_number in range(settings.runs):
             for name, url, server in (targets if round_number % 2 == 0 else list(reversed(targets))):
-                result = wrk_with(settings, url, server, headers[name])
+                result = measure(settings, url, server, headers[name])
                 if result["failed"]:
                     raise RuntimeError(f"{name}: {result['failed']} failed requests")
                 runs[name].append(result)
-                bench.log(f"policies round {round_number + 1}/{settings.runs} {name}: {result['requests_per_second']:.0f} req/s")
+                counted = f", {result['cost_per_request']:.2f} {cost_unit} per request" if cost else ""
+                bench.log(f"policies round {round_number + 1}/{settings.runs} {name}: {result['requests_per_second']:.0f} req/s{counted}")
     finally:
         for server in servers:
             server.stop()
@@ -152,8 +203,9 @@ def main():
         f"{settings.connections} connections, server on CPUs {settings.cpu_list(settings.server_cpus)} with "
         f"{settings.server_threads} thread(s), wrk on {settings.cpu_list(settings.load_cpus)}; {settings.berth_mode}.",
         "",
-        "| Host (greeter GET /hello) | requests/s, median (min–max) | ÷ plain, median per round (min–max) | Goal |",
-        "| --- | --- | --- | --- |",
+        "| Host (greeter GET /hello) | requests/s, median (min–max) | ÷ plain, median per round (min–max) | Goal |"
+        + (f" {cost_unit} per request, median (min–max) |" if cost else ""),
+        "| --- | --- | --- | --- |" + (" --- |" if cost else ""),
     ]
     for name, _, _ in targets:
         rps = bench.summarize([run["requests_per_second"] for run in runs[name]])
@@ -167,9 +219,15 @@ def main():
             paired = bench.paired_ratio(runs, name, "plain")
             ratio = f"{paired['median']:.3f} ({paired['min']:.3f}–{paired['max']:.3f})"
             goal = f"≥ {goals[name]}×"
-        lines.append(f"| {name} | {rps['median']:.0f} ({rps['min']:.0f}–{rps['max']:.0f}) | {ratio} | {goal} |")
+        row = f"| {name} | {rps['median']:.0f} ({rps['min']:.0f}–{rps['max']:.0f}) | {ratio} | {goal} |"
+        if cost:
+            counts = bench.summarize([run["cost_per_request"] for run in runs[name]])
+            row += f" {counts['median']:.2f} ({counts['min']:.2f}–{counts['max']:.2f}) |"
+        lines.append(row)
     text = "\n".join(lines) + "\n"
     results = settings.results
+    if chosen or cost:  # not the whole figure: kept apart from the bench's results
+        results = os.path.join(settings.work, "results-partial")
     os.makedirs(results, exist_ok=True)
     stem = f"{datetime.date.today().isoformat()}-{socket.gethostname().split('.')[0]}-policies.md"
     for path in (os.path.join(results, stem), os.path.join(results, "policies-latest.md")):

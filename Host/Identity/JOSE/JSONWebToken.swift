@@ -1,4 +1,3 @@
-import Foundation
 import PluginAPI
 
 /// A compact JWS (RFC 7515 §7.1) taken apart, not yet trusted: the header, the claims, the bytes
@@ -15,7 +14,12 @@ struct JSONWebToken: Sendable {
     /// - Throws: ``AuthenticationError`` (`oversized`, `malformed`, `unsupported_algorithm`,
     ///   `invalid_key_id`) before any key is looked at.
     init(parsing token: some StringProtocol, maxBytes: Int) throws(AuthenticationError) {
-        let bytes = Array(token.utf8)
+        try self.init(parsing: Array(token.utf8), maxBytes: maxBytes)
+    }
+
+    /// Splits and decodes the token whose text is `bytes`.
+    init(parsing bytes: some RandomAccessCollection<UInt8>, maxBytes: Int) throws(AuthenticationError) {
+        let bytes = Array(bytes)
         guard bytes.count <= maxBytes else {
             throw AuthenticationError(.oversized, "the token has \(bytes.count) bytes; at most \(maxBytes) are accepted")
         }
@@ -74,10 +78,7 @@ struct JSONWebToken: Sendable {
     }
 
     private static func object(_ bytes: [UInt8], _ part: String) throws(AuthenticationError) -> [String: JSONValue] {
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
+        guard let value = CompactJSON.parse(bytes) else {
             throw AuthenticationError(.malformed, "the token's \(part) is not JSON")
         }
         guard case .object(let object) = value else {

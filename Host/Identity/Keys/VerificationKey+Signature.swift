@@ -7,8 +7,8 @@ extension VerificationKey {
     func verifies(_ signature: [UInt8], of input: [UInt8], with algorithm: JWTAlgorithm) throws(IdentitySetupError) -> Bool {
         defer { LibCrypto.clearErrors() }
         switch material {
-        case .secret(let secret):
-            return try Self.hmacMatches(signature, of: input, secret: secret, digest: algorithm)
+        case .secret:
+            return try hmacMatches(signature, of: input, digest: algorithm)
         case .publicKey(let key):
             switch algorithm.keyFamily {
             case .ellipticCurve:
@@ -35,17 +35,13 @@ extension VerificationKey {
         }
     }
 
-    private static func hmacMatches(_ signature: [UInt8], of input: [UInt8], secret: [UInt8], digest algorithm: JWTAlgorithm) throws(IdentitySetupError) -> Bool {
-        guard signature.count == algorithm.digestBytes else { return false }
-        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let result = secret.withUnsafeBytes { key in
-            input.withUnsafeBufferPointer { data in
-                HMAC(digest(algorithm), key.baseAddress, Int32(key.count), data.baseAddress, data.count, &output, &length)
-            }
+    private func hmacMatches(_ signature: [UInt8], of input: [UInt8], digest algorithm: JWTAlgorithm) throws(IdentitySetupError) -> Bool {
+        guard signature.count == algorithm.digestBytes, let macs else { return false }
+        return try withUnsafeTemporaryAllocation(byteCount: Int(EVP_MAX_MD_SIZE), alignment: 16) { (output) throws(IdentitySetupError) -> Bool in
+            let length = input.withUnsafeBytes { macs.authenticate($0, digestBytes: algorithm.digestBytes, into: output) }
+            guard let length, length == signature.count else { throw IdentitySetupError(.invalidKey, "HMAC failed: \(LibCrypto.drainErrors())") }
+            return signature.withUnsafeBytes { CRYPTO_memcmp($0.baseAddress, output.baseAddress, length) == 0 }
         }
-        guard result != nil, Int(length) == signature.count else { throw IdentitySetupError(.invalidKey, "HMAC failed: \(LibCrypto.drainErrors())") }
-        return signature.withUnsafeBytes { presented in output.withUnsafeBytes { CRYPTO_memcmp(presented.baseAddress, $0.baseAddress, signature.count) == 0 } }
     }
 
     private static func digestVerify(_ signature: [UInt8], of input: [UInt8], key: OpaquePointer, digest: OpaquePointer?, padding: Int32?) throws(IdentitySetupError) -> Bool {

@@ -20,6 +20,8 @@ public final class VerificationKey: @unchecked Sendable {
     /// The one algorithm the key set allows for this key (`alg` of the JWK), if it named one.
     public let algorithm: JWTAlgorithm?
     let material: Material
+    /// A shared secret's keyed HMAC contexts, reused from one token to the next.
+    let macs: HMACContexts?
 
     init(id: String?, family: JWTAlgorithm.KeyFamily, curve: String?, algorithm: JWTAlgorithm?, material: Material) {
         self.id = id
@@ -27,6 +29,7 @@ public final class VerificationKey: @unchecked Sendable {
         self.curve = curve
         self.algorithm = algorithm
         self.material = material
+        self.macs = if case .secret(let bytes) = material { HMACContexts(secret: bytes) } else { nil }
     }
 
     deinit {

@@ -12,15 +12,17 @@ public final class TokenVerifier: Sendable {
     /// The longest token accepted, in bytes.
     public let maxTokenBytes: Int
     private let keys: Mutex<KeySet>
-    private let cache: VerifiedTokenCache
+    /// Tokens that verified, until they expire or the keys change.
+    let cache: VerifiedTokenCache
     private let refresher: KeySetRefresher?
 
-    /// A verifier of tokens signed by `keys`.
-    public init(keys: KeySet, rules: ClaimRules = ClaimRules(), maxTokenBytes: Int = 8192, cacheCapacity: Int = 10_000, refresher: KeySetRefresher? = nil) {
+    /// A verifier of tokens signed by `keys`, keeping up to `cacheCapacity` tokens that verified
+    /// (at most `cacheBytes` bytes of token text) until they expire or the keys change.
+    public init(keys: KeySet, rules: ClaimRules = ClaimRules(), maxTokenBytes: Int = 8192, cacheCapacity: Int = 10_000, cacheBytes: Int = 4 << 20, refresher: KeySetRefresher? = nil) {
         self.rules = rules
         self.maxTokenBytes = maxTokenBytes
         self.keys = Mutex(keys)
-        self.cache = VerifiedTokenCache(capacity: cacheCapacity)
+        self.cache = VerifiedTokenCache(capacity: cacheCapacity, byteBudget: cacheBytes)
         self.refresher = refresher
     }
 
@@ -40,13 +42,21 @@ public final class TokenVerifier: Sendable {
         guard length <= maxTokenBytes else {
             throw AuthenticationError(.oversized, "the token has \(length) bytes; at most \(maxTokenBytes) are accepted")
         }
-        // A token read from a request is a slice of its field: hashed in place, without a copy.
-        let digest = token.utf8.withContiguousStorageIfAvailable(VerifiedTokenCache.digest(of:)) ?? VerifiedTokenCache.digest(of: Array(token.utf8))
-        if let known = cache.lookup(digest) {
-            // Only still-valid results are cached, but time moves on: recheck the window.
-            if now < known.expiresAt + rules.clockSkew { return known }
-            cache.remove(digest)
+        // A token read from a request is a slice of its field: read in place, without a copy.
+        let inPlace = token.utf8.withContiguousStorageIfAvailable { bytes in
+            Result { () throws(AuthenticationError) -> VerifiedToken in try verify(bytes: bytes, now: now) }
         }
+        if let inPlace { return try inPlace.get() }
+        return try Array(token.utf8).withUnsafeBufferPointer { bytes in
+            Result { () throws(AuthenticationError) -> VerifiedToken in try verify(bytes: bytes, now: now) }
+        }.get()
+    }
+
+    private func verify(bytes token: UnsafeBufferPointer<UInt8>, now: Double) throws(AuthenticationError) -> VerifiedToken {
+        // A hit is the same bytes as a token that verified, still inside its window now.
+        if let known = cache.lookup(token, now: now, skew: rules.clockSkew) { return known }
+        // Read before the keys: a result of keys replaced meanwhile is not cached.
+        let generation = cache.generation
         let parsed = try JSONWebToken(parsing: token, maxBytes: maxTokenBytes)
         let key = try keys.withLock { (keys: inout KeySet) throws(AuthenticationError) -> VerificationKey in
             try keys.key(for: parsed.keyID, algorithm: parsed.algorithm)
@@ -59,7 +69,8 @@ public final class TokenVerifier: Sendable {
         }
         guard valid else { throw AuthenticationError(.badSignature, "the token's signature does not verify") }
         let verified = try rules.check(parsed.claims, now: now)
-        cache.store(verified, for: digest, now: now)
+        let notBefore: Double? = if case .number(let start)? = parsed.claims["nbf"] { start } else { nil }
+        cache.store(verified, token: token, notBefore: notBefore, generation: generation, now: now)
         return verified
     }
 
