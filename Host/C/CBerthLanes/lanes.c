@@ -40,6 +40,9 @@ struct lane {
     /* Where the monitor leaves the takeover record for the thread that lost the lane. */
     _Atomic(struct takeover *) *_Atomic owner_cell;
     _Atomic int stopped;
+    /* Set by berth_lanes_wake before it writes wake_fd: a busy lane's thread, which skips its
+       blocking wait, still drains without a syscall to find out. */
+    _Atomic int wake_pending;
 };
 
 struct berth_lanes {
@@ -62,6 +65,9 @@ static __thread int current_lost;
 static __thread uint64_t begun_seq;
 static berth_lane_access_fn registered_access;
 static __thread _Atomic(struct takeover *) lost_record;
+/* Access-handler calls on this thread: a pass of MHD_run that made any tells the loop to poll
+   again before it blocks. */
+static __thread uint64_t access_calls;
 
 int64_t berth_lanes_now(void) {
     struct timespec now;
@@ -130,6 +136,7 @@ int berth_lanes_attach(struct berth_lanes *lanes, unsigned int index, struct MHD
 void berth_lanes_wake(struct berth_lanes *lanes, unsigned int index) {
     if (index >= lanes->count) return;
     uint64_t one = 1;
+    atomic_store_explicit(&lanes->lane[index].wake_pending, 1, memory_order_release);
     ssize_t ignored = write(lanes->lane[index].wake_fd, &one, sizeof one);
     (void)ignored;
 }
@@ -159,20 +166,29 @@ static void *lane_main(void *argument) {
         free(start);
     }
     struct epoll_event events[4];
+    int busy = 0;
     while (!atomic_load_explicit(&lanes->stopping, memory_order_acquire)) {
-        MHD_UNSIGNED_LONG_LONG timeout = 0;
-        int wait_ms = 500;
-        if (MHD_get_timeout(lane->daemon, &timeout) == MHD_YES) wait_ms = timeout < 500 ? (int)timeout : 500;
-        int count = epoll_wait(lane->epoll_fd, events, 4, wait_ms);
-        for (int i = 0; i < count; i++) {
-            if (events[i].data.u32 == WAKE_TOKEN) {
-                uint64_t value;
-                ssize_t ignored = read(lane->wake_fd, &value, sizeof value);
-                (void)ignored;
-                if (!atomic_load(&lanes->stopping)) lanes->drain(lanes->context, lane->index);
+        /* A pass of MHD_run that served requests is followed by another one at once: libmicrohttpd
+           polls its own epoll set without waiting, so a busy lane makes one epoll_wait per pass,
+           not two. Only an idle lane waits here, on its daemon's set and its wake-up. */
+        if (!busy) {
+            MHD_UNSIGNED_LONG_LONG timeout = 0;
+            int wait_ms = 500;
+            if (MHD_get_timeout(lane->daemon, &timeout) == MHD_YES) wait_ms = timeout < 500 ? (int)timeout : 500;
+            int count = epoll_wait(lane->epoll_fd, events, 4, wait_ms);
+            for (int i = 0; i < count; i++) {
+                if (events[i].data.u32 == WAKE_TOKEN) atomic_store_explicit(&lane->wake_pending, 1, memory_order_relaxed);
             }
         }
+        if (atomic_exchange_explicit(&lane->wake_pending, 0, memory_order_acquire)) {
+            uint64_t value;
+            ssize_t ignored = read(lane->wake_fd, &value, sizeof value);
+            (void)ignored;
+            if (!atomic_load(&lanes->stopping)) lanes->drain(lanes->context, lane->index);
+        }
+        uint64_t calls = access_calls;
         MHD_run(lane->daemon);
+        busy = access_calls != calls;
     }
     atomic_store(&lane->stopped, 1);
     current_lane = NULL;
@@ -323,6 +339,7 @@ int berth_lane_handler_end(void) {
 
 enum MHD_Result berth_lane_access(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
+    access_calls++;
     enum MHD_Result result = registered_access(cls, connection, url, method, version, upload_data, upload_data_size, con_cls);
     if (current_lost) longjmp(*current_top, 1);
     return result;

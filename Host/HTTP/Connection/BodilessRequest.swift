@@ -34,17 +34,15 @@ enum BodilessRequest {
             if context.refusing.load(ordering: .relaxed) {
                 return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
             }
-            if context.takesOver {
-                // A handler whose lane may be taken over needs state a new thread can suspend.
-                let state = RequestState(method: method, path: path, requestID: requestID, endpoint: endpoint, parameters: parameters)
-                requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
-                return state.dispatch(endpoint, on: connection, context: context)
-            }
             if let immediate = endpoint.immediate {
-                let response = RequestState.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context) {
+                // On a polling lane the takeover makes the state a new thread suspends, if it must.
+                let window = context.takesOver ? LaneWindow(state: nil, requestContext: requestContext, requestID: requestID) : nil
+                let response = RequestState.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context, window: window) {
                     RequestState.makeRequest(method: method, path: path, body: [], parameters: parameters, requestID: requestID, on: connection)
                 }
                 if let response { return connection.queue(response, closing: closing, requestID: requestID) }
+                // Taken over: the state the takeover parked in `*con_cls` holds the response.
+                if window != nil { return .YES }
             }
             // The synchronous handler, if any, was already offered the request above.
             let state = RequestState(method: method, path: path, requestID: requestID, endpoint: endpoint, parameters: parameters)

@@ -8,8 +8,8 @@ extension RequestState {
     /// handler in a task (``startTask(_:on:context:)``).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         if let immediate = endpoint.immediate, spool == nil {
-            let lane = context.takesOver ? Unmanaged.passUnretained(self).toOpaque() : nil
-            let response = Self.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context, lane: lane) {
+            let window = context.takesOver ? LaneWindow(state: Unmanaged.passUnretained(self), requestContext: nil, requestID: requestID) : nil
+            let response = Self.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context, window: window) {
                 takeRequest(on: connection)
             }
             if let response {
@@ -33,66 +33,69 @@ extension RequestState {
         )
         spool = nil
         self.run = run
-        let lane = context.takesOver
-        if lane { berth_lane_handler_begin(connection.pointer, Unmanaged.passUnretained(self).toOpaque()) }
+        var window = context.takesOver ? LaneWindow(state: Unmanaged.passUnretained(self), requestContext: nil, requestID: requestID) : nil
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
-            Task.immediate {
-                let response = await run.handler(run.request, run.upload)
-                if let upload = run.upload { BodySpool.remove(upload) }
-                run.complete(with: response)
+            let takenOver = LaneWindow.run(&window, on: connection) {
+                Task.immediate {
+                    let response = await run.handler(run.request, run.upload)
+                    if let upload = run.upload { BodySpool.remove(upload) }
+                    run.complete(with: response)
+                }
             }
             // Taken over: the new thread suspended the connection; the completion resumes it.
-            if lane, berth_lane_handler_end() != 0 { return .YES }
+            if takenOver { return .YES }
             return collect(run, on: connection, context: context)
         }
         let socket = connection.socket
-        if !lane, observer.startsOffPollingThread(owner: endpoint.owner) {
+        if window == nil, observer.startsOffPollingThread(owner: endpoint.owner) {
             Task { RequestState.start(run, observed: observer, endpoint: endpoint, socket: socket) }
-        } else {
-            // Called directly, not through a shared closure: that closure's context would be an
-            // allocation per request even when nothing escapes.
-            Self.start(run, observed: observer, endpoint: endpoint, socket: socket)
+            return collect(run, on: connection, context: context)
         }
-        if lane, berth_lane_handler_end() != 0 { return .YES }
+        // Called directly, not through a shared closure: that closure's context would be an
+        // allocation per request even when nothing escapes.
+        if LaneWindow.run(&window, on: connection, { Self.start(run, observed: observer, endpoint: endpoint, socket: socket) }) {
+            return .YES
+        }
         return collect(run, on: connection, context: context)
     }
 
     /// Calls a synchronous handler right here, bracketed by the observer's calls when there is an
     /// observer; `nil` when the observer wants the handler off this thread, which takes a task (and
-    /// then `request` is not called), or when the lane was taken over while it ran (`lane`: the
-    /// request's state, whose ``run`` then holds the response).
+    /// then `request` is not called), or when the lane was taken over while it ran (`window`: set
+    /// on polling lanes), after giving the response to the run the new thread suspended the
+    /// connection for.
     static func answerImmediately(
         _ immediate: ImmediateEndpointHandler,
         of endpoint: Endpoint,
         requestID: String,
         on connection: MHDConnection,
         context: ServerContext,
-        lane: UnsafeMutableRawPointer? = nil,
+        window: LaneWindow? = nil,
         request: () -> Request
     ) -> Response? {
+        var window = window
+        var response: Response?
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
             let request = request()
-            guard let lane else { return immediate(request) }
-            berth_lane_handler_begin(connection.pointer, lane)
-            let response = immediate(request)
-            return handOverIfTakenOver(response, lane: lane)
+            guard window != nil else { return immediate(request) }
+            let takenOver = LaneWindow.run(&window, on: connection) { response = immediate(request) }
+            return takenOver ? handOver(response!, to: window!) : response
         }
-        if lane == nil, observer.startsOffPollingThread(owner: endpoint.owner) { return nil }
+        if window == nil, observer.startsOffPollingThread(owner: endpoint.owner) { return nil }
         let request = request()
         let ticket = observer.handlerWillStart(endpoint, requestID: requestID, socket: connection.socket)
-        if let lane { berth_lane_handler_begin(connection.pointer, lane) }
-        let response = immediate(request)
-        observer.handlerDidFinish(ticket)
-        observer.handlerLeftThread(ticket)
-        guard let lane else { return response }
-        return handOverIfTakenOver(response, lane: lane)
+        let takenOver = LaneWindow.run(&window, on: connection) {
+            response = immediate(request)
+            observer.handlerDidFinish(ticket)
+            observer.handlerLeftThread(ticket)
+        }
+        return takenOver ? handOver(response!, to: window!) : response
     }
 
-    /// Ends the lane's handler window: the response, or `nil` if the lane was taken over meanwhile,
-    /// after giving the response to the run the new thread suspended the connection for.
-    private static func handOverIfTakenOver(_ response: Response, lane: UnsafeMutableRawPointer) -> Response? {
-        guard berth_lane_handler_end() != 0 else { return response }
-        Unmanaged<RequestState>.fromOpaque(lane).takeUnretainedValue().run?.complete(with: response)
+    /// The lane was taken over while the handler ran: its response goes to the run the new thread
+    /// suspended the connection for, which answers when the connection is resumed.
+    private static func handOver(_ response: Response, to window: LaneWindow) -> Response? {
+        window.state?.takeUnretainedValue().run?.complete(with: response)
         return nil
     }
 

@@ -61,6 +61,14 @@ final class RequestState {
         self.parameters = parameters
     }
 
+    /// State made by a lane's takeover for a request that had none (see ``LaneWindow``): it only
+    /// holds the run the handler completes and the id its answer carries.
+    init(takenOverWithID requestID: String) {
+        self.method = HTTPMethod(rawValue: "GET")
+        self.path = ""
+        self.requestID = requestID
+    }
+
     /// The method named by `name`: a common one from a literal, sparing the length scan, UTF-8
     /// validation and copy of `String(cString:)` on every request.
     static func method(named name: UnsafePointer<CChar>) -> HTTPMethod {

@@ -115,11 +115,12 @@ func berthDrainLane(_ context: UnsafeMutableRawPointer?, _ lane: UInt32) {
 }
 
 /// The lanes' takeover callback (C): on the new thread of a lane whose handler overran, before it
-/// drives the daemon. Suspends the overrunning request's connection; its handler completes it.
+/// drives the daemon. Suspends the overrunning request's connection (`state` is its
+/// ``LaneWindow``); its handler completes it.
 func berthTakeOver(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _ state: UnsafeMutableRawPointer?) {
     guard let context, let connection, let state else { return }
     let lanes = Unmanaged<PollingLanes>.fromOpaque(context).takeUnretainedValue()
-    let request = Unmanaged<RequestState>.fromOpaque(state).takeUnretainedValue()
+    let request = state.assumingMemoryBound(to: LaneWindow.self).pointee.takeOverState()
     if !request.suspendForTakeover(on: MHDConnection(pointer: connection), context: lanes.context) {
         lanes.untracked.store(true, ordering: .releasing)
     }
