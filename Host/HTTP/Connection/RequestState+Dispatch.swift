@@ -8,7 +8,7 @@ extension RequestState {
     /// handler in a task (``startTask(_:on:context:)``).
     func dispatch(_ endpoint: Endpoint, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         if let immediate = endpoint.immediate, spool == nil {
-            let window = context.takesOver ? LaneWindow(state: Unmanaged.passUnretained(self), requestContext: nil, requestID: requestID) : nil
+            let window = context.takesOver ? LaneWindow(state: self, requestContext: nil, requestID: requestID) : nil
             let response = Self.answerImmediately(immediate, of: endpoint, requestID: requestID, on: connection, context: context, window: window) {
                 takeRequest(on: connection)
             }
@@ -33,7 +33,7 @@ extension RequestState {
         )
         spool = nil
         self.run = run
-        var window = context.takesOver ? LaneWindow(state: Unmanaged.passUnretained(self), requestContext: nil, requestID: requestID) : nil
+        var window = context.takesOver ? LaneWindow(state: self, requestContext: nil, requestID: requestID) : nil
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
             let takenOver = LaneWindow.run(&window, on: connection) {
                 Task.immediate {
@@ -95,7 +95,7 @@ extension RequestState {
     /// The lane was taken over while the handler ran: its response goes to the run the new thread
     /// suspended the connection for, which answers when the connection is resumed.
     private static func handOver(_ response: Response, to window: LaneWindow) -> Response? {
-        window.state?.takeUnretainedValue().run?.complete(with: response)
+        window.state?.run?.complete(with: response)
         return nil
     }
 

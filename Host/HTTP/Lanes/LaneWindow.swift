@@ -10,8 +10,10 @@ import CMicroHTTPD
 /// common path allocates nothing for the window.
 struct LaneWindow {
     /// The request's state: there from the start for a request with a body or an async handler;
-    /// made by the takeover otherwise.
-    var state: Unmanaged<RequestState>?
+    /// made by the takeover otherwise. A strong reference: once the lane is taken over, stop may
+    /// answer the suspended connection (503) and its completion notice release `*con_cls` while
+    /// the handler still runs, and the handler's thread must still find the state to hand over to.
+    var state: RequestState?
     /// Where libmicrohttpd keeps the request's pointer (`*con_cls`), which the takeover points at
     /// the state it makes; `nil` when ``state`` is there from the start (it is parked there already).
     let requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
@@ -38,10 +40,10 @@ struct LaneWindow {
     /// `*con_cls` if it had none (a ``RequestState`` then replaces ``BodilessRequest/marker``, and
     /// the completion notice releases it like any other).
     mutating func takeOverState() -> RequestState {
-        if let state { return state.takeUnretainedValue() }
+        if let state { return state }
         let made = RequestState(takenOverWithID: requestID)
         requestContext?.pointee = Unmanaged.passRetained(made).toOpaque()
-        state = Unmanaged.passUnretained(made)
+        state = made
         return made
     }
 }
