@@ -994,6 +994,25 @@ def read_first(path, pattern):
     return None
 
 
+def clock_source():
+    """The kernel's clock source (reading the time costs much more with some than with others)."""
+    return read_first("/sys/devices/system/clocksource/clocksource0/current_clocksource", r"(\S+)") or "unknown"
+
+
+def write_figure(settings, figure, report, text):
+    """Writes one figure's results: <date>-<host>-<figure>.json and .md, and <figure>-latest.md, in
+    the results folder; prints the Markdown."""
+    os.makedirs(settings.results, exist_ok=True)
+    stem = f"{datetime.datetime.now(datetime.timezone.utc).date().isoformat()}-{socket.gethostname().split('.')[0]}-{figure}"
+    with open(os.path.join(settings.results, stem + ".json"), "w") as handle:
+        json.dump(report, handle, indent=2)
+        handle.write("\n")
+    for name in (stem + ".md", f"{figure}-latest.md"):
+        with open(os.path.join(settings.results, name), "w") as handle:
+            handle.write(text)
+    print(text)
+
+
 def command_line(command):
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=30)

@@ -33,7 +33,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -318,19 +317,10 @@ def main():
         "setup": {"server_cpus": settings.cpu_list(settings.server_cpus), "load_cpus": settings.cpu_list(settings.load_cpus),
                   "count_cpu": settings.cpu_list(settings.server_cpus[:1]), "calls": calls, "rounds": rounds, "addons": addons,
                   "requests": requests, "scrapes": scrapes, "quick": settings.quick,
-                  "clock_source": bench.read_first("/sys/devices/system/clocksource/clocksource0/current_clocksource", r"(\S+)") or "unknown"},
+                  "clock_source": bench.clock_source()},
         "load_average": {"before": before, "after": bench.load_average()},
     })
-    text = render(report)
-    os.makedirs(settings.results, exist_ok=True)
-    stem = f"{datetime.datetime.now(datetime.timezone.utc).date().isoformat()}-{socket.gethostname().split('.')[0]}-metrics"
-    with open(os.path.join(settings.results, stem + ".json"), "w") as handle:
-        json.dump(report, handle, indent=2)
-        handle.write("\n")
-    for name in (stem + ".md", "metrics-latest.md"):
-        with open(os.path.join(settings.results, name), "w") as handle:
-            handle.write(text)
-    print(text)
+    bench.write_figure(settings, "metrics", report, render(report))
 
 
 if __name__ == "__main__":

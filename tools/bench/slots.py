@@ -26,7 +26,6 @@ BERTH_METRICS=0 host, which then also serves the Redis rows), and bench.py's BEN
 BENCH_NOISE_WAIT_SECONDS, BENCH_BASE_PORT.
 """
 import datetime
-import json
 import os
 import shutil
 import socket
@@ -389,20 +388,11 @@ def main():
     report.update({
         "setup": {"server_cpus": settings.cpu_list(settings.server_cpus), "load_cpus": settings.cpu_list(settings.load_cpus),
                   "server_threads": settings.server_threads, "delay_limit": settings.delay_limit, "quick": settings.quick,
-                  "clock_source": bench.read_first("/sys/devices/system/clocksource/clocksource0/current_clocksource", r"(\S+)") or "unknown"},
+                  "clock_source": bench.clock_source()},
         "figures": figures,
         "load_average": {"before": before, "after": bench.load_average()},
     })
-    text = render(report)
-    os.makedirs(settings.results, exist_ok=True)
-    stem = f"{datetime.datetime.now(datetime.timezone.utc).date().isoformat()}-{socket.gethostname().split('.')[0]}-slots"
-    with open(os.path.join(settings.results, stem + ".json"), "w") as handle:
-        json.dump(report, handle, indent=2)
-        handle.write("\n")
-    for name in (stem + ".md", "slots-latest.md"):
-        with open(os.path.join(settings.results, name), "w") as handle:
-            handle.write(text)
-    print(text)
+    bench.write_figure(settings, "slots", report, render(report))
 
 
 if __name__ == "__main__":
