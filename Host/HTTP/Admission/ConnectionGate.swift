@@ -34,6 +34,8 @@ final class ConnectionGate: @unchecked Sendable {
     }
 
     let limits: Limits
+    /// The connections handed over whose first request has not started; shared with the server.
+    let unstarted: UnstartedConnections
     private let listenDescriptor: Int32
     private let epoll: Int32
     private let wake: Int32
@@ -73,9 +75,10 @@ final class ConnectionGate: @unchecked Sendable {
     private var deadlinesStart = 0
     private var nextSerial: UInt64 = 0
 
-    init(listenDescriptor: Int32, limits: Limits) throws(SystemCallError) {
+    init(listenDescriptor: Int32, limits: Limits, unstarted: UnstartedConnections) throws(SystemCallError) {
         self.listenDescriptor = listenDescriptor
         self.limits = limits
+        self.unstarted = unstarted
         epoll = try SystemCallError.check("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         do {
             wake = try SystemCallError.check("eventfd") { eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK)) }
@@ -138,13 +141,18 @@ final class ConnectionGate: @unchecked Sendable {
         thread = nil
     }
 
-    /// Whether no connection waits here and none was handed over in the last `quiet`: libmicrohttpd
-    /// then knows of every request the gate let through (a handed-over head is already in its socket,
-    /// so its request starts within that time). What a drain waits for besides the active requests.
-    func isSettled(quiet: Duration = .milliseconds(100)) -> Bool {
-        guard waiting.load(ordering: .acquiring) == 0 else { return false }
-        let quietNanoseconds = quiet.components.seconds * 1_000_000_000 + quiet.components.attoseconds / 1_000_000_000
-        return Self.monotonicNanoseconds() - lastHandOff.load(ordering: .acquiring) >= quietNanoseconds
+    /// Whether no connection waits here for its head. A drain waits for this, then for
+    /// ``unstarted`` (the heads already handed over) and the active requests, in that order: a
+    /// hand-over counts the connection as unstarted before it stops counting it as waiting.
+    var isEmpty: Bool {
+        waiting.load(ordering: .sequentiallyConsistent) == 0
+    }
+
+    /// Whether a connection was handed over in the last `window`: libmicrohttpd may not count it
+    /// among its connections yet.
+    func handedOver(within window: Duration) -> Bool {
+        let nanoseconds = window.components.seconds * 1_000_000_000 + window.components.attoseconds / 1_000_000_000
+        return Self.monotonicNanoseconds() - lastHandOff.load(ordering: .acquiring) < nanoseconds
     }
 
     /// Connections waiting here for their first head.
@@ -330,7 +338,8 @@ final class ConnectionGate: @unchecked Sendable {
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
         pending[descriptor] = nil
         lastHandOff.store(Self.monotonicNanoseconds(), ordering: .releasing)
-        waiting.store(pending.count, ordering: .releasing)
+        unstarted.handedOver(descriptor)
+        waiting.store(pending.count, ordering: .sequentiallyConsistent)
         if let lanes {
             lanes.add(PollingLanes.Arrival(descriptor: descriptor, address: entry.address, length: entry.length, peer: entry.peer))
             return
@@ -339,8 +348,12 @@ final class ConnectionGate: @unchecked Sendable {
         let added = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, descriptor, $0, entry.length) }
         }
-        // On failure libmicrohttpd has closed the socket already.
-        if added != .YES { released(entry.peer) }
+        // On failure libmicrohttpd has closed the socket already (this thread alone accepts, so the
+        // descriptor cannot have been reused yet).
+        if added != .YES {
+            unstarted.started(descriptor)
+            released(entry.peer)
+        }
     }
 
     private func refuse(_ descriptor: Int32, status: Int, code: String, message: String) {
@@ -389,5 +402,9 @@ func berthConnectionNotice(
     _ code: MHD_ConnectionNotificationCode
 ) {
     guard code.rawValue == UInt32(berth_mhd_notify_closed), let context, let connection, let address = berth_mhd_client_address(connection) else { return }
-    Unmanaged<ConnectionGate>.fromOpaque(context).takeUnretainedValue().released(PeerAddress(address))
+    let gate = Unmanaged<ConnectionGate>.fromOpaque(context).takeUnretainedValue()
+    // Closed before its first request (the client left, or the daemon stopped): no longer awaited.
+    // libmicrohttpd closes the socket after this notice, so the descriptor is still this connection's.
+    gate.unstarted.started(berth_mhd_connection_fd(connection))
+    gate.released(PeerAddress(address))
 }

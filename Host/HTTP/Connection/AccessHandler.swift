@@ -31,6 +31,7 @@ func berthAccessHandler(
         if URIScreen.isMark(existing) {
             // Marked by the URI screen before the first call; never counted as active.
             requestContext.pointee = nil
+            server.unstartedConnections.started(handle.socket)
             return handle.queue(URIScreen.refusal(for: existing, maxQueryParameters: server.maxQueryParameters), closing: true, requestID: RequestIdentifier.resolve(on: handle))
         }
         let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
@@ -41,9 +42,12 @@ func berthAccessHandler(
     if let answer = RequestState.framingAnswer(on: handle, url: url, version: version, rawTargetLength: screenedLength, context: server) {
         // Never counted as active, like the URI screen's refusals.
         requestContext.pointee = nil
+        server.unstartedConnections.started(handle.socket)
         return RequestState.refuse(answer, on: handle)
     }
-    server.activeRequests.wrappingAdd(1, ordering: .relaxed)
+    // Active before no longer unstarted: a drain reads them in the other order.
+    server.activeRequests.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    server.unstartedConnections.started(handle.socket)
     let contentLength = handle.contentLength
     if !handle.hasBody(contentLength: contentLength) {
         // Nothing to read before the final call: route it then, and allocate state only if its

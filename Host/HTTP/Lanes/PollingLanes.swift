@@ -28,8 +28,8 @@ final class PollingLanes: @unchecked Sendable {
     nonisolated(unsafe) private(set) var daemons: [OpaquePointer] = []
     private let queues: [ArrivalQueue]
     private let next = Atomic<Int>(0)
-    /// Told when a connection could not be added (libmicrohttpd closed it), to release its count.
-    nonisolated(unsafe) var released: (@Sendable (PeerAddress) -> Void)?
+    /// Told when a connection could not be added (libmicrohttpd closed it), to release its counts.
+    nonisolated(unsafe) var released: (@Sendable (Int32, PeerAddress) -> Void)?
     /// Set if a takeover suspended a connection the stop could not track: the daemons then must
     /// not be stopped (libmicrohttpd aborts on a suspended connection).
     let untracked = Atomic<Bool>(false)
@@ -75,8 +75,10 @@ final class PollingLanes: @unchecked Sendable {
             let added = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemons[lane], arrival.descriptor, $0, arrival.length) }
             }
-            // On failure libmicrohttpd has closed the socket already.
-            if added != MHD_Result.YES { released?(arrival.peer) }
+            // On failure libmicrohttpd has closed the socket already. (Should the gate reuse the
+            // descriptor before the release below, the drain waits for one connection too many,
+            // within its deadline: a failure here means the daemon is past its backstop limit.)
+            if added != MHD_Result.YES { released?(arrival.descriptor, arrival.peer) }
         }
     }
 

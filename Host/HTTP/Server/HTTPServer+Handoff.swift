@@ -39,7 +39,7 @@ extension HTTPServer {
             guard state.stage == .running, let daemon = state.daemon else { return 0 }
             let gate = state.gate
             let served = state.lanes?.connectionCount ?? Int(berth_mhd_connection_count(daemon))
-            return served + (gate?.waitingCount ?? 0) + (gate?.isSettled() == false ? 1 : 0)
+            return served + (gate?.waitingCount ?? 0) + (gate?.handedOver(within: .milliseconds(100)) == true ? 1 : 0)
         }
     }
 

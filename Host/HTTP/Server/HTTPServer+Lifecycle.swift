@@ -31,7 +31,7 @@ extension HTTPServer {
             }
             let gate: ConnectionGate
             do throws(SystemCallError) {
-                gate = try ConnectionGate(listenDescriptor: socket.descriptor, limits: Self.gateLimits(configuration))
+                gate = try ConnectionGate(listenDescriptor: socket.descriptor, limits: Self.gateLimits(configuration), unstarted: context.unstartedConnections)
             } catch {
                 socket.closeIfOwned()
                 throw HTTPServerError(code: .socketFailed, message: "The connection gate could not start.", cause: error)
@@ -94,10 +94,14 @@ extension HTTPServer {
         context.draining.store(true, ordering: .sequentiallyConsistent)
         taken.gate?.quiesce()
         // Heads still arriving at the gate get a second to complete (then their requests are
-        // served); a connection slower than that, e.g. one trickling, does not hold the stop.
+        // served); a connection slower than that, e.g. one trickling, does not hold the stop. A
+        // head already handed over is served however long its polling thread takes to reach it.
+        // The order of the reads matters: see ConnectionGate.isEmpty.
         let headGrace = clock.now + .seconds(1)
         wait(until: clock.now + drainTimeout) {
-            (taken.gate?.isSettled() != false || clock.now >= headGrace) && context.activeRequests.load(ordering: .acquiring) == 0
+            (taken.gate?.isEmpty != false || clock.now >= headGrace)
+                && context.unstartedConnections.count == 0
+                && context.activeRequests.load(ordering: .sequentiallyConsistent) == 0
         }
 
         context.refusing.store(true, ordering: .sequentiallyConsistent)
@@ -176,7 +180,10 @@ extension HTTPServer {
             }
             daemons.append(daemon)
         }
-        lanes.released = { [gate] peer in gate.released(peer) }
+        lanes.released = { [gate] descriptor, peer in
+            gate.unstarted.started(descriptor)
+            gate.released(peer)
+        }
         guard lanes.attach(daemons), lanes.start() == 0 else {
             _ = lanes.stop(deadline: .milliseconds(100))
             for daemon in daemons { MHD_stop_daemon(daemon) }

@@ -22,6 +22,10 @@ final class ServerContext: Sendable {
     /// waits on.
     let activeRequests = Atomic<Int>(0)
 
+    /// Connections handed over by the gate whose first request has not reached the access handler;
+    /// a drain waits for them too.
+    let unstartedConnections = UnstartedConnections()
+
     /// Set while stopping: responses then carry `Connection: close` so keep-alive connections end.
     let draining = Atomic<Bool>(false)
 
