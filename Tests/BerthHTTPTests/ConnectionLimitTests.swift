@@ -129,4 +129,40 @@ struct ConnectionLimitTests {
             #expect(Date().timeIntervalSince(started) < 5, "the trickle did not extend the deadline")
         }
     }
+
+    /// libmicrohttpd's idle timeout counts from the last byte, so on a kept-alive connection a head
+    /// trickled a line at a time would hold it for ever: the next head has the idle timeout plus the
+    /// head timeout from the end of the previous request.
+    @Test(arguments: [false, true])
+    func aLaterHeadTrickledOnAKeptAliveConnectionIsCutAtItsDeadline(lanes: Bool) async throws {
+        let server = try Self.server {
+            $0.headTimeoutSeconds = 0.5
+            $0.idleTimeoutSeconds = 1
+            $0.takesOverBlockedThreads = lanes
+        }
+        defer { server.stop(drainTimeout: .zero) }
+        let port = server.port
+        try await onThread {
+            let client = try Client(port: port, source: "127.0.0.1")
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            var first = ""
+            for _ in 0 ..< 50 where !first.hasSuffix("hello") { first += client.read(waiting: 100).text }
+            #expect(first.hasPrefix("HTTP/1.1 200") && first.hasSuffix("hello"), "\(first)")
+
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
+            let started = Date()
+            var answer = ""
+            while Date().timeIntervalSince(started) < 10 {
+                guard client.send("X-Trickle: 1\r\n") else { break }
+                let (text, closed) = client.read(waiting: 100)
+                answer += text
+                if closed { break }
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+            #expect(answer.contains("request_head_timeout"))
+            #expect(elapsed >= 1.4, "cut after \(elapsed) s, before its deadline")
+            #expect(elapsed < 5, "the trickle extended the deadline: \(elapsed) s")
+        }
+    }
 }

@@ -44,12 +44,12 @@ struct DrainHandOffTests {
             })
         }
         let port = server.port
-        let unstarted = context.unstartedConnections
+        let ledger = context.connections
         async let blocked = onThread { try RawHTTPConnection(port: port).request("/block") }
         try await poll("the blocking handler runs") { flags.blocking.load(ordering: .acquiring) }
 
         async let fresh = onThread { try RawHTTPConnection(port: port).request("/hello", headers: [("Connection", "close")]) }
-        try await poll("the fresh connection is handed over") { unstarted.count == 1 }
+        try await poll("the fresh connection is handed over") { ledger.unstartedCount == 1 }
         let gate = try #require(server.lifecycle.withLock { $0.gate })
         try await poll("the hand-over is 200 ms old") { !gate.handedOver(within: .milliseconds(200)) }
 
@@ -68,7 +68,7 @@ struct DrainHandOffTests {
         let second = try await fresh
         #expect(first.status == 200 && first.text == "blocked")
         #expect(second.status == 200 && second.text == "hello", "\(second.status) \(second.text)")
-        #expect(unstarted.count == 0)
+        #expect(ledger.unstartedCount == 0)
         #expect(try await stopped < .seconds(5))
     }
 
@@ -84,7 +84,7 @@ struct DrainHandOffTests {
             try routes.add(.get, "/hello", owner: "test", immediate: { _ in .text("hello") })
         }
         let port = server.port
-        let unstarted = server.context.unstartedConnections
+        let ledger = server.context.connections
         async let blocked = onThread { try RawHTTPConnection(port: port).request("/block") }
         try await poll("the blocking handler runs") { flags.blocking.load(ordering: .acquiring) }
 
@@ -93,10 +93,10 @@ struct DrainHandOffTests {
             let connection = try RawHTTPConnection(port: port)
             try connection.send(Array("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
         }
-        try await poll("the departed connection is handed over") { unstarted.count == 1 }
+        try await poll("the departed connection is handed over") { ledger.unstartedCount == 1 }
         flags.release.store(true, ordering: .releasing)
         #expect(try await blocked.status == 200)
-        try await poll("its close or its request clears it") { unstarted.count == 0 }
+        try await poll("its close or its request clears it") { ledger.unstartedCount == 0 }
 
         let elapsed = try await onThread { ContinuousClock().measure { server.stop(drainTimeout: .seconds(8)) } }
         #expect(elapsed < .seconds(2))

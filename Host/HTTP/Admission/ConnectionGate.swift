@@ -26,6 +26,9 @@ final class ConnectionGate: @unchecked Sendable {
         var totalConnections: Int
         var connectionsPerAddress: Int
         var headTimeout: Duration
+        /// How long a kept-alive connection has, from the end of a request, until its next request
+        /// head is whole (the idle timeout plus the head timeout); nil: not bounded here.
+        var laterHeadTimeout: Duration?
         var maxHeadBytes: Int
         var framing: RequestFraming
         /// The host-wide counts the limits are taken from, shared with the other workers; nil:
@@ -34,8 +37,8 @@ final class ConnectionGate: @unchecked Sendable {
     }
 
     let limits: Limits
-    /// The connections handed over whose first request has not started; shared with the server.
-    let unstarted: UnstartedConnections
+    /// The connections handed over, between their requests; shared with the server.
+    let ledger: ConnectionLedger
     private let listenDescriptor: Int32
     private let epoll: Int32
     private let wake: Int32
@@ -75,10 +78,10 @@ final class ConnectionGate: @unchecked Sendable {
     private var deadlinesStart = 0
     private var nextSerial: UInt64 = 0
 
-    init(listenDescriptor: Int32, limits: Limits, unstarted: UnstartedConnections) throws(SystemCallError) {
+    init(listenDescriptor: Int32, limits: Limits, ledger: ConnectionLedger) throws(SystemCallError) {
         self.listenDescriptor = listenDescriptor
         self.limits = limits
-        self.unstarted = unstarted
+        self.ledger = ledger
         epoll = try SystemCallError.check("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         do {
             wake = try SystemCallError.check("eventfd") { eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK)) }
@@ -142,7 +145,7 @@ final class ConnectionGate: @unchecked Sendable {
     }
 
     /// Whether no connection waits here for its head. A drain waits for this, then for
-    /// ``unstarted`` (the heads already handed over) and the active requests, in that order: a
+    /// ``ConnectionLedger/unstartedCount`` (the heads already handed over) and the active requests, in that order: a
     /// hand-over counts the connection as unstarted before it stops counting it as waiting.
     var isEmpty: Bool {
         waiting.load(ordering: .sequentiallyConsistent) == 0
@@ -181,6 +184,7 @@ final class ConnectionGate: @unchecked Sendable {
 
     private func run() {
         var events = [epoll_event](repeating: epoll_event(), count: 64)
+        var nextTick = clock.now + .milliseconds(ConnectionLedger.tickMilliseconds)
         while !stopping.load(ordering: .acquiring) {
             let ready = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), waitMilliseconds()) }
             if ready < 0 && errno != EINTR { break }
@@ -200,18 +204,41 @@ final class ConnectionGate: @unchecked Sendable {
                 listening = false
             }
             expire()
+            if limits.laterHeadTimeout != nil, clock.now >= nextTick {
+                nextTick = clock.now + .milliseconds(ConnectionLedger.tickMilliseconds)
+                ledger.advanceTick()
+                sweepLaterHeads()
+            }
         }
         for descriptor in Array(pending.keys) { drop(descriptor) }
     }
 
+    /// Ends, with a 408, each kept-alive connection whose next request head is overdue. The
+    /// connection is libmicrohttpd's: shutting it down in both directions makes its polling thread
+    /// see the end and close it (the ledger's claim keeps the descriptor from being reused meanwhile).
+    private func sweepLaterHeads() {
+        guard let timeout = limits.laterHeadTimeout else { return }
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let ticks = UInt32(clamping: milliseconds / Int64(ConnectionLedger.tickMilliseconds))
+        ledger.sweep(olderThan: ticks) { descriptor in
+            GateResponse.send(
+                status: 408, code: "request_head_timeout",
+                message: "The next request head on this connection did not arrive whole within \(timeout) of the previous response.",
+                retryAfter: nil, on: descriptor
+            )
+            shutdown(descriptor, Int32(SHUT_RDWR))
+        }
+    }
+
     private func waitMilliseconds() -> Int32 {
         dropSettledDeadlines()
-        guard deadlinesStart < deadlines.count else { return -1 }
+        let tick: Int32 = limits.laterHeadTimeout == nil ? -1 : Int32(ConnectionLedger.tickMilliseconds)
+        guard deadlinesStart < deadlines.count else { return tick }
         let nearest = deadlines[deadlinesStart].deadline
         let left = clock.now.duration(to: nearest)
         if left <= .zero { return 0 }
         let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
-        return Int32(clamping: min(milliseconds, 1000))
+        return Int32(clamping: min(milliseconds, tick < 0 ? 1000 : Int64(tick)))
     }
 
     /// Forgets deadlines of connections no longer waiting, from the front, and compacts the queue.
@@ -338,7 +365,7 @@ final class ConnectionGate: @unchecked Sendable {
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
         pending[descriptor] = nil
         lastHandOff.store(Self.monotonicNanoseconds(), ordering: .releasing)
-        unstarted.handedOver(descriptor)
+        ledger.handedOver(descriptor)
         waiting.store(pending.count, ordering: .sequentiallyConsistent)
         if let lanes {
             lanes.add(PollingLanes.Arrival(descriptor: descriptor, address: entry.address, length: entry.length, peer: entry.peer))
@@ -351,7 +378,7 @@ final class ConnectionGate: @unchecked Sendable {
         // On failure libmicrohttpd has closed the socket already (this thread alone accepts, so the
         // descriptor cannot have been reused yet).
         if added != .YES {
-            unstarted.started(descriptor)
+            ledger.closed(descriptor)
             released(entry.peer)
         }
     }
@@ -405,6 +432,6 @@ func berthConnectionNotice(
     let gate = Unmanaged<ConnectionGate>.fromOpaque(context).takeUnretainedValue()
     // Closed before its first request (the client left, or the daemon stopped): no longer awaited.
     // libmicrohttpd closes the socket after this notice, so the descriptor is still this connection's.
-    gate.unstarted.started(berth_mhd_connection_fd(connection))
+    gate.ledger.closed(berth_mhd_connection_fd(connection))
     gate.released(PeerAddress(address))
 }

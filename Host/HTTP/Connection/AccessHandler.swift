@@ -31,7 +31,7 @@ func berthAccessHandler(
         if URIScreen.isMark(existing) {
             // Marked by the URI screen before the first call; never counted as active.
             requestContext.pointee = nil
-            server.unstartedConnections.started(handle.socket)
+            server.connections.started(handle.socket)
             return handle.queue(URIScreen.refusal(for: existing, maxQueryParameters: server.maxQueryParameters), closing: true, requestID: RequestIdentifier.resolve(on: handle))
         }
         let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
@@ -42,12 +42,12 @@ func berthAccessHandler(
     if let answer = RequestState.framingAnswer(on: handle, url: url, version: version, rawTargetLength: screenedLength, context: server) {
         // Never counted as active, like the URI screen's refusals.
         requestContext.pointee = nil
-        server.unstartedConnections.started(handle.socket)
+        server.connections.started(handle.socket)
         return RequestState.refuse(answer, on: handle)
     }
     // Active before no longer unstarted: a drain reads them in the other order.
     server.activeRequests.wrappingAdd(1, ordering: .sequentiallyConsistent)
-    server.unstartedConnections.started(handle.socket)
+    server.connections.started(handle.socket)
     let contentLength = handle.contentLength
     if !handle.hasBody(contentLength: contentLength) {
         // Nothing to read before the final call: route it then, and allocate state only if its
@@ -69,12 +69,15 @@ func berthRequestCompleted(
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ termination: MHD_RequestTerminationCode
 ) {
-    guard let context, let requestContext, let existing = requestContext.pointee else { return }
+    guard let context else { return }
+    let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
+    if let connection { server.connections.ended(berth_mhd_connection_fd(connection)) }
+    guard let requestContext, let existing = requestContext.pointee else { return }
     requestContext.pointee = nil
     // A request the URI screen marked and that ended before its first call was never counted.
     if URIScreen.isMark(existing) { return }
     if existing != BodilessRequest.marker {
         Unmanaged<RequestState>.fromOpaque(existing).release()
     }
-    Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue().activeRequests.wrappingSubtract(1, ordering: .releasing)
+    server.activeRequests.wrappingSubtract(1, ordering: .releasing)
 }

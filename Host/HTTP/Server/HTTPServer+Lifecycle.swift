@@ -31,7 +31,7 @@ extension HTTPServer {
             }
             let gate: ConnectionGate
             do throws(SystemCallError) {
-                gate = try ConnectionGate(listenDescriptor: socket.descriptor, limits: Self.gateLimits(configuration), unstarted: context.unstartedConnections)
+                gate = try ConnectionGate(listenDescriptor: socket.descriptor, limits: Self.gateLimits(configuration), ledger: context.connections)
             } catch {
                 socket.closeIfOwned()
                 throw HTTPServerError(code: .socketFailed, message: "The connection gate could not start.", cause: error)
@@ -100,7 +100,7 @@ extension HTTPServer {
         let headGrace = clock.now + .seconds(1)
         wait(until: clock.now + drainTimeout) {
             (taken.gate?.isEmpty != false || clock.now >= headGrace)
-                && context.unstartedConnections.count == 0
+                && context.connections.unstartedCount == 0
                 && context.activeRequests.load(ordering: .sequentiallyConsistent) == 0
         }
 
@@ -181,7 +181,7 @@ extension HTTPServer {
             daemons.append(daemon)
         }
         lanes.released = { [gate] descriptor, peer in
-            gate.unstarted.started(descriptor)
+            gate.ledger.closed(descriptor)
             gate.released(peer)
         }
         guard lanes.attach(daemons), lanes.start() == 0 else {
@@ -197,6 +197,9 @@ extension HTTPServer {
             totalConnections: max(0, configuration.connectionLimit),
             connectionsPerAddress: max(0, configuration.perIPConnectionLimit),
             headTimeout: .milliseconds(Int64(max(0.05, configuration.headTimeoutSeconds) * 1000)),
+            laterHeadTimeout: configuration.idleTimeoutSeconds > 0
+                ? .seconds(configuration.idleTimeoutSeconds) + .milliseconds(Int64(max(0.05, configuration.headTimeoutSeconds) * 1000))
+                : nil,
             maxHeadBytes: max(1024, configuration.maxHeadBytes),
             framing: RequestFraming(maxQueryParameters: max(1, configuration.maxQueryParameters), maxHeaderFields: max(1, configuration.maxHeaderFields)),
             host: configuration.hostAdmission

@@ -22,9 +22,9 @@ final class ServerContext: Sendable {
     /// waits on.
     let activeRequests = Atomic<Int>(0)
 
-    /// Connections handed over by the gate whose first request has not reached the access handler;
-    /// a drain waits for them too.
-    let unstartedConnections = UnstartedConnections()
+    /// The connections the gate handed over, between their requests: a drain waits for those whose
+    /// first request has not started, and the gate ends those whose next head is overdue.
+    let connections = ConnectionLedger()
 
     /// Set while stopping: responses then carry `Connection: close` so keep-alive connections end.
     let draining = Atomic<Bool>(false)
