@@ -65,7 +65,7 @@ struct PostgresListenerTests {
         await listener.stop()
     }
 
-    @Test func stoppingEndsTheSessionWithinASecond() async throws {
+    @Test func stoppingEndsTheSessionPromptlyRatherThanAtTheNextPollTimeout() async throws {
         let channel = PostgresTestServer.uniqueID("channel")
         let recorder = Recorder()
         let listener = PostgresListener(url: try PostgresTestServer.url(), channel: channel) { recorder.record($0) }
@@ -77,7 +77,8 @@ struct PostgresListenerTests {
         #expect(try admin.query(sessions, [.text("LISTEN \"\(channel)\"")]).first?["c"] == .integer(1))
         let clock = ContinuousClock()
         let took = await clock.measure { await listener.stop() }
-        #expect(took < .seconds(1))
+        // Generous for a loaded machine; a stop that waited for the connection to time out would take far longer.
+        #expect(took < .seconds(3))
         var gone = false
         for _ in 0 ..< 50 where !gone {
             gone = try admin.query(sessions, [.text("LISTEN \"\(channel)\"")]).first?["c"] == .integer(0)

@@ -38,14 +38,8 @@ final class SQLiteJobStore: JobStore {
 
     func claim(_ claim: JobClaim) async throws -> JobClaimOutcome {
         try await run { connection in
-            try connection.executeScript("BEGIN IMMEDIATE")
-            do {
-                let outcome = try JobStoreSQL.claim(claim, table: Self.table, execute: { try connection.execute($0, $1) }, query: { try connection.query($0, $1) })
-                try connection.executeScript("COMMIT")
-                return outcome
-            } catch {
-                try? connection.executeScript("ROLLBACK")
-                throw error
+            try connection.immediateTransaction {
+                try JobStoreSQL.claim(claim, table: Self.table, execute: { try connection.execute($0, $1) }, query: { try connection.query($0, $1) })
             }
         }
     }

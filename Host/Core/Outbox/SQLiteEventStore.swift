@@ -31,15 +31,7 @@ final class SQLiteEventStore: EventStore {
             queue.async { [connection] in
                 continuation.resume(with: Result {
                     guard transaction else { return try body(connection) }
-                    try connection.executeScript("BEGIN IMMEDIATE")
-                    do {
-                        let result = try body(connection)
-                        try connection.executeScript("COMMIT")
-                        return result
-                    } catch {
-                        try? connection.executeScript("ROLLBACK")
-                        throw error
-                    }
+                    return try connection.immediateTransaction { try body(connection) }
                 })
             }
         }

@@ -77,6 +77,12 @@ final class ConnectionLedger: @unchecked Sendable {
         words[Int(descriptor)].store(Self.unstarted, ordering: .sequentiallyConsistent)
     }
 
+    /// Whether the connection was handed over and no request has started on it: the request now
+    /// starting is the one whose head the gate checked.
+    func isUnstarted(_ descriptor: Int32) -> Bool {
+        tracks(descriptor) && words[Int(descriptor)].load(ordering: .relaxed) == Self.unstarted
+    }
+
     /// A request began on the connection (the access handler's first call for it). The caller
     /// counts the request as active before this, so a drain never sees neither.
     func started(_ descriptor: Int32) {

@@ -8,7 +8,7 @@ import PluginAPI
 /// final call) when the request is complete — again after each resume. The first call creates the
 /// request's state and parks one retain of it in `*con_cls`, or, for a request without a body,
 /// parks ``BodilessRequest/marker`` there and leaves the work to the final call. Before either, it
-/// refuses a request whose framing is ambiguous (``RequestState/framingAnswer(on:url:version:rawTargetLength:context:)``).
+/// refuses a request whose framing is ambiguous (``RequestState/framingAnswer(on:url:version:rawTargetLength:context:framing:)``).
 func berthAccessHandler(
     _ context: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
@@ -38,18 +38,27 @@ func berthAccessHandler(
         return state.proceed(on: handle, context: server, data: uploadData, size: uploadDataSize)
     }
     guard let url, let method else { return .NO }
-    let screenedLength = requestContext.pointee.map(URIScreen.screenedLength)
-    if let answer = RequestState.framingAnswer(on: handle, url: url, version: version, rawTargetLength: screenedLength, context: server) {
-        // Never counted as active, like the URI screen's refusals.
-        requestContext.pointee = nil
-        server.connections.started(handle.socket)
-        return RequestState.refuse(answer, on: handle)
+    let socket = handle.socket
+    let framing: RequestState.BodyFraming
+    if server.connections.isUnstarted(socket) {
+        // The connection's first request: the gate checked its raw head whole before the hand-over.
+        framing = RequestState.BodyFraming(contentLength: handle.contentLength, chunked: handle.header("Transfer-Encoding") != nil)
+    } else {
+        var checked = RequestState.BodyFraming(contentLength: nil, chunked: false)
+        let screenedLength = requestContext.pointee.map(URIScreen.screenedLength)
+        if let answer = RequestState.framingAnswer(on: handle, url: url, version: version, rawTargetLength: screenedLength, context: server, framing: &checked) {
+            // Never counted as active, like the URI screen's refusals.
+            requestContext.pointee = nil
+            server.connections.started(socket)
+            return RequestState.refuse(answer, on: handle)
+        }
+        framing = checked
     }
     // Active before no longer unstarted: a drain reads them in the other order.
     server.activeRequests.wrappingAdd(1, ordering: .sequentiallyConsistent)
-    server.connections.started(handle.socket)
-    let contentLength = handle.contentLength
-    if !handle.hasBody(contentLength: contentLength) {
+    server.connections.started(socket)
+    let contentLength = framing.contentLength
+    if !framing.hasBody {
         // Nothing to read before the final call: route it then, and allocate state only if its
         // handler may suspend.
         requestContext.pointee = BodilessRequest.marker

@@ -49,13 +49,6 @@ struct MHDConnection {
         return Int(String(cString: value))
     }
 
-    /// Whether the request carries a body the server would have to read, given its declared
-    /// `Content-Length` (read once by the caller, who needs it again).
-    func hasBody(contentLength: Int?) -> Bool {
-        if let contentLength { return contentLength > 0 }
-        return header("Transfer-Encoding") != nil
-    }
-
     /// Stops polling the connection until ``resume()``; only valid inside the access handler.
     func suspend() {
         MHD_suspend_connection(pointer)

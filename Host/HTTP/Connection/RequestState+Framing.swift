@@ -19,7 +19,20 @@ extension RequestState {
         case replaceLibraryAnswer(status: Int, code: String, message: String)
     }
 
-    /// The refusal when the parsed fields or the raw target frame the request ambiguously, else nil.
+    /// How a request that passed frames its body, as the walk over its fields found it: the access
+    /// handler needs no second look-up of either field.
+    struct BodyFraming {
+        /// The declared `Content-Length`, if any.
+        var contentLength: Int?
+        /// Whether it carries `Transfer-Encoding: chunked`.
+        var chunked: Bool
+
+        /// Whether there is a body to read.
+        var hasBody: Bool { contentLength.map { $0 > 0 } ?? chunked }
+    }
+
+    /// The refusal when the parsed fields or the raw target frame the request ambiguously, else nil;
+    /// `framing` receives how a request that passed frames its body.
     /// - Parameters:
     ///   - version: the request's HTTP version, as libmicrohttpd hands it to the access handler.
     ///   - url: the request's path, as libmicrohttpd hands it to the access handler.
@@ -27,7 +40,8 @@ extension RequestState {
     ///   - context: the server, whose ``ServerConfiguration/maxHeaderFields`` is read only for a
     ///     request with many fields.
     static func framingAnswer(
-        on connection: MHDConnection, url: UnsafePointer<CChar>, version: UnsafePointer<CChar>?, rawTargetLength: Int?, context: ServerContext
+        on connection: MHDConnection, url: UnsafePointer<CChar>, version: UnsafePointer<CChar>?, rawTargetLength: Int?, context: ServerContext,
+        framing: inout BodyFraming
     ) -> FramingAnswer? {
         if let rawTargetLength, let version, URIScreen.targetHasNul(url: url, version: version, screenedLength: rawTargetLength) {
             return .queue(ErrorResponse.make(status: 400, code: "invalid_path", message: "The request target contains a NUL byte."))
@@ -60,6 +74,7 @@ extension RequestState {
         if tally.hosts == 0, let version, strcmp(version, "HTTP/1.1") == 0 {
             return .queue(ErrorResponse.make(status: 400, code: "missing_host", message: "An HTTP/1.1 request must carry a Host field."))
         }
+        framing = BodyFraming(contentLength: tally.firstLength.map { Int(clamping: $0) }, chunked: tally.transferEncodings > 0)
         return nil
     }
 
@@ -92,7 +107,7 @@ struct FieldTally {
     var badName = false
 }
 
-/// libmicrohttpd's value iterator for ``RequestState/framingAnswer(on:url:version:rawTargetLength:context:)``.
+/// libmicrohttpd's value iterator for ``RequestState/framingAnswer(on:url:version:rawTargetLength:context:framing:)``.
 private func tallyField(
     _ context: UnsafeMutableRawPointer?,
     _ kind: MHD_ValueKind,
