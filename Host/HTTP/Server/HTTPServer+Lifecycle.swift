@@ -193,13 +193,12 @@ extension HTTPServer {
     }
 
     static func gateLimits(_ configuration: ServerConfiguration) -> ConnectionGate.Limits {
-        ConnectionGate.Limits(
+        let headTimeout = Duration.milliseconds(Int64(max(0.05, configuration.headTimeoutSeconds) * 1000))
+        return ConnectionGate.Limits(
             totalConnections: max(0, configuration.connectionLimit),
             connectionsPerAddress: max(0, configuration.perIPConnectionLimit),
-            headTimeout: .milliseconds(Int64(max(0.05, configuration.headTimeoutSeconds) * 1000)),
-            laterHeadTimeout: configuration.idleTimeoutSeconds > 0
-                ? .seconds(configuration.idleTimeoutSeconds) + .milliseconds(Int64(max(0.05, configuration.headTimeoutSeconds) * 1000))
-                : nil,
+            headTimeout: headTimeout,
+            laterHeadTimeout: configuration.idleTimeoutSeconds > 0 ? .seconds(configuration.idleTimeoutSeconds) + headTimeout : nil,
             maxHeadBytes: max(1024, configuration.maxHeadBytes),
             framing: RequestFraming(maxQueryParameters: max(1, configuration.maxQueryParameters), maxHeaderFields: max(1, configuration.maxHeaderFields)),
             host: configuration.hostAdmission
