@@ -83,4 +83,38 @@ struct SlotCallTests {
         #expect(worker.withdraw(supplier: "cache_addon") == 1)
         await #expect(throws: HTTPError.self) { _ = try await cache.get("key") }
     }
+
+    @Test func eachProvidersCounterIsMadeOnceWhenItsSlotResolvesAndAskedAgainWhileItCannotBe() async throws {
+        let slots = try Self.cacheRegistry()
+        // Counters asked for, by pair; counts by pair and result. The first ask for "second"
+        // fails (a full metrics table), so its calls must ask again until one is made.
+        let state = Mutex<(asked: [String: Int], counted: [String: Int])>(([:], [:]))
+        slots.observeCalls(counters: { slot, provider in
+            let pair = "\(slot)/\(provider)"
+            let asks = state.withLock { state -> Int in
+                state.asked[pair, default: 0] += 1
+                return state.asked[pair]!
+            }
+            if provider == "second", asks == 1 { return nil }
+            return { failed in state.withLock { $0.counted["\(pair)/\(failed)", default: 0] += 1 } }
+        })
+        let cache = CacheFront(registry: slots, addonID: "test")
+        for _ in 0 ..< 100 { _ = try await cache.get("key") }
+        #expect(state.withLock { $0.asked } == ["cache/memory": 1])
+        #expect(state.withLock { $0.counted } == ["cache/memory/false": 100])
+
+        try slots.select(slot: "cache", value: "second")
+        for _ in 0 ..< 3 { _ = try await cache.get("key") }
+        let (asked, counted) = state.withLock { ($0.asked, $0.counted) }
+        // The resolution asked once and got nothing, so each of the three calls asked again
+        // (and counted with what that ask made): no call goes uncounted.
+        #expect(asked["cache/second"] == 4, "\(asked)")
+        #expect(counted["cache/second/false"] == 3, "\(counted)")
+    }
+
+    @Test func everySlotsOrdinalIsItsPlaceAmongAllCases() {
+        for (index, slot) in Slot.allCases.enumerated() {
+            #expect(slot.ordinal == index, "\(slot)")
+        }
+    }
 }

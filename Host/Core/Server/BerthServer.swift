@@ -88,20 +88,14 @@ public enum BerthServer {
         if let metrics = policies.metrics {
             let scraper = environment["BERTH_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : AdminAuthenticator(token: $0) }
             try server.updateRoutes { try MetricsEndpoint(table: metrics, processes: observability.processes, admin: authenticator, scraper: scraper).register(in: &$0) }
-            // Each (slot, provider) pair's two series are looked up by label text once, then
-            // counted with one atomic addition per call.
-            let calls = Mutex<[String: [String: (ok: SeriesSlot, error: SeriesSlot)]]>([:])
-            providers.slots.observeCalls { slot, provider, failed in
-                let pair = calls.withLock { known -> (ok: SeriesSlot, error: SeriesSlot)? in
-                    if let pair = known[slot]?[provider] { return pair }
-                    let series = ["ok", "error"].map { metrics.series(family: MetricFamily.providerCalls.rawValue, labels: Exposition.labels(["slot": slot, "provider": provider, "result": $0])) }
-                    // A full table drops the series (and counts the drop at each call) until one frees.
-                    guard let ok = series[0], let error = series[1] else { return nil }
-                    known[slot, default: [:]][provider] = (ok, error)
-                    return (ok, error)
-                }
-                if let pair { (failed ? pair.error : pair.ok).add() }
-            }
+            // Each (slot, provider) pair's two series are looked up by label text when the registry
+            // resolves the slot, then each call counts with one atomic addition.
+            providers.slots.observeCalls(counters: { slot, provider in
+                let series = ["ok", "error"].map { metrics.series(family: MetricFamily.providerCalls.rawValue, labels: Exposition.labels(["slot": slot, "provider": provider, "result": $0])) }
+                // A full table drops the series (and counts the drop at each call) until one frees.
+                guard let ok = series[0], let error = series[1] else { return nil }
+                return { failed in (failed ? error : ok).add() }
+            })
         }
         try await manager.startUp(recovering: options.recovering)
         // A variable may name a provider an installed addon offers: checked once the addons started.

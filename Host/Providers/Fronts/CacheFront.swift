@@ -4,10 +4,19 @@ import PluginAPI
 struct CacheFront: CacheStore, AddonScopedService {
     let registry: SlotRegistry
     let addonID: String
+    /// `addonID` and the separator, joined once: a call then appends the key to it, one
+    /// allocation, where an interpolation of both built the key piece by piece.
+    private let prefix: String
+
+    init(registry: SlotRegistry, addonID: String) {
+        self.registry = registry
+        self.addonID = addonID
+        self.prefix = addonID + ":"
+    }
 
     func scoped(to addonID: String) -> any Sendable { CacheFront(registry: registry, addonID: addonID) }
 
-    private func scope(_ key: String) -> String { "\(addonID):\(key)" }
+    private func scope(_ key: String) -> String { prefix + key }
 
     func get(_ key: String) async throws -> [UInt8]? {
         try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.get(scope(key)) }

@@ -23,10 +23,11 @@ public final class MemoryCache: CacheStore {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        let now = ContinuousClock.now
-        return entries.withLock { state in
+        entries.withLock { state in
             guard let entry = state.map[key] else { return nil }
-            if let expires = entry.expires, expires <= now {
+            // The clock is read only for an entry that can expire: a value set without a ttl
+            // costs no clock read.
+            if let expires = entry.expires, expires <= .now {
                 state.map[key] = nil
                 return nil
             }

@@ -20,11 +20,23 @@ public final class SlotRegistry: Sendable {
     /// entries, kept until either changes.
     private struct Resolution {
         let selection: ProviderSelection
-        let entries: [ProviderEntry]
+        let entries: [Target]
         /// The first selected provider that is not installed (single, failover and round robin
         /// selections then fail with 503; fan-out skips it).
         let missing: String?
     }
+
+    /// One provider a call tries, with the counter of its calls made when the slot was resolved:
+    /// a call then counts without looking its (slot, provider) pair up by name.
+    struct Target: Sendable {
+        let entry: ProviderEntry
+        /// `nil` when there is no observer, or when it could not make a counter at resolution
+        /// (a full metrics table): the call then asks the observer again.
+        let counter: CallCounter?
+    }
+
+    /// Counts the calls of one (slot, provider) pair; told whether the call failed.
+    public typealias CallCounter = @Sendable (_ failed: Bool) -> Void
 
     /// The observer of provider calls, in a class so the mutex holds a reference and never the
     /// function itself: a function stored as a generic value and passed `inout` through
@@ -32,8 +44,8 @@ public final class SlotRegistry: Sendable {
     /// wrap each other, two more on every call (the defect that made each slot call slower than
     /// the one before and finally overflowed the stack).
     private final class CallObserver: Sendable {
-        let call: @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void
-        init(call: @escaping @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void) { self.call = call }
+        let counter: @Sendable (_ slot: String, _ provider: String) -> CallCounter?
+        init(counter: @escaping @Sendable (_ slot: String, _ provider: String) -> CallCounter?) { self.counter = counter }
     }
 
     /// The observer of the rate-limiting slot's moves, boxed for the same reason.
@@ -48,7 +60,9 @@ public final class SlotRegistry: Sendable {
         var recordedStamp: SelectionStore.Stamp?
         /// When the call path next looks at the selections file.
         var nextCheck = ContinuousClock.now
-        var resolved: [Slot: Resolution] = [:]
+        /// By ``Slot/ordinal``: the call path's lookup hashes no slot name.
+        var resolved = [Resolution?](repeating: nil, count: Slot.allCases.count)
+        var callObserver: CallObserver?
         /// Whether the rate-limiting slot uses only the built-in `memory` provider, as of the last check.
         var builtInRateLimits = true
         var turns: [Slot: Int] = [:]
@@ -56,7 +70,6 @@ public final class SlotRegistry: Sendable {
     }
 
     private let state = Mutex(State())
-    private let callObserver = Mutex<CallObserver?>(nil)
     private let rateLimitSwitchObserver = Mutex<SwitchObserver?>(nil)
     private let environment: [Slot: ProviderSelection]
     private let store: SelectionStore
@@ -85,9 +98,22 @@ public final class SlotRegistry: Sendable {
     /// Calls `observer` after every call a provider answered or failed (the host counts them in
     /// its metrics); replaces any observer set before.
     public func observeCalls(_ observer: @escaping @Sendable (_ slot: String, _ provider: String, _ failed: Bool) -> Void) {
-        let boxed = CallObserver(call: observer)
-        callObserver.withLock { $0 = boxed }
+        observeCalls(counters: { slot, provider in { failed in observer(slot, provider, failed) } })
     }
+
+    /// Counts every call a provider answered or failed with the counter `makeCounter` returns for
+    /// its (slot, provider) pair, asked once per resolution of the slot (a change of its
+    /// selection or of the installed providers) and again at each call while it returns `nil`;
+    /// replaces any observer set before.
+    public func observeCalls(counters makeCounter: @escaping @Sendable (_ slot: String, _ provider: String) -> CallCounter?) {
+        let boxed = CallObserver(counter: makeCounter)
+        state.withLock { state in
+            state.callObserver = boxed
+            state.resolved = Self.unresolved
+        }
+    }
+
+    private static let unresolved = [Resolution?](repeating: nil, count: Slot.allCases.count)
 
     /// Calls `observer` in the process that notices it, whenever the rate-limiting slot moves from
     /// the built-in `memory` provider to another or back (a `PUT /api/v1/providers/rate_limit` of
@@ -119,8 +145,9 @@ public final class SlotRegistry: Sendable {
         }
     }
 
-    private func observed(_ slot: Slot, _ provider: String, failed: Bool) {
-        callObserver.withLock { $0 }?.call(slot.rawValue, provider, failed)
+    private func observed(_ slot: Slot, _ target: Target, failed: Bool) {
+        if let counter = target.counter { return counter(failed) }
+        state.withLock { $0.callObserver }?.counter(slot.rawValue, target.entry.name)?(failed)
     }
 
     // MARK: Providers
@@ -133,7 +160,7 @@ public final class SlotRegistry: Sendable {
                 throw .invalidArgument("the \(entry.slot.rawValue) provider '\(entry.name)' is already supplied by \(held.supplier)")
             }
             state.entries[entry.slot, default: [:]][entry.name] = entry
-            state.resolved[entry.slot] = nil
+            state.resolved[entry.slot.ordinal] = nil
         }
     }
 
@@ -145,7 +172,7 @@ public final class SlotRegistry: Sendable {
             for slot in Slot.allCases {
                 let names = (state.entries[slot] ?? [:]).values.filter { $0.supplier == supplier }.map(\.name)
                 for name in names { state.entries[slot]?[name] = nil }
-                if !names.isEmpty { state.resolved[slot] = nil }
+                if !names.isEmpty { state.resolved[slot.ordinal] = nil }
                 count += names.count
             }
             return count
@@ -245,7 +272,7 @@ public final class SlotRegistry: Sendable {
         let switched = state.withLock { state -> Bool? in
             state.recorded = recorded
             state.recordedStamp = stamp
-            state.resolved = [:]
+            state.resolved = Self.unresolved
             state.nextCheck = now + Self.selectionCheckInterval
             let builtIn = selection(.rateLimit, in: state).selection.providers == ["memory"]
             guard builtIn != state.builtInRateLimits else { return nil }
@@ -261,44 +288,64 @@ public final class SlotRegistry: Sendable {
     /// (failover, round robin) are the fallbacks; a fan-out call uses all of them.
     /// - Throws: 503 when a selected provider is not installed (e.g. its addon was deactivated).
     func targets(_ slot: Slot) throws(ProviderError) -> [ProviderEntry] {
-        refreshIfDue()
-        return try state.withLock { (state) throws(ProviderError) -> [ProviderEntry] in
-            let resolution = state.resolved[slot] ?? resolve(slot, in: &state)
-            if let missing = resolution.missing, !slot.isFanOut {
-                throw .notInstalled(slot, value: resolution.selection.description, missing: missing, available: (state.entries[slot] ?? [:]).keys.sorted())
-            }
-            let entries = resolution.entries
-            if resolution.selection.mode == .roundRobin, entries.count > 1 {
-                let turn = state.turns[slot, default: 0]
-                state.turns[slot] = turn &+ 1
-                let start = turn % entries.count
-                return Array(entries[start...] + entries[..<start])
-            }
-            return entries
+        try resolvedTargets(slot).map(\.entry)
+    }
+
+    /// ``targets(_:)`` with each provider's call counter.
+    private func resolvedTargets(_ slot: Slot) throws(ProviderError) -> [Target] {
+        // The due check and the lookup share one lock; only a due check (once per interval) takes
+        // it a second time, after reading the file outside it.
+        let now = ContinuousClock.now
+        if let targets = try state.withLock({ (state) throws(ProviderError) -> [Target]? in
+            guard now < state.nextCheck else { return nil }
+            return try targets(slot, in: &state)
+        }) {
+            return targets
         }
+        try? refresh()
+        return try state.withLock { (state) throws(ProviderError) -> [Target] in try targets(slot, in: &state) }
+    }
+
+    private func targets(_ slot: Slot, in state: inout State) throws(ProviderError) -> [Target] {
+        let resolution = state.resolved[slot.ordinal] ?? resolve(slot, in: &state)
+        if let missing = resolution.missing, !slot.isFanOut {
+            throw .notInstalled(slot, value: resolution.selection.description, missing: missing, available: (state.entries[slot] ?? [:]).keys.sorted())
+        }
+        let entries = resolution.entries
+        if resolution.selection.mode == .roundRobin, entries.count > 1 {
+            let turn = state.turns[slot, default: 0]
+            state.turns[slot] = turn &+ 1
+            let start = turn % entries.count
+            return Array(entries[start...] + entries[..<start])
+        }
+        return entries
     }
 
     /// The slot's providers as its selection names them, remembered until it or they change.
     private func resolve(_ slot: Slot, in state: inout State) -> Resolution {
         let (selection, _) = selection(slot, in: state)
-        var entries: [ProviderEntry] = []
+        var entries: [Target] = []
         var missing: String?
         for name in selection.providers {
             guard let entry = state.entries[slot]?[name] else {
                 if missing == nil { missing = name }
                 continue
             }
-            entries.append(entry)
+            entries.append(Target(entry: entry, counter: state.callObserver?.counter(slot.rawValue, name)))
         }
         let resolution = Resolution(selection: selection, entries: entries, missing: missing)
-        state.resolved[slot] = resolution
+        state.resolved[slot.ordinal] = resolution
         return resolution
     }
 
     /// ``targets(_:)`` for a call from an addon: a missing provider is a 503 the addon's client sees.
     func callTargets(_ slot: Slot) throws(HTTPError) -> [ProviderEntry] {
+        try callTargetsCounted(slot).map(\.entry)
+    }
+
+    private func callTargetsCounted(_ slot: Slot) throws(HTTPError) -> [Target] {
         do {
-            return try targets(slot)
+            return try resolvedTargets(slot)
         } catch {
             throw HTTPError(status: 503, code: error.code, message: error.message)
         }
@@ -310,19 +357,20 @@ public final class SlotRegistry: Sendable {
     func deliver<Service, Result: Sendable>(
         _ slot: Slot, as type: Service.Type, _ call: (Service) async throws -> Result
     ) async throws -> Result {
-        let targets = try callTargets(slot)
+        let targets = try callTargetsCounted(slot)
         var failures: [(provider: String, error: any Error)] = []
-        for entry in targets {
+        for target in targets {
+            let entry = target.entry
             guard let provider = entry.provider as? Service else {
                 failures.append((entry.name, ProviderError.unavailable("provider \(entry.name) from \(entry.supplier) does not implement the \(slot.rawValue) slot")))
                 continue
             }
             do {
                 let result = try await call(provider)
-                observed(slot, entry.name, failed: false)
+                observed(slot, target, failed: false)
                 return result
             } catch {
-                observed(slot, entry.name, failed: true)
+                observed(slot, target, failed: true)
                 failures.append((entry.name, error))
                 if targets.count > 1 {
                     logger.warning("provider failed, trying the next", metadata: ["slot": .string(slot.rawValue), "provider": .string(entry.name), "error": .string(ProviderError.describe(error))])
@@ -341,22 +389,23 @@ public final class SlotRegistry: Sendable {
     /// separately, and the failures are returned by provider name.
     @discardableResult
     func fanOut<Service>(_ slot: Slot, as type: Service.Type, _ call: @Sendable (Service) async throws -> Void) async -> [String: String] {
-        let targets = (try? targets(slot)) ?? []
+        let targets = (try? resolvedTargets(slot)) ?? []
         var failures: [String: String] = [:]
         let (selection, _) = selection(slot)
-        for name in selection.providers where !targets.contains(where: { $0.name == name }) {
+        for name in selection.providers where !targets.contains(where: { $0.entry.name == name }) {
             failures[name] = "provider \(name) is not installed"
         }
-        for entry in targets {
+        for target in targets {
+            let entry = target.entry
             guard let provider = entry.provider as? Service else {
                 failures[entry.name] = "provider \(entry.name) does not implement the \(slot.rawValue) slot"
                 continue
             }
             do {
                 try await call(provider)
-                observed(slot, entry.name, failed: false)
+                observed(slot, target, failed: false)
             } catch {
-                observed(slot, entry.name, failed: true)
+                observed(slot, target, failed: true)
                 failures[entry.name] = ProviderError.describe(error)
             }
         }

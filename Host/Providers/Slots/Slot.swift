@@ -30,6 +30,21 @@ public enum Slot: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The slot's place in ``allCases``: the registry keeps per-slot state in arrays, so a call's
+    /// lookup is an index and not a hash of the slot's name (a raw-valued enum hashes its string).
+    var ordinal: Int {
+        switch self {
+        case .email: 0
+        case .sms: 1
+        case .cache: 2
+        case .storage: 3
+        case .rateLimit: 4
+        case .payments: 5
+        case .analytics: 6
+        case .monitoring: 7
+        }
+    }
+
     /// Whether every listed provider receives each call (analytics, monitoring).
     public var isFanOut: Bool { self == .analytics || self == .monitoring }
 
