@@ -112,6 +112,23 @@ struct SlotCallTests {
         #expect(counted["cache/second/false"] == 3, "\(counted)")
     }
 
+    @Test func aCallTheBuiltInCacheRefusesIsCountedAsFailedAndAnswersWithItsOwnError() async throws {
+        let slots = try Self.cacheRegistry()
+        let counted = Mutex<[String]>([])
+        slots.observeCalls { slot, provider, failed in counted.withLock { $0.append("\(slot)/\(provider)/\(failed)") } }
+        let cache = CacheFront(registry: slots, addonID: "test")
+        do {
+            try await cache.set("key", [1], ttl: .zero)
+            Issue.record("a zero ttl was accepted")
+        } catch let error as HTTPError {
+            #expect(error.status == 400, "\(error)")
+            #expect(error.message.contains("ttl"), "\(error)")
+        }
+        #expect(try await cache.increment("n", by: 2, ttl: nil) == 2)
+        #expect(try await cache.delete("n"))
+        #expect(counted.withLock { $0 } == ["cache/memory/true", "cache/memory/false", "cache/memory/false"])
+    }
+
     @Test func everySlotsOrdinalIsItsPlaceAmongAllCases() {
         for (index, slot) in Slot.allCases.enumerated() {
             #expect(slot.ordinal == index, "\(slot)")

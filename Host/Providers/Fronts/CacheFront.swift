@@ -19,19 +19,41 @@ struct CacheFront: CacheStore, AddonScopedService {
     private func scope(_ key: String) -> String { prefix + key }
 
     func get(_ key: String) async throws -> [UInt8]? {
-        try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.get(scope(key)) }
+        if let (memory, target) = immediate() {
+            let value = memory.value(for: scope(key))
+            registry.observed(.cache, target, failed: false)
+            return value
+        }
+        return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.get(scope(key)) }
     }
 
     func set(_ key: String, _ value: [UInt8], ttl: Duration?) async throws {
+        if let (memory, target) = immediate() {
+            return try registry.counting(.cache, target) { () throws(HTTPError) in try memory.store(scope(key), value, ttl: ttl) }
+        }
         try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.set(scope(key), value, ttl: ttl) }
     }
 
     @discardableResult
     func delete(_ key: String) async throws -> Bool {
-        try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.delete(scope(key)) }
+        if let (memory, target) = immediate() {
+            let removed = memory.remove(scope(key))
+            registry.observed(.cache, target, failed: false)
+            return removed
+        }
+        return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.delete(scope(key)) }
     }
 
     func increment(_ key: String, by delta: Int64, ttl: Duration?) async throws -> Int64 {
-        try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.increment(scope(key), by: delta, ttl: ttl) }
+        if let (memory, target) = immediate() {
+            return try registry.counting(.cache, target) { () throws(HTTPError) in try memory.add(delta, to: scope(key), ttl: ttl) }
+        }
+        return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.increment(scope(key), by: delta, ttl: ttl) }
+    }
+
+    /// The built-in memory cache when it alone serves the slot: called without suspending.
+    private func immediate() -> (MemoryCache, SlotRegistry.Target)? {
+        guard let route = registry.immediateRoute(.cache), case .cache(let memory) = route.provider else { return nil }
+        return (memory, route.target)
     }
 }

@@ -22,7 +22,21 @@ public final class MemoryCache: CacheStore {
         self.capacity = capacity
     }
 
-    public func get(_ key: String) async throws -> [UInt8]? {
+    public func get(_ key: String) async throws -> [UInt8]? { value(for: key) }
+
+    public func set(_ key: String, _ value: [UInt8], ttl: Duration?) async throws { try store(key, value, ttl: ttl) }
+
+    @discardableResult
+    public func delete(_ key: String) async throws -> Bool { remove(key) }
+
+    public func increment(_ key: String, by delta: Int64, ttl: Duration?) async throws -> Int64 {
+        try add(delta, to: key, ttl: ttl)
+    }
+
+    // The work of each call, synchronous: the cache front calls these directly (see
+    // ``ImmediateProvider``), the protocol's methods above wrap them.
+
+    func value(for key: String) -> [UInt8]? {
         entries.withLock { state in
             guard let entry = state.map[key] else { return nil }
             // The clock is read only for an entry that can expire: a value set without a ttl
@@ -35,7 +49,7 @@ public final class MemoryCache: CacheStore {
         }
     }
 
-    public func set(_ key: String, _ value: [UInt8], ttl: Duration?) async throws {
+    func store(_ key: String, _ value: [UInt8], ttl: Duration?) throws(HTTPError) {
         let expires = try Self.expiry(ttl)
         entries.withLock { state in
             state.clock &+= 1
@@ -44,8 +58,7 @@ public final class MemoryCache: CacheStore {
         }
     }
 
-    @discardableResult
-    public func delete(_ key: String) async throws -> Bool {
+    func remove(_ key: String) -> Bool {
         let now = ContinuousClock.now
         return entries.withLock { state in
             guard let entry = state.map.removeValue(forKey: key) else { return false }
@@ -53,10 +66,10 @@ public final class MemoryCache: CacheStore {
         }
     }
 
-    public func increment(_ key: String, by delta: Int64, ttl: Duration?) async throws -> Int64 {
+    func add(_ delta: Int64, to key: String, ttl: Duration?) throws(HTTPError) -> Int64 {
         let expires = try Self.expiry(ttl)
         let now = ContinuousClock.now
-        return try entries.withLock { state throws -> Int64 in
+        return try entries.withLock { (state) throws(HTTPError) -> Int64 in
             var entry = state.map[key]
             if let current = entry, let end = current.expires, end <= now { entry = nil }
             let base: Int64
@@ -86,7 +99,7 @@ public final class MemoryCache: CacheStore {
         }
     }
 
-    private static func expiry(_ ttl: Duration?) throws -> ContinuousClock.Instant? {
+    private static func expiry(_ ttl: Duration?) throws(HTTPError) -> ContinuousClock.Instant? {
         guard let ttl else { return nil }
         guard ttl > .zero else { throw ProviderError.invalidArgument("a cache ttl must be positive, not \(ttl)").httpError }
         return .now + ttl

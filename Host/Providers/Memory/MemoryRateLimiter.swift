@@ -15,6 +15,12 @@ public struct MemoryRateLimiter: RateLimiter {
     }
 
     public func hit(_ key: String, limit: Int, window: Duration, cost: Int) async throws -> RateLimitDecision {
+        try decide(key, limit: limit, window: window, cost: cost)
+    }
+
+    /// The work of ``hit(_:limit:window:cost:)``, synchronous: the rate limiting front calls it
+    /// directly (see ``ImmediateProvider``).
+    func decide(_ key: String, limit: Int, window: Duration, cost: Int) throws(HTTPError) -> RateLimitDecision {
         guard limit >= 0, cost >= 1 else { throw ProviderError.invalidArgument("a rate limit needs limit ≥ 0 and cost ≥ 1, not \(limit) and \(cost)").httpError }
         let seconds = Int(window.components.seconds)
         guard seconds >= 1 else { throw ProviderError.invalidArgument("a rate limit window is at least one second, not \(window)").httpError }

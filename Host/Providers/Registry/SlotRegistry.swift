@@ -24,6 +24,21 @@ public final class SlotRegistry: Sendable {
         /// The first selected provider that is not installed (single, failover and round robin
         /// selections then fail with 503; fan-out skips it).
         let missing: String?
+        /// The one provider, when a call can go to it without the general delivery
+        /// (``immediateRoute(_:)``).
+        let immediate: ImmediateRoute?
+    }
+
+    /// A slot's only provider when its calls never suspend, with the target to count them on; one
+    /// object, so the call path's lookup retains one reference.
+    final class ImmediateRoute: Sendable {
+        let provider: ImmediateProvider
+        let target: Target
+
+        init(provider: ImmediateProvider, target: Target) {
+            self.provider = provider
+            self.target = target
+        }
     }
 
     /// One provider a call tries, with the counter of its calls made when the slot was resolved:
@@ -33,6 +48,14 @@ public final class SlotRegistry: Sendable {
         /// `nil` when there is no observer, or when it could not make a counter at resolution
         /// (a full metrics table): the call then asks the observer again.
         let counter: CallCounter?
+        /// The provider when its calls never suspend (``ImmediateProvider``).
+        let immediate: ImmediateProvider?
+
+        init(entry: ProviderEntry, counter: CallCounter?) {
+            self.entry = entry
+            self.counter = counter
+            self.immediate = ImmediateProvider(entry.provider)
+        }
     }
 
     /// Counts the calls of one (slot, provider) pair; told whether the call failed.
@@ -145,7 +168,7 @@ public final class SlotRegistry: Sendable {
         }
     }
 
-    private func observed(_ slot: Slot, _ target: Target, failed: Bool) {
+    func observed(_ slot: Slot, _ target: Target, failed: Bool) {
         if let counter = target.counter { return counter(failed) }
         state.withLock { $0.callObserver }?.counter(slot.rawValue, target.entry.name)?(failed)
     }
@@ -333,9 +356,27 @@ public final class SlotRegistry: Sendable {
             }
             entries.append(Target(entry: entry, counter: state.callObserver?.counter(slot.rawValue, name)))
         }
-        let resolution = Resolution(selection: selection, entries: entries, missing: missing)
+        let only = entries.count == 1 && missing == nil ? entries[0] : nil
+        let immediate = only.flatMap { target in target.immediate.map { ImmediateRoute(provider: $0, target: target) } }
+        let resolution = Resolution(selection: selection, entries: entries, missing: missing, immediate: immediate)
         state.resolved[slot.ordinal] = resolution
         return resolution
+    }
+
+    /// The slot's only provider when its calls never suspend (the built-in `memory` cache or rate
+    /// limiter selected alone), for a front to call directly; count the call with
+    /// ``observed(_:_:failed:)``. `nil` whenever the general delivery must decide: several
+    /// providers, one not installed (its 503 comes from there), or an addon's provider.
+    func immediateRoute(_ slot: Slot) -> ImmediateRoute? {
+        // As ``resolvedTargets(_:)``: one lock, unless the selections file is due for a look.
+        let now = ContinuousClock.now
+        let route = state.withLock { state -> ImmediateRoute?? in
+            guard now < state.nextCheck else { return .none }
+            return .some((state.resolved[slot.ordinal] ?? resolve(slot, in: &state)).immediate)
+        }
+        if let route { return route }
+        try? refresh()
+        return state.withLock { state in (state.resolved[slot.ordinal] ?? resolve(slot, in: &state)).immediate }
     }
 
     /// ``targets(_:)`` for a call from an addon: a missing provider is a 503 the addon's client sees.
@@ -343,46 +384,13 @@ public final class SlotRegistry: Sendable {
         try callTargetsCounted(slot).map(\.entry)
     }
 
-    private func callTargetsCounted(_ slot: Slot) throws(HTTPError) -> [Target] {
+    /// ``callTargets(_:)`` with each provider's call counter.
+    func callTargetsCounted(_ slot: Slot) throws(HTTPError) -> [Target] {
         do {
             return try resolvedTargets(slot)
         } catch {
             throw HTTPError(status: 503, code: error.code, message: error.message)
         }
-    }
-
-    /// Runs `call` on the slot's provider; on any error (a transport failure or a refusal) the
-    /// next provider of a failover or round-robin selection is tried. The caller gets an error
-    /// naming every provider's failure when none delivered: a call is never dropped silently.
-    func deliver<Service, Result: Sendable>(
-        _ slot: Slot, as type: Service.Type, _ call: (Service) async throws -> Result
-    ) async throws -> Result {
-        let targets = try callTargetsCounted(slot)
-        var failures: [(provider: String, error: any Error)] = []
-        for target in targets {
-            let entry = target.entry
-            guard let provider = entry.provider as? Service else {
-                failures.append((entry.name, ProviderError.unavailable("provider \(entry.name) from \(entry.supplier) does not implement the \(slot.rawValue) slot")))
-                continue
-            }
-            do {
-                let result = try await call(provider)
-                observed(slot, target, failed: false)
-                return result
-            } catch {
-                observed(slot, target, failed: true)
-                failures.append((entry.name, error))
-                if targets.count > 1 {
-                    logger.warning("provider failed, trying the next", metadata: ["slot": .string(slot.rawValue), "provider": .string(entry.name), "error": .string(ProviderError.describe(error))])
-                }
-            }
-        }
-        if failures.count == 1, targets.count == 1 {
-            let only = failures[0].error
-            if let error = only as? HTTPError { throw error }
-            if let error = only as? ProviderError { throw error.httpError }
-        }
-        throw ProviderError.deliveryFailed(slot, failures).httpError
     }
 
     /// Runs `call` on every provider of a fan-out slot; each failure is logged and recorded
