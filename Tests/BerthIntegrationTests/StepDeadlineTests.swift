@@ -91,6 +91,36 @@ struct StepDeadlineTests {
         #expect(try host.berth.anonymous.send("GET", "/api/v1/notes/version").text == "1.0.0")
     }
 
+    @Test func anUndoneUpgradeRevertsItsMigrationsOnlyAfterTheRequestsTheNewVersionTookHaveFinished() throws {
+        let host = try SupervisedHost(workers: 2, environment: ["BERTH_ROLL_TIMEOUT": "2", "BERTH_START_TIMEOUT": "120"])
+        defer { host.close() }
+        // 1.0.0 has no notes route (404). 2.0.0 brings the notes table and a route that waits 3 s
+        // before it writes to it; every start of 2.0.0 takes 4 s, so the generation carrying it is
+        // not ready within the 2 s roll, while the worker that ran the upgrade already serves it.
+        try host.uploadAndInstall(try host.packages.fixture(id: "slowpoke", version: "1.0.0"), id: "slowpoke")
+        let notes = [(id: "0001_notes", up: "CREATE TABLE notes (title TEXT NOT NULL);", down: "DROP TABLE notes;")]
+        let second = try host.packages.fixture(id: "slowpoke", version: "2.0.0", migrations: notes, product: "FixtureSQLAddon") { manifest in
+            manifest.configSchema = .object(["type": .string("object"), "properties": .object([
+                "startDelayMilliseconds": .object(["type": .string("integer"), "default": .number(4000)]),
+            ])])
+        }
+        #expect(try upload(second, to: host) == 201)
+        let load = StatusLoad(port: host.berth.port, requests: Array(repeating: (method: "POST", path: "/api/v1/slowpoke/tx/notes?wait=3000"), count: 4))
+        let upgraded = try host.admin.sendJSON("POST", "/api/v1/addons/slowpoke/upgrade", ["version": "2.0.0"])
+        let counts = load.stop()
+        #expect(upgraded.status == 504, "\(upgraded.text)")
+        #expect(upgraded.errorCode == "roll_timeout")
+        // A request 2.0.0 took wrote to its table: the undo reverted the migration after it, not
+        // under it (which answered 422 or 500: the table or the connection gone mid-request).
+        #expect(counts.created > 0, "no request reached 2.0.0 while the upgrading worker served it: \(counts.byStatus)")
+        #expect(counts.unexpected == [], "\(counts.unexpected)")
+        #expect(try host.admin.send("GET", "/api/v1/addons/slowpoke").json["version"] as? String == "1.0.0")
+        #expect(!FileManager.default.fileExists(atPath: host.folder.appending("home") + "/.berth/journal.json"))
+        // The new build's serving lock went with the undo.
+        let serving = (try? FileManager.default.contentsOfDirectory(atPath: host.folder.appending("home") + "/.berth/serving")) ?? []
+        #expect(!serving.contains { $0.hasPrefix("slowpoke@2.0.0-") }, "\(serving)")
+    }
+
     /// slowpoke `version` whose every start takes `delay` milliseconds.
     func slowpoke(_ host: SupervisedHost, version: String, delay: Int) throws -> String {
         try host.packages.fixture(id: "slowpoke", version: version) { manifest in

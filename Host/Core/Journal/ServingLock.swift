@@ -6,6 +6,11 @@ import Synchronization
 /// a shared `flock` on `.berth/serving/<id>.lock` until it stops serving it (or dies). An uninstall
 /// takes the lock exclusively before it touches the addon's data, so it waits for every worker of
 /// every generation, in-flight requests included, instead of racing them.
+///
+/// A process also holds a shared lock per installed build it serves,
+/// `.berth/serving/<id>@<install folder>.lock` (see ``buildKey(_:installPath:)``): the undo of an
+/// upgrade whose roll failed waits on the new build's lock before it reverts the new version's
+/// migrations, so no worker that loaded the new version still runs a request against them.
 struct ServingLock: Sendable {
     let directory: String
 
@@ -22,6 +27,21 @@ struct ServingLock: Sendable {
     }
 
     func path(of id: String) -> String { directory + "/\(id).lock" }
+
+    /// The lock name of one installed build of `id`: its install folder (`<version>-<random>`) is
+    /// new for every install and upgrade, so two builds of one version never share it.
+    static func buildKey(_ id: String, installPath: String) -> String {
+        id + "@" + (installPath.split(separator: "/").last.map(String.init) ?? "")
+    }
+
+    /// Removes the lock files of `id` and of all its builds, once the addon is gone.
+    func removeAll(of id: String) {
+        remove(id)
+        let prefix = id + "@"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(prefix) && name.hasSuffix(".lock") {
+            unlink(directory + "/" + name)
+        }
+    }
 
     /// Marks this process as serving `id`; nil if the lock file cannot be opened (the uninstall then
     /// falls back on the generation roll alone) or an uninstall holds it exclusively (then the addon

@@ -34,9 +34,11 @@ extension AddonManager {
 
     /// The undo of a committed change whose roll failed: the registry gets `previous` back, a new
     /// generation loads it (superseding the one that never became ready, whose workers drain at
-    /// once), and for an install the undo waits until no worker serves the addon any more, so the
-    /// data is dropped only after every request to it finished.
+    /// once), and the undo waits until no worker serves what the change brought any more — for an
+    /// install the addon, for an upgrade the new build — so its data or migrations are undone only
+    /// after every request to it finished.
     func restoreAcrossWorkers(_ id: String, previous: RegistryEntry?, operation: String) async throws {
+        let undone = registry[id]
         var next = try registryStore.load()
         next[id] = previous
         try registryStore.save(next)
@@ -44,7 +46,18 @@ extension AddonManager {
         if let changeObserver, await !changeObserver() {
             logger.warning("the generation with the previous set of addons is not ready yet", metadata: ["addon": id, "operation": operation])
         }
-        guard previous == nil else { return }
+        if let previous {
+            // Workers of the generation that never became ready may have loaded the new build and
+            // still run requests on it: the new version's migrations are reverted after them.
+            guard let undone, undone.installPath != previous.installPath else { return }
+            let build = ServingLock.buildKey(id, installPath: home.absolute(undone.installPath))
+            guard let hold = await servingLock.exclusive(build, within: unserveTimeout) else {
+                throw BerthError(status: 504, code: "unserve_timeout", message: "a worker still served \(id) \(undone.version) \(unserveTimeout) after its \(operation) was undone in the registry")
+            }
+            hold.release()
+            servingLock.remove(build)
+            return
+        }
         // An install's addon is served nowhere once every worker that loaded it is gone.
         guard let hold = await servingLock.exclusive(id, within: unserveTimeout) else {
             throw BerthError(status: 504, code: "unserve_timeout", message: "a worker still served \(id) \(unserveTimeout) after its \(operation) was undone in the registry")

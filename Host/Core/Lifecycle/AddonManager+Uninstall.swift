@@ -98,7 +98,7 @@ extension AddonManager {
                     throw ChangeRunner.GoesForward(error: error)
                 }
                 FaultInjection.reach("uninstall.committed")
-                servingLock.remove(id)
+                servingLock.removeAll(of: id)
                 work.lap("remove")
             },
         ]
@@ -214,6 +214,7 @@ extension AddonManager {
     /// - Returns: the exclusive hold, kept until the data is gone.
     private func stopServingEverywhere(_ id: String) async throws -> ServingLock.Hold {
         servingHolds.removeValue(forKey: id)?.release()
+        for key in buildHolds.keys where key.hasPrefix(id + "@") { buildHolds.removeValue(forKey: key)?.release() }
         if let changeObserver {
             rolledDuringMutation = true
             guard await changeObserver() else {

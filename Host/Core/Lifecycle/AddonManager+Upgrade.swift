@@ -105,7 +105,7 @@ extension AddonManager {
                     await withdrawServices(of: id)
                     try await start(try work.value.loadedAddon(), undo: &undo)
                 }),
-                LifecycleStep(.swap, undo: swapBack(to: old, prefix: entry.mountPrefix)) { [self] in
+                LifecycleStep(.swap, undo: swapBack(to: old, prefix: entry.mountPrefix, draining: work, within: drainTimeout)) { [self] in
                     let routes = try await mount(try work.value.loadedAddon(), prefix: target.mountPrefix, replacing: true)
                     work.update { $0.routes = routes }
                     work.lap("start_and_swap")
@@ -136,6 +136,7 @@ extension AddonManager {
             if let old {
                 _ = await old.gate.drain(timeout: drainTimeout)
                 await retire(old)
+                await markRetired(old)
             }
             try? FileSystem.remove(oldInstallPath)
             work.lap("retire_old")
@@ -156,10 +157,17 @@ extension AddonManager {
         )
     }
 
-    /// The undo of a swap: the old version's routes again, if it was loaded here.
-    private nonisolated func swapBack(to old: RunningAddon?, prefix: String) -> LifecycleStep.Undo? {
+    /// The undo of a swap: the old version's routes again, if it was loaded here; then the
+    /// requests the new version took meanwhile finish (up to `drainTimeout`) before the undo goes
+    /// on to revert its migrations.
+    private nonisolated func swapBack(to old: RunningAddon?, prefix: String, draining work: StepOutputs<UpgradeWork>, within drainTimeout: Duration) -> LifecycleStep.Undo? {
         guard let old else { return nil }
-        return { [self] in _ = try? await self.mount(old, prefix: prefix, replacing: true) }
+        return { [self] in
+            _ = try? await self.mount(old, prefix: prefix, replacing: true)
+            if let new = work.value.addon, await !new.gate.drain(timeout: drainTimeout) {
+                self.logger.warning("requests to the new version still ran when its upgrade was undone", metadata: ["addon": new.id, "version": new.version])
+            }
+        }
     }
 
     /// The new version serves here from now on.

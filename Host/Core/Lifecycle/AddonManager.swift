@@ -32,6 +32,8 @@ public actor AddonManager {
     let servingLock: ServingLock
     /// This process's shared holds, one per addon it serves.
     var servingHolds: [String: ServingLock.Hold] = [:]
+    /// This process's shared holds on the builds it serves, by ``ServingLock/buildKey(_:installPath:)``.
+    var buildHolds: [String: ServingLock.Hold] = [:]
     let services = HostServiceRegistry()
     let logger: Logger
 
@@ -228,8 +230,16 @@ public actor AddonManager {
             id: manifest.id, version: manifest.version, library: library, data: data, permissions: manifest.permissions,
             settings: ConfigurationCell(values: configuration, sensitiveKeys: manifest.sensitiveKeys), events: events,
             services: services, scratchDirectory: scratch,
-            log: AddonLogFile(home: home, id: manifest.id, maximumBytes: AddonLogSettings.current.maximumBytes), logLevel: AddonLogSettings.current.minimumLevel, jobs: manifest.jobs
+            log: AddonLogFile(home: home, id: manifest.id, maximumBytes: AddonLogSettings.current.maximumBytes), logLevel: AddonLogSettings.current.minimumLevel, jobs: manifest.jobs,
+            buildKey: ServingLock.buildKey(manifest.id, installPath: Self.installFolder(of: library, manifest: manifest))
         )
+    }
+
+    /// The folder a library was installed into: its path is `<install folder>/<manifest.library>`.
+    static func installFolder(of library: AddonLibrary, manifest: Manifest) -> String {
+        let suffix = "/" + manifest.library
+        if library.path.hasSuffix(suffix) { return String(library.path.dropLast(suffix.count)) }
+        return URL(fileURLWithPath: library.path).deletingLastPathComponent().path
     }
 
     /// Records `addon` as loaded here and marks this process as serving it, for the uninstall that
@@ -237,7 +247,13 @@ public actor AddonManager {
     func markRunning(_ addon: RunningAddon) {
         running[addon.id] = addon
         if servingHolds[addon.id] == nil { servingHolds[addon.id] = servingLock.share(addon.id) }
+        if buildHolds[addon.buildKey] == nil { buildHolds[addon.buildKey] = servingLock.share(addon.buildKey) }
         jobs?.schedule(addon)
+    }
+
+    /// This process no longer serves the build of `addon` (the version an upgrade replaced).
+    func markRetired(_ addon: RunningAddon) {
+        buildHolds.removeValue(forKey: addon.buildKey)?.release()
     }
 
     /// This process no longer serves `id`.
@@ -245,6 +261,7 @@ public actor AddonManager {
         running[id] = nil
         jobs?.abandon(addon: id)
         servingHolds.removeValue(forKey: id)?.release()
+        for key in buildHolds.keys where key.hasPrefix(id + "@") { buildHolds.removeValue(forKey: key)?.release() }
     }
 
     /// Stops a loaded addon and ends its event subscriptions and service offers.

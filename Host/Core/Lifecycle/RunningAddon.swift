@@ -19,9 +19,14 @@ final class RunningAddon: Sendable {
     /// The jobs its manifest declares (see ``JobRunner``).
     let jobs: [JobDeclaration]
 
+    /// The serving lock of this build (see ``ServingLock/buildKey(_:installPath:)``).
+    let buildKey: String
+
     init(id: String, version: String, library: AddonLibrary, data: any AddonDataHandle, permissions: [String],
-         settings: ConfigurationCell, events: HostEventBus, services: HostServiceRegistry, scratchDirectory: String?, log: AddonLogFile, logLevel: LogLevel = .info, jobs: [JobDeclaration] = []) {
+         settings: ConfigurationCell, events: HostEventBus, services: HostServiceRegistry, scratchDirectory: String?, log: AddonLogFile, logLevel: LogLevel = .info, jobs: [JobDeclaration] = [],
+         buildKey: String) {
         self.id = id
+        self.buildKey = buildKey
         self.jobs = jobs
         self.version = version
         self.library = library

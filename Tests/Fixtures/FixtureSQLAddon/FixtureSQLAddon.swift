@@ -13,12 +13,20 @@ import PluginAPI
 /// "message": "…", "code": "…"}` when the database refused it (`code`: a ``DatabaseError``'s).
 ///
 /// Its transaction routes work on a table `notes (title TEXT NOT NULL)` from the package's
-/// migrations: `POST <prefix>/tx/notes` inserts each line of the body in one transaction, holding
-/// it open `?hold=` milliseconds before the end, and throws after the inserts when `?fail=1`;
-/// `GET <prefix>/tx/notes` answers the titles decoded into a `Decodable` type.
+/// migrations: `POST <prefix>/tx/notes` waits `?wait=` milliseconds, then inserts each line of the
+/// body in one transaction, holding it open `?hold=` milliseconds before the end, and throws after
+/// the inserts when `?fail=1`; `GET <prefix>/tx/notes` answers the titles decoded into a
+/// `Decodable` type. Its start waits `startDelayMilliseconds` (configuration), like
+/// `FixtureManifestAddon`'s.
 struct FixtureSQLAddon: Addon {
     let id: String
     let version: String
+
+    func start(_ context: AddonContext) async throws {
+        if let delay = context.configuration.integer("startDelayMilliseconds") {
+            try await Task.sleep(for: .milliseconds(delay))
+        }
+    }
 
     func routes(_ routes: inout Routes, context: AddonContext) {
         let version = version
@@ -37,6 +45,7 @@ struct FixtureSQLAddon: Addon {
             let titles = request.bodyText.split(separator: "\n").map(String.init)
             let hold = request.queryValue("hold").flatMap(Int.init) ?? 0
             let fail = request.queryValue("fail") == "1"
+            if let wait = request.queryValue("wait").flatMap(Int.init), wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
             do {
                 let count = try await context.database.transaction { tx in
                     for title in titles {

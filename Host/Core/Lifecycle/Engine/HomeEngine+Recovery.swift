@@ -94,7 +94,7 @@ extension HomeEngine {
         }
         defer {
             exclusive.release()
-            servingLock.remove(record.id)
+            servingLock.removeAll(of: record.id)
         }
         let installPath = record.oldInstallPath.map(home.absolute)
         if !record.keepData {
