@@ -46,6 +46,43 @@ struct StepDeadlineTests {
         try expectTheHomeIsFree(host)
     }
 
+    @Test func anUpgradeWhoseMigrationNeverEndsFailsAtItsDeadlineAndTheOldVersionKeepsServing() throws {
+        let host = try IntegrationHost(environment: ["BERTH_MIGRATION_TIMEOUT": "1"])
+        defer { host.close() }
+        #expect(try host.uploadAndInstall(try host.packages.fixture(id: "endless", version: "1.0.0"), id: "endless").status == 201)
+        #expect(try host.upload(try host.packages.fixture(id: "endless", version: "2.0.0", migrations: [Self.endlessOutsideScratch])).status == 201)
+        let upgraded = try host.berth.admin.sendJSON("POST", "/api/v1/addons/endless/upgrade", ["version": "2.0.0"])
+        #expect(upgraded.status == 504, "\(upgraded.text)")
+        #expect(upgraded.errorCode == "migrations_timeout", "\(upgraded.text)")
+        try expectTheOldVersionServes(host, "1.0.0")
+    }
+
+    @Test func aDowngradeWhoseDownMigrationNeverEndsFailsAtItsDeadlineAndTheNewerVersionKeepsServing() throws {
+        let host = try IntegrationHost(environment: ["BERTH_MIGRATION_TIMEOUT": "1"])
+        defer { host.close() }
+        // The down script counts for ever only in the addon's own database: the install's check
+        // (in a scratch database) passes, the downgrade's revert never ends.
+        let table = (id: "0001_items", up: "CREATE TABLE items (name TEXT PRIMARY KEY);", down: Self.endlessOutsideScratch.up + " DROP TABLE items;")
+        #expect(try host.uploadAndInstall(try host.packages.fixture(id: "endless", version: "2.0.0", migrations: [table]), id: "endless").status == 201)
+        #expect(try host.berth.anonymous.send("POST", "/api/v1/endless/items", body: Array("kept".utf8)).status == 201)
+        #expect(try host.upload(try host.packages.fixture(id: "endless", version: "1.0.0")).status == 201)
+        let downgraded = try host.berth.admin.sendJSON("POST", "/api/v1/addons/endless/upgrade", ["version": "1.0.0", "force": true])
+        #expect(downgraded.status == 504, "\(downgraded.text)")
+        #expect(downgraded.errorCode == "migrations_timeout", "\(downgraded.text)")
+        try expectTheOldVersionServes(host, "2.0.0")
+        // The revert ran in a transaction that the deadline rolled back: the table and its rows stay.
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/endless/items").text == "kept")
+    }
+
+    /// After a refused upgrade: the installed version still serves, no journal or scratch is left,
+    /// and the home's lock is free.
+    func expectTheOldVersionServes(_ host: IntegrationHost, _ version: String) throws {
+        #expect(try host.berth.anonymous.send("GET", "/api/v1/endless/version").text == version)
+        #expect(try host.berth.admin.send("GET", "/api/v1/addons/endless").json["version"] as? String == version)
+        #expect(leftovers(host, id: "endless").filter { $0 != "addons/endless" && !$0.hasPrefix("endless") } == [])
+        try expectTheHomeIsFree(host)
+    }
+
     @Test func aMigrationCheckThatGrowsWithoutBoundIsStoppedAtTheScratchSizeLimit() throws {
         let host = try IntegrationHost(environment: ["BERTH_SCRATCH_MAX_MB": "4"])
         defer { host.close() }

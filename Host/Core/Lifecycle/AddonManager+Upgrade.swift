@@ -138,6 +138,11 @@ extension AddonManager {
                 await retire(old)
                 await markRetired(old)
             }
+            // The replaced build's lock file goes once no process holds it (else with the uninstall).
+            if let free = servingLock.tryExclusive(ServingLock.buildKey(id, installPath: oldInstallPath)) {
+                servingLock.remove(ServingLock.buildKey(id, installPath: oldInstallPath))
+                free.release()
+            }
             try? FileSystem.remove(oldInstallPath)
             work.lap("retire_old")
         })
