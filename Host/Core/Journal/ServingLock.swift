@@ -34,13 +34,16 @@ struct ServingLock: Sendable {
         id + "@" + (installPath.split(separator: "/").last.map(String.init) ?? "")
     }
 
+    /// The names of the lock files of `id` and of its builds that exist.
+    func files(of id: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { name in
+            name == id + ".lock" || (name.hasPrefix(id + "@") && name.hasSuffix(".lock"))
+        }.sorted()
+    }
+
     /// Removes the lock files of `id` and of all its builds, once the addon is gone.
     func removeAll(of id: String) {
-        remove(id)
-        let prefix = id + "@"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(prefix) && name.hasSuffix(".lock") {
-            unlink(directory + "/" + name)
-        }
+        for name in files(of: id) { unlink(directory + "/" + name) }
     }
 
     /// Marks this process as serving `id`; nil if the lock file cannot be opened (the uninstall then

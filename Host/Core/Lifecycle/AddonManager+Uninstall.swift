@@ -269,6 +269,7 @@ extension AddonManager {
         if server.routes.owners.contains(id) { residue.append("routes owned by \(id) in the routing table") }
         residue += pageResidue(of: id)
         if running[id] != nil { residue.append("addon \(id) still registered as running") }
+        residue += servingLock.files(of: id).map { "serving lock \(home.relative(servingLock.directory + "/" + $0))" }
         let subscriptions = events.subscriptionCount(owner: id)
         if subscriptions > 0 { residue.append("\(subscriptions) event subscriptions of \(id)") }
         if FileSystem.exists(home.journalFile) { residue.append("an unfinished operation in \(home.relative(home.journalFile))") }
