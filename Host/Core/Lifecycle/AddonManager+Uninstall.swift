@@ -213,8 +213,7 @@ extension AddonManager {
     /// requests and exit; the kernel's lock on `.berth/serving/<id>.lock` says when the last is gone.
     /// - Returns: the exclusive hold, kept until the data is gone.
     private func stopServingEverywhere(_ id: String) async throws -> ServingLock.Hold {
-        servingHolds.removeValue(forKey: id)?.release()
-        for key in buildHolds.keys where key.hasPrefix(id + "@") { buildHolds.removeValue(forKey: key)?.release() }
+        releaseServingHolds(of: id)
         if let changeObserver {
             rolledDuringMutation = true
             guard await changeObserver() else {

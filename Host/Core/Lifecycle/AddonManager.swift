@@ -260,6 +260,11 @@ public actor AddonManager {
     func markStopped(_ id: String) {
         running[id] = nil
         jobs?.abandon(addon: id)
+        releaseServingHolds(of: id)
+    }
+
+    /// Lets go of this process's serving locks on `id` and on each of its builds.
+    func releaseServingHolds(of id: String) {
         servingHolds.removeValue(forKey: id)?.release()
         for key in buildHolds.keys where key.hasPrefix(id + "@") { buildHolds.removeValue(forKey: key)?.release() }
     }
