@@ -139,8 +139,9 @@ extension AddonManager {
                 await markRetired(old)
             }
             // The replaced build's lock file goes once no process holds it (else with the uninstall).
-            if let free = servingLock.tryExclusive(ServingLock.buildKey(id, installPath: oldInstallPath)) {
-                servingLock.remove(ServingLock.buildKey(id, installPath: oldInstallPath))
+            let oldBuild = ServingLock.buildKey(id, installPath: oldInstallPath)
+            if let free = servingLock.tryExclusive(oldBuild) {
+                servingLock.remove(oldBuild)
                 free.release()
             }
             try? FileSystem.remove(oldInstallPath)

@@ -20,9 +20,7 @@ struct CacheFront: CacheStore, AddonScopedService {
 
     func get(_ key: String) async throws -> [UInt8]? {
         if let (memory, target) = immediate() {
-            let value = memory.value(for: scope(key))
-            registry.observed(.cache, target, failed: false)
-            return value
+            return registry.counting(.cache, target) { memory.value(for: scope(key)) }
         }
         return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.get(scope(key)) }
     }
@@ -37,9 +35,7 @@ struct CacheFront: CacheStore, AddonScopedService {
     @discardableResult
     func delete(_ key: String) async throws -> Bool {
         if let (memory, target) = immediate() {
-            let removed = memory.remove(scope(key))
-            registry.observed(.cache, target, failed: false)
-            return removed
+            return registry.counting(.cache, target) { memory.remove(scope(key)) }
         }
         return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.delete(scope(key)) }
     }

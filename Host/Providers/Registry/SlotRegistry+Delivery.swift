@@ -38,7 +38,7 @@ extension SlotRegistry {
     }
 
     /// Runs `call` on an ``immediateRoute(_:)`` and counts it as the general delivery would.
-    func counting<Result>(_ slot: Slot, _ target: Target, _ call: () throws(HTTPError) -> Result) throws(HTTPError) -> Result {
+    func counting<Result, Failure: Error>(_ slot: Slot, _ target: Target, _ call: () throws(Failure) -> Result) throws(Failure) -> Result {
         do {
             let result = try call()
             observed(slot, target, failed: false)

@@ -48,14 +48,6 @@ public final class SlotRegistry: Sendable {
         /// `nil` when there is no observer, or when it could not make a counter at resolution
         /// (a full metrics table): the call then asks the observer again.
         let counter: CallCounter?
-        /// The provider when its calls never suspend (``ImmediateProvider``).
-        let immediate: ImmediateProvider?
-
-        init(entry: ProviderEntry, counter: CallCounter?) {
-            self.entry = entry
-            self.counter = counter
-            self.immediate = ImmediateProvider(entry.provider)
-        }
     }
 
     /// Counts the calls of one (slot, provider) pair; told whether the call failed.
@@ -150,8 +142,7 @@ public final class SlotRegistry: Sendable {
     /// most once per ``selectionCheckInterval``, and a move it finds is reported to the observer
     /// of ``observeRateLimitSwitch(_:)``.
     public func rateLimitsAreBuiltInNow() -> Bool {
-        refreshIfDue()
-        return state.withLock { $0.builtInRateLimits }
+        withFreshState { $0.builtInRateLimits }
     }
 
     /// Checks the selections file every `interval` until the registry is gone, so a process that
@@ -265,12 +256,19 @@ public final class SlotRegistry: Sendable {
         }
     }
 
-    /// Re-reads the recorded selections if another process changed them, at most once per
-    /// ``selectionCheckInterval``: the call path's check.
-    private func refreshIfDue() {
+    /// Runs `body` on the state once the recorded selections are fresh: the call path's check,
+    /// which re-reads them at most once per ``selectionCheckInterval``. One lock per call; a
+    /// second only when the check is due, after reading the file outside it.
+    private func withFreshState<Result: Sendable, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         let now = ContinuousClock.now
-        guard state.withLock({ now >= $0.nextCheck }) else { return }
+        if let result = try state.withLock({ (state) throws(Failure) -> Result? in
+            guard now < state.nextCheck else { return nil }
+            return try body(&state)
+        }) {
+            return result
+        }
         try? refresh()
+        return try state.withLock { (state) throws(Failure) -> Result in try body(&state) }
     }
 
     /// Re-reads the recorded selections if another process changed them.
@@ -316,17 +314,7 @@ public final class SlotRegistry: Sendable {
 
     /// ``targets(_:)`` with each provider's call counter.
     private func resolvedTargets(_ slot: Slot) throws(ProviderError) -> [Target] {
-        // The due check and the lookup share one lock; only a due check (once per interval) takes
-        // it a second time, after reading the file outside it.
-        let now = ContinuousClock.now
-        if let targets = try state.withLock({ (state) throws(ProviderError) -> [Target]? in
-            guard now < state.nextCheck else { return nil }
-            return try targets(slot, in: &state)
-        }) {
-            return targets
-        }
-        try? refresh()
-        return try state.withLock { (state) throws(ProviderError) -> [Target] in try targets(slot, in: &state) }
+        try withFreshState { (state) throws(ProviderError) -> [Target] in try targets(slot, in: &state) }
     }
 
     private func targets(_ slot: Slot, in state: inout State) throws(ProviderError) -> [Target] {
@@ -357,7 +345,7 @@ public final class SlotRegistry: Sendable {
             entries.append(Target(entry: entry, counter: state.callObserver?.counter(slot.rawValue, name)))
         }
         let only = entries.count == 1 && missing == nil ? entries[0] : nil
-        let immediate = only.flatMap { target in target.immediate.map { ImmediateRoute(provider: $0, target: target) } }
+        let immediate = only.flatMap { target in ImmediateProvider(target.entry.provider).map { ImmediateRoute(provider: $0, target: target) } }
         let resolution = Resolution(selection: selection, entries: entries, missing: missing, immediate: immediate)
         state.resolved[slot.ordinal] = resolution
         return resolution
@@ -368,15 +356,7 @@ public final class SlotRegistry: Sendable {
     /// ``observed(_:_:failed:)``. `nil` whenever the general delivery must decide: several
     /// providers, one not installed (its 503 comes from there), or an addon's provider.
     func immediateRoute(_ slot: Slot) -> ImmediateRoute? {
-        // As ``resolvedTargets(_:)``: one lock, unless the selections file is due for a look.
-        let now = ContinuousClock.now
-        let route = state.withLock { state -> ImmediateRoute?? in
-            guard now < state.nextCheck else { return .none }
-            return .some((state.resolved[slot.ordinal] ?? resolve(slot, in: &state)).immediate)
-        }
-        if let route { return route }
-        try? refresh()
-        return state.withLock { state in (state.resolved[slot.ordinal] ?? resolve(slot, in: &state)).immediate }
+        withFreshState { state in (state.resolved[slot.ordinal] ?? resolve(slot, in: &state)).immediate }
     }
 
     /// ``targets(_:)`` for a call from an addon: a missing provider is a 503 the addon's client sees.
