@@ -1,6 +1,7 @@
 import BerthStorage
 import Foundation
 import PluginAPI
+import Synchronization
 import Testing
 
 /// The SQLite layer on a real database file.
@@ -10,6 +11,29 @@ struct SQLiteConnectionTests {
     func open() throws -> SQLiteConnection {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return try SQLiteConnection(path: folder + "/test.sqlite")
+    }
+
+    @Test func connectionsOpeningAFreshFileAtTheSameMomentAllSwitchItToTheWriteAheadLog() throws {
+        // Workers of one host open the same fresh file together at start; each sees it in rollback
+        // mode and asks for WAL, and SQLite answers all but one SQLITE_BUSY without waiting.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for round in 0..<20 {
+            let path = folder + "/race-\(round).sqlite"
+            let failures = Mutex<[String]>([])
+            let modes = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do {
+                    let connection = try SQLiteConnection(path: path)
+                    let mode = try connection.query("PRAGMA journal_mode").first?["journal_mode"]
+                    modes.withLock { $0.append(mode.map { "\($0)" } ?? "none") }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 } == [], "round \(round)")
+            #expect(modes.withLock { $0.allSatisfy { $0.contains("wal") } }, "round \(round): \(modes.withLock { $0 })")
+        }
     }
 
     @Test func dollarParametersBindOnSQLiteAndValuesRoundTrip() throws {

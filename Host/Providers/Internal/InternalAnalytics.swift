@@ -14,8 +14,6 @@ public final class InternalAnalytics: CheckedAnalyticsTracker {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let connection = try SQLiteConnection(path: path)
         try connection.executeScript("""
-            PRAGMA journal_mode=WAL;
-            PRAGMA busy_timeout=5000;
             CREATE TABLE IF NOT EXISTS events (
                 id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, user_id TEXT, anonymous_id TEXT,
                 properties TEXT NOT NULL, recorded_at REAL NOT NULL);

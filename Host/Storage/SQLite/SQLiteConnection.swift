@@ -57,7 +57,23 @@ public final class SQLiteConnection: @unchecked Sendable {
         Self.registerCallerFunctions(on: handle, cell: callerCell)
         self.handle = handle
         interruptHandle.withLock { $0 = UInt(bitPattern: handle) }
-        try executeScript("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")
+        try enterWriteAheadLog()
+        try executeScript("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")
+    }
+
+    /// Switches the file to WAL. Processes that open a fresh file at the same moment (the workers
+    /// of one host at start) each read it in rollback mode and ask for the exclusive lock the switch
+    /// needs; SQLite answers all but one `SQLITE_BUSY` at once, since waiting could deadlock. So a
+    /// busy switch is tried again, with jitter, for as long as the busy timeout would have waited.
+    private func enterWriteAheadLog() throws {
+        let deadline = ContinuousClock.now + .milliseconds(5000)
+        while true {
+            do {
+                return try executeScript("PRAGMA journal_mode=WAL")
+            } catch let error as SQLiteError where (error.resultCode & 0xff) == SQLITE_BUSY && ContinuousClock.now < deadline {
+                sqlite3_sleep(Int32.random(in: 1...10))
+            }
+        }
     }
 
     deinit {
