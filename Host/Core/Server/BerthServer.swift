@@ -102,7 +102,7 @@ public enum BerthServer {
         try providers.slots.verifySelections()
         // A cluster node converges on the cluster's installed set before it serves.
         try await cluster?.start(advertising: settings.nodeURL ?? "http://\(settings.host):\(settings.port)")
-        try server.start()
+        if options.startsAccepting?() ?? true { try server.start() }
 
         var banner = "berth serving on http://\(settings.host):\(server.port) (home \(home.root), \(parts.trustStore.keys.count) trusted keys)\n"
         if let notice = parts.tokenNotice { banner += notice }

@@ -24,6 +24,11 @@ public struct ServeOptions: Sendable {
     /// Whether this process keeps the metrics history and deactivates addons past their error
     /// threshold; a worker leaves that to the supervisor.
     public var watchesMetrics = true
+    /// Asked once the addons started, just before the server accepts its first connection: `false`
+    /// leaves the server unstarted. A worker superseded while it started (its generation carries
+    /// an installed set that is already gone, e.g. an upgrade undone meanwhile) must not serve it
+    /// for even a moment.
+    public var startsAccepting: (@Sendable () -> Bool)?
 
     /// The single-process defaults.
     public init() {}

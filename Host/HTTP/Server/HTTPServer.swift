@@ -33,6 +33,11 @@ public final class HTTPServer: Sendable {
         lifecycle.withLock { $0.port }
     }
 
+    /// Whether ``start()`` ran and ``stop(drainTimeout:)`` has not begun.
+    public var isRunning: Bool {
+        lifecycle.withLock { $0.stage == .running }
+    }
+
     /// The current routing table.
     public var routes: RoutingTable {
         context.currentRoutes

@@ -15,6 +15,9 @@ final class DrainTrigger: Sendable {
         waiter?.resume()
     }
 
+    /// Whether ``fire()`` was called.
+    var hasFired: Bool { state.withLock { $0.fired } }
+
     /// Suspends until ``fire()``.
     func wait() async {
         await withCheckedContinuation { continuation in

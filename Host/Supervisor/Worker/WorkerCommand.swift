@@ -79,9 +79,16 @@ public enum WorkerCommand {
             options.changeObserver = { await link.requestRoll() }
             options.stepObserver = { addon, step in crashGuard.setChange(addon: addon, step: step) }
             options.stuckObserver = { reason in link.send(.recycle(pid: link.pid, reason: reason)) }
+            // SIGTERM during the start: a newer generation superseded this one, so its addons
+            // (an upgrade undone meanwhile, say) never take a request; the drain follows at once.
+            options.startsAccepting = { !drain.hasFired }
             let host = try await BerthServer.start(settings: settings, executable: Executable.path, options: options)
             link.send(.ready(pid: link.pid, generation: arguments.generation))
-            logger.info("worker serving", metadata: ["pid": "\(link.pid)", "generation": "\(arguments.generation)"])
+            if host.server.isRunning {
+                logger.info("worker serving", metadata: ["pid": "\(link.pid)", "generation": "\(arguments.generation)"])
+            } else {
+                logger.info("worker superseded while it started: exits without serving", metadata: ["pid": "\(link.pid)", "generation": "\(arguments.generation)"])
+            }
 
             let watchdog = WorkerWatchdog(crashGuard: crashGuard, link: link, limits: limits, supervisor: arguments.supervisor, logger: logger, metrics: host.metrics, takeovers: { host.server.takeoverCount }) {
                 // No supervisor will roll anything or send SIGUSR1: answer the waiting requests now.

@@ -28,6 +28,7 @@ struct FixtureManifestAddon: Addon {
     func routes(_ routes: inout Routes, context: AddonContext) {
         let version = version
         routes.get("/version") { _, _ in .text(version) }
+        routes.get("/served-by") { _, _ in .text("\(version) \(getpid())") }
         // Synchronous handlers that throw: the host answers for them as it does for async ones.
         routes.get("/teapot") { _, _ in throw HTTPError(status: 418, code: "teapot", message: "short and stout") }
         routes.get("/broken") { _, _ in throw CocoaError(.fileNoSuchFile) }
