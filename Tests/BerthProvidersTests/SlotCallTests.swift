@@ -129,6 +129,47 @@ struct SlotCallTests {
         #expect(counted.withLock { $0 } == ["cache/memory/true", "cache/memory/false", "cache/memory/false"])
     }
 
+    @Test func theBuiltInCacheKeepsEachAddonsKeysApartAndReachesTheSameEntriesThroughItsProtocol() async throws {
+        let memory = MemoryCache()
+        let slots = try registry(folder: scratchFolder())
+        try slots.register(ProviderEntry(slot: .cache, name: "memory", supplier: "host", provider: memory))
+        let cache = CacheFront(registry: slots, addonID: "test")
+        let other = CacheFront(registry: slots, addonID: "other")
+        // A front calls the built-in cache directly, with the addon's id and the key kept apart;
+        // through the protocol (any other caller) a key is `<addon id>:<key>`: the same entries.
+        try await cache.set("user:1", [1], ttl: nil)
+        #expect(try await memory.get("test:user:1") == [1])
+        #expect(try await memory.get("user:1") == Optional<[UInt8]>.none)
+        #expect(try await other.get("user:1") == nil, "another addon's key")
+        try await memory.set("other:user:1", [9], ttl: nil)
+        #expect(try await other.get("user:1") == [9])
+        #expect(try await memory.increment("test:visits", by: 2, ttl: nil) == 2)
+        #expect(try await cache.increment("visits", by: 1, ttl: nil) == 3)
+        #expect(try await memory.delete("test:user:1"))
+        #expect(try await cache.get("user:1") == nil)
+        #expect(try await other.get("user:1") == [9])
+        // A key without an addon id stays its own entry.
+        try await memory.set("plain", [5], ttl: nil)
+        #expect(try await memory.get("plain") == [5])
+        #expect(try await cache.get("plain") == nil)
+    }
+
+    @Test func aRegistryWhoseSelectionWatchRunsIsFreedOnceNothingElseHoldsIt() async throws {
+        weak var watched: SlotRegistry?
+        let watch: Task<Void, Never>
+        do {
+            let slots = try Self.cacheRegistry()
+            watched = slots
+            watch = slots.watchSelections(every: .milliseconds(5))
+        }
+        // A bound for a loaded machine; the watch looks every 5 ms.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while watched != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(watched == nil, "the watch still holds the registry")
+        #expect(watch.isCancelled == false, "it ended on its own")
+        await watch.value
+    }
+
     @Test func everySlotsOrdinalIsItsPlaceAmongAllCases() {
         for (index, slot) in Slot.allCases.enumerated() {
             #expect(slot.ordinal == index, "\(slot)")

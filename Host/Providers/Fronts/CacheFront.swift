@@ -4,8 +4,8 @@ import PluginAPI
 struct CacheFront: CacheStore, AddonScopedService {
     let registry: SlotRegistry
     let addonID: String
-    /// `addonID` and the separator, joined once: a call then appends the key to it, one
-    /// allocation, where an interpolation of both built the key piece by piece.
+    /// `addonID` and the separator, joined once: a call through the general delivery then appends
+    /// the key to it, one allocation (the memory cache's direct calls join nothing).
     private let prefix: String
 
     init(registry: SlotRegistry, addonID: String) {
@@ -19,37 +19,37 @@ struct CacheFront: CacheStore, AddonScopedService {
     private func scope(_ key: String) -> String { prefix + key }
 
     func get(_ key: String) async throws -> [UInt8]? {
-        if let (memory, target) = immediate() {
-            return registry.counting(.cache, target) { memory.value(for: scope(key)) }
+        if let (memory, route) = immediate() {
+            return registry.counting(route) { memory.value(for: MemoryCache.Key(namespace: addonID, name: key)) }
         }
         return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.get(scope(key)) }
     }
 
     func set(_ key: String, _ value: [UInt8], ttl: Duration?) async throws {
-        if let (memory, target) = immediate() {
-            return try registry.counting(.cache, target) { () throws(HTTPError) in try memory.store(scope(key), value, ttl: ttl) }
+        if let (memory, route) = immediate() {
+            return try registry.counting(route) { () throws(HTTPError) in try memory.store(MemoryCache.Key(namespace: addonID, name: key), value, ttl: ttl) }
         }
         try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.set(scope(key), value, ttl: ttl) }
     }
 
     @discardableResult
     func delete(_ key: String) async throws -> Bool {
-        if let (memory, target) = immediate() {
-            return registry.counting(.cache, target) { memory.remove(scope(key)) }
+        if let (memory, route) = immediate() {
+            return registry.counting(route) { memory.remove(MemoryCache.Key(namespace: addonID, name: key)) }
         }
         return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.delete(scope(key)) }
     }
 
     func increment(_ key: String, by delta: Int64, ttl: Duration?) async throws -> Int64 {
-        if let (memory, target) = immediate() {
-            return try registry.counting(.cache, target) { () throws(HTTPError) in try memory.add(delta, to: scope(key), ttl: ttl) }
+        if let (memory, route) = immediate() {
+            return try registry.counting(route) { () throws(HTTPError) in try memory.add(delta, to: MemoryCache.Key(namespace: addonID, name: key), ttl: ttl) }
         }
         return try await registry.deliver(.cache, as: (any CacheStore).self) { try await $0.increment(scope(key), by: delta, ttl: ttl) }
     }
 
     /// The built-in memory cache when it alone serves the slot: called without suspending.
-    private func immediate() -> (MemoryCache, SlotRegistry.Target)? {
+    private func immediate() -> (MemoryCache, SlotRegistry.ImmediateRoute)? {
         guard let route = registry.immediateRoute(.cache), case .cache(let memory) = route.provider else { return nil }
-        return (memory, route.target)
+        return (memory, route)
     }
 }

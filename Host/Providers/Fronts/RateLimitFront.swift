@@ -18,7 +18,7 @@ struct RateLimitFront: RateLimiter, AddonScopedService {
     func hit(_ key: String, limit: Int, window: Duration, cost: Int) async throws -> RateLimitDecision {
         let scoped = prefix + key
         if let route = registry.immediateRoute(.rateLimit), case .rateLimiter(let memory) = route.provider {
-            return try registry.counting(.rateLimit, route.target) { () throws(HTTPError) in try memory.decide(scoped, limit: limit, window: window, cost: cost) }
+            return try registry.counting(route) { () throws(HTTPError) in try memory.decide(scoped, limit: limit, window: window, cost: cost) }
         }
         return try await registry.deliver(.rateLimit, as: (any RateLimiter).self) { try await $0.hit(scoped, limit: limit, window: window, cost: cost) }
     }

@@ -37,15 +37,21 @@ extension SlotRegistry {
         throw ProviderError.deliveryFailed(slot, failures).httpError
     }
 
-    /// Runs `call` on an ``immediateRoute(_:)`` and counts it as the general delivery would.
-    func counting<Result, Failure: Error>(_ slot: Slot, _ target: Target, _ call: () throws(Failure) -> Result) throws(Failure) -> Result {
+    /// Runs `call` on an ``immediateRoute(_:)`` and counts it as the general delivery would, with
+    /// the counter the route holds (no ``SlotRegistry/Target`` is copied).
+    func counting<Result, Failure: Error>(_ route: ImmediateRoute, _ call: () throws(Failure) -> Result) throws(Failure) -> Result {
         do {
             let result = try call()
-            observed(slot, target, failed: false)
+            count(route, failed: false)
             return result
         } catch {
-            observed(slot, target, failed: true)
+            count(route, failed: true)
             throw error
         }
+    }
+
+    private func count(_ route: ImmediateRoute, failed: Bool) {
+        if let counter = route.target.counter { return counter(failed) }
+        observed(route.slot, route.target, failed: failed)
     }
 }

@@ -18,7 +18,10 @@ public final class SlotRegistry: Sendable {
 
     /// One slot's providers as its calls use them: resolved from the selection and the installed
     /// entries, kept until either changes.
-    private struct Resolution {
+    ///
+    /// A class: the call path reads it out of the state with one retain, where a struct's copy
+    /// retained each of its fields.
+    private final class Resolution: Sendable {
         let selection: ProviderSelection
         let entries: [Target]
         /// The first selected provider that is not installed (single, failover and round robin
@@ -27,17 +30,26 @@ public final class SlotRegistry: Sendable {
         /// The one provider, when a call can go to it without the general delivery
         /// (``immediateRoute(_:)``).
         let immediate: ImmediateRoute?
+
+        init(selection: ProviderSelection, entries: [Target], missing: String?, immediate: ImmediateRoute?) {
+            self.selection = selection
+            self.entries = entries
+            self.missing = missing
+            self.immediate = immediate
+        }
     }
 
-    /// A slot's only provider when its calls never suspend, with the target to count them on; one
-    /// object, so the call path's lookup retains one reference.
+    /// A slot's only provider when its calls never suspend, with the counter of its calls; one
+    /// object, so the call path's lookup retains one reference and copies no ``Target``.
     final class ImmediateRoute: Sendable {
         let provider: ImmediateProvider
         let target: Target
+        let slot: Slot
 
-        init(provider: ImmediateProvider, target: Target) {
+        init(provider: ImmediateProvider, target: Target, slot: Slot) {
             self.provider = provider
             self.target = target
+            self.slot = slot
         }
     }
 
@@ -73,8 +85,9 @@ public final class SlotRegistry: Sendable {
         var entries: [Slot: [String: ProviderEntry]] = [:]
         var recorded: [Slot: ProviderSelection] = [:]
         var recordedStamp: SelectionStore.Stamp?
-        /// When the call path next looks at the selections file.
-        var nextCheck = ContinuousClock.now
+        /// When the call path next looks at the selections file (monotonic nanoseconds: a plain
+        /// integer comparison, where clock instants cost 128-bit arithmetic on every call).
+        var nextCheck: UInt64 = 0
         /// By ``Slot/ordinal``: the call path's lookup hashes no slot name.
         var resolved = [Resolution?](repeating: nil, count: Slot.allCases.count)
         var callObserver: CallObserver?
@@ -130,6 +143,9 @@ public final class SlotRegistry: Sendable {
 
     private static let unresolved = [Resolution?](repeating: nil, count: Slot.allCases.count)
 
+    /// ``selectionCheckInterval`` in nanoseconds.
+    private static let checkIntervalNanoseconds = UInt64(selectionCheckInterval.components.attoseconds / 1_000_000_000) + UInt64(selectionCheckInterval.components.seconds) * 1_000_000_000
+
     /// Calls `observer` in the process that notices it, whenever the rate-limiting slot moves from
     /// the built-in `memory` provider to another or back (a `PUT /api/v1/providers/rate_limit` of
     /// any worker): the host remounts its limited routes so every one counts in the new place.
@@ -148,15 +164,27 @@ public final class SlotRegistry: Sendable {
     /// Checks the selections file every `interval` until the registry is gone, so a process that
     /// makes no slot call (a worker serving only synchronous limited routes) still sees a move of
     /// the rate-limiting slot and tells the observer of ``observeRateLimitSwitch(_:)``.
+    ///
+    /// The watch holds the registry strongly and lets go once it holds the last reference: a weak
+    /// reference would give the registry a side table, and then every retain and release of it on
+    /// the call path takes the runtime's slow path.
     @discardableResult
     public func watchSelections(every interval: Duration) -> Task<Void, Never> {
-        Task.detached { [weak self] in
-            while !Task.isCancelled {
-                guard let registry = self else { return }
+        let lease = Lease(self)
+        return Task.detached {
+            guard var registry = lease.take() else { return }
+            while !Task.isCancelled, !isKnownUniquelyReferenced(&registry) {
                 try? registry.refresh()
                 try? await Task.sleep(for: interval)
             }
         }
+    }
+
+    /// Hands the registry to the watch's task, so the task's closure keeps no second reference.
+    private final class Lease: Sendable {
+        private let registry: Mutex<SlotRegistry?>
+        init(_ registry: SlotRegistry) { self.registry = Mutex(registry) }
+        func take() -> SlotRegistry? { registry.withLock { $0.take() } }
     }
 
     func observed(_ slot: Slot, _ target: Target, failed: Bool) {
@@ -260,7 +288,7 @@ public final class SlotRegistry: Sendable {
     /// which re-reads them at most once per ``selectionCheckInterval``. One lock per call; a
     /// second only when the check is due, after reading the file outside it.
     private func withFreshState<Result: Sendable, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
-        let now = ContinuousClock.now
+        let now = DispatchTime.now().uptimeNanoseconds
         if let result = try state.withLock({ (state) throws(Failure) -> Result? in
             guard now < state.nextCheck else { return nil }
             return try body(&state)
@@ -273,11 +301,11 @@ public final class SlotRegistry: Sendable {
 
     /// Re-reads the recorded selections if another process changed them.
     private func refresh() throws(ProviderError) {
-        let now = ContinuousClock.now
+        let now = DispatchTime.now().uptimeNanoseconds
         let stamp = store.stamp()
         let unchanged = state.withLock { state in
             guard state.recordedStamp == stamp else { return false }
-            state.nextCheck = now + Self.selectionCheckInterval
+            state.nextCheck = now + Self.checkIntervalNanoseconds
             return true
         }
         if unchanged { return }
@@ -294,7 +322,7 @@ public final class SlotRegistry: Sendable {
             state.recorded = recorded
             state.recordedStamp = stamp
             state.resolved = Self.unresolved
-            state.nextCheck = now + Self.selectionCheckInterval
+            state.nextCheck = now + Self.checkIntervalNanoseconds
             let builtIn = selection(.rateLimit, in: state).selection.providers == ["memory"]
             guard builtIn != state.builtInRateLimits else { return nil }
             state.builtInRateLimits = builtIn
@@ -345,7 +373,9 @@ public final class SlotRegistry: Sendable {
             entries.append(Target(entry: entry, counter: state.callObserver?.counter(slot.rawValue, name)))
         }
         let only = entries.count == 1 && missing == nil ? entries[0] : nil
-        let immediate = only.flatMap { target in ImmediateProvider(target.entry.provider).map { ImmediateRoute(provider: $0, target: target) } }
+        let immediate = only.flatMap { target in
+            ImmediateProvider(target.entry.provider).map { ImmediateRoute(provider: $0, target: target, slot: slot) }
+        }
         let resolution = Resolution(selection: selection, entries: entries, missing: missing, immediate: immediate)
         state.resolved[slot.ordinal] = resolution
         return resolution
