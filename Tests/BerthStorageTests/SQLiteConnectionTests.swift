@@ -36,6 +36,25 @@ struct SQLiteConnectionTests {
         }
     }
 
+    @Test func aStatementStartedAfterItsStepsDeadlineIsStoppedWhereAnEarlierInterruptMissesIt() throws {
+        let connection = try open()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let counting = { (limit: Int) in "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < \(limit)) SELECT count(*) AS n FROM c" }
+        // An interrupt with no statement running reaches none that starts later.
+        connection.interrupt()
+        #expect(try connection.query(counting(200_000)).first?["n"] == .integer(200_000))
+        // A deadline already passed when the statement starts stops it (it would count for minutes).
+        let passed = DispatchTime.now().uptimeNanoseconds
+        let started = ContinuousClock.now
+        let error = try #require(throws: SQLiteError.self) {
+            try connection.interruptingStatements(after: passed) { try connection.query(counting(2_000_000_000)) }
+        }
+        #expect(error.resultCode == 9, "SQLITE_INTERRUPT, not \(error)")
+        #expect(ContinuousClock.now - started < .seconds(10))
+        // Cleared once the body returns.
+        #expect(try connection.query(counting(1_000)).first?["n"] == .integer(1_000))
+    }
+
     @Test func dollarParametersBindOnSQLiteAndValuesRoundTrip() throws {
         let connection = try open()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -13,7 +13,19 @@ extension AddonManager {
     func migrating<T: Sendable>(_ step: String, addon: String, on data: any AddonDataHandle, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         let limit = LifecycleDeadlines.current.migration
         try Self.boundStatements(of: data, to: limit)
-        return try await StepDeadline.runBlocking(step, addon: addon, limit: limit, interrupt: { (data as? SQLiteConnection)?.interrupt() }, body)
+        return try await StepDeadline.runBlocking(step, addon: addon, limit: limit, interrupt: { (data as? SQLiteConnection)?.interrupt() }) { deadline in
+            try Self.interruptingStatements(on: data, after: deadline, body)
+        }
+    }
+
+    /// Runs `body` with SQLite's statements on `data` stopped once `deadline` has passed, even one
+    /// that starts after it: the deadline's `sqlite3_interrupt` reaches only a statement running
+    /// when it fires, and a step whose thread started late (a loaded machine) would otherwise run
+    /// its endless statement past the step's answer, beside the undo on the same connection.
+    /// PostgreSQL's `statement_timeout` bounds every statement already.
+    static func interruptingStatements<T>(on data: any AddonDataHandle, after deadline: UInt64, _ body: () throws -> T) throws -> T {
+        guard let sqlite = data as? SQLiteConnection else { return try body() }
+        return try sqlite.interruptingStatements(after: deadline, body)
     }
 
     /// On PostgreSQL, the server ends a statement running past `limit` (a second later than the
@@ -36,7 +48,7 @@ extension AddonManager {
         let scratch = Mutex<SQLiteConnection?>(nil)
         let outgrown = Mutex(false)
         do {
-            try await StepDeadline.runBlocking("migration_check", addon: manifest.id, limit: deadlines.migration, interrupt: { scratch.withLock { $0?.interrupt() } }) {
+            try await StepDeadline.runBlocking("migration_check", addon: manifest.id, limit: deadlines.migration, interrupt: { scratch.withLock { $0?.interrupt() } }) { deadline in
                 try backend.withScratchNamespace { handle in
                     if let sqlite = handle as? SQLiteConnection {
                         try sqlite.limitSize(toBytes: deadlines.scratchBytes)
@@ -53,7 +65,7 @@ extension AddonManager {
                         watch?.stop()
                         if watch?.exceeded == true { outgrown.withLock { $0 = true } }
                     }
-                    try MigrationRunner(database: handle).checkReversible(migrations)
+                    try Self.interruptingStatements(on: handle, after: deadline) { try MigrationRunner(database: handle).checkReversible(migrations) }
                 }
             }
         } catch let error as MigrationError {

@@ -30,20 +30,26 @@ enum StepDeadline {
         }
     }
 
-    /// Runs a synchronous `operation` on a dispatch thread until it finishes or `limit` passes;
-    /// `interrupt` is called on expiry to make it stop (e.g. `sqlite3_interrupt`), and the answer
-    /// waits a few seconds for it to return, so the caller's undo does not run beside it.
+    /// Runs a synchronous `operation` on a dispatch thread until it finishes or `limit` passes.
+    /// The operation gets the deadline (monotonic nanoseconds) to bound its own calls by, since an
+    /// `interrupt` reaches only what runs when it fires; `interrupt` is called on expiry to make it
+    /// stop (e.g. `sqlite3_interrupt`), and the answer waits a few seconds for it to return, so the
+    /// caller's undo does not run beside it. A failure at or past the deadline is the deadline's:
+    /// a statement the deadline stopped fails with its own error an instant before the timer fires.
     static func runBlocking<T: Sendable>(_ step: String, addon: String, limit: Duration, interrupt: @escaping @Sendable () -> Void = {},
-                                         _ operation: @escaping @Sendable () throws -> T) async throws -> T {
+                                         _ operation: @escaping @Sendable (_ deadline: UInt64) throws -> T) async throws -> T {
         let answer = OneAnswer<T>()
         let late = Atomic<Bool>(false)
+        let deadline = DispatchTime.now().uptimeNanoseconds + nanoseconds(limit)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             answer.set(continuation)
             DispatchQueue.global().async {
-                let result = Result { try operation() }
-                answer.give(late.load(ordering: .acquiring) ? .failure(expired(step, addon: addon, after: limit)) : result)
+                let result = Result { try operation(deadline) }
+                var pastDeadline = late.load(ordering: .acquiring)
+                if case .failure = result, DispatchTime.now().uptimeNanoseconds >= deadline { pastDeadline = true }
+                answer.give(pastDeadline ? .failure(expired(step, addon: addon, after: limit)) : result)
             }
-            DispatchQueue.global().asyncAfter(deadline: .now() + dispatchInterval(limit)) {
+            DispatchQueue.global().asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadline)) {
                 late.store(true, ordering: .releasing)
                 interrupt()
                 DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(5)) {
@@ -51,6 +57,12 @@ enum StepDeadline {
                 }
             }
         }
+    }
+
+    /// `duration` in nanoseconds (0 for a negative one).
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 
     static func dispatchInterval(_ duration: Duration) -> DispatchTimeInterval {

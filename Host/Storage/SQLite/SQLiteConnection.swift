@@ -242,10 +242,24 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     /// Makes the statement running now (from any thread) stop with `SQLITE_INTERRUPT`: the
     /// deadline of a migration that does not end.
+    ///
+    /// It reaches only a statement running at that moment: to bound statements that may start
+    /// later (a step whose thread starts late on a loaded machine), see
+    /// ``interruptingStatements(after:_:)``.
     public func interrupt() {
         interruptHandle.withLock { address in
             if let handle = OpaquePointer(bitPattern: address) { sqlite3_interrupt(handle) }
         }
+    }
+
+    /// Runs `body` with every statement on this connection stopped with `SQLITE_INTERRUPT` once
+    /// `deadline` (monotonic nanoseconds, `DispatchTime.now().uptimeNanoseconds`) has passed,
+    /// however late the statement started. For the host's own steps on a connection no addon
+    /// transaction uses (its deadline shares the mechanism).
+    public func interruptingStatements<T>(after deadline: UInt64, _ body: () throws -> T) rethrows -> T {
+        interruptDeadline.set(max(1, deadline))
+        defer { interruptDeadline.clear() }
+        return try body()
     }
 
     /// Bounds the file to about `bytes` (`PRAGMA max_page_count`): a write past it fails with
