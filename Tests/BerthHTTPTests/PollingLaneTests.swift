@@ -8,11 +8,18 @@ import Testing
 /// loses it to a new thread, the other connections are served meanwhile, and the blocked handler's
 /// answer still reaches its own connection, which then goes on serving.
 struct PollingLaneTests {
-    /// A gate the test opens; a handler waits on it (at most 10 s).
+    /// A gate the test opens; a handler waits on it (at most 10 s), and the test can wait until a
+    /// handler has reached it.
     final class Gate: Sendable {
         let semaphore = DispatchSemaphore(value: 0)
-        func wait() { _ = semaphore.wait(timeout: .now() + 10) }
+        let reached = DispatchSemaphore(value: 0)
+        func wait() {
+            reached.signal()
+            _ = semaphore.wait(timeout: .now() + 10)
+        }
         func open() { semaphore.signal() }
+        /// Whether a handler reached the gate within 10 s.
+        func waitUntilReached() -> Bool { reached.wait(timeout: .now() + 10) == .success }
     }
 
     static func start(_ gate: Gate) throws -> HTTPServer {
@@ -38,11 +45,14 @@ struct PollingLaneTests {
         let gate = Gate()
         let server = try Self.start(gate)
         let port = server.port
-        let result = try await onThread { () throws -> (others: [Int], blocked: TestResponse, after: Int, takeovers: Int) in
+        let result = try await onThread { () throws -> (reached: Bool, others: [Int], blocked: TestResponse, after: Int, takeovers: Int) in
             let blocked = try RawHTTPConnection(port: port, timeoutSeconds: 10)
             let other = try RawHTTPConnection(port: port, timeoutSeconds: 2)
             _ = try other.request("/ok")
             try blocked.send(Array("GET \(route) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+            // The handler holds the only polling thread before the other requests go out; on a
+            // loaded machine they were otherwise served before it started, with no takeover.
+            let reached = gate.waitUntilReached()
             // Served while the handler blocks the only polling thread (2 s socket timeout each).
             var others: [Int] = []
             for _ in 0 ..< 5 { others.append(try other.request("/ok").status) }
@@ -50,8 +60,9 @@ struct PollingLaneTests {
             let takeovers = server.takeoverCount
             gate.open()
             let answer = try blocked.readResponse(expectBody: true)
-            return (others, answer, try blocked.request("/ok").status, takeovers)
+            return (reached, others, answer, try blocked.request("/ok").status, takeovers)
         }
+        #expect(result.reached, "the handler of \(route) never started")
         #expect(result.others == [200, 200, 200, 200, 200, 200])
         #expect(result.takeovers >= 1)
         #expect(result.blocked.status == 200 && result.blocked.text == "released")
