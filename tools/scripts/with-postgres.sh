@@ -68,9 +68,12 @@ rm -f "$work/pwfile"
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A port can be taken between the check and the bind: try a few.
+# Below the kernel's ephemeral range (a port inside it can be a client connection's, which no
+# connect check sees). A port can still be taken between the check and the bind: try a few.
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range || ephemeral_low=32768
+[ "$ephemeral_low" -gt 11000 ] || ephemeral_low=32768
 for attempt in 1 2 3 4 5; do
-  port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+  port=$((10000 + (RANDOM * 32768 + RANDOM) % (ephemeral_low - 10000)))
   port_is_free "$port" || continue
   options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work -c max_connections=300"
   # Prepared transactions enabled, as on servers that use two-phase commit: a migration must not

@@ -39,11 +39,18 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local port
+# Ports come from below the kernel's ephemeral range: one inside it can be the local port of a
+# client connection (or of thousands in TIME_WAIT after a load test) that no connect check sees,
+# and the server's bind then fails. A port is never handed out twice (the servers start in the
+# background, so the check alone cannot see an earlier choice).
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range || ephemeral_low=32768
+[ "$ephemeral_low" -gt 11000 ] || ephemeral_low=32768
+chosen_ports=" "
+next_port() {
   while :; do
-    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-    port_is_free "$port" && { echo "$port"; return; }
+    port=$((10000 + (RANDOM * 32768 + RANDOM) % (ephemeral_low - 10000)))
+    [[ "$chosen_ports" == *" $port "* ]] && continue
+    port_is_free "$port" && { chosen_ports+="$port "; return; }
   done
 }
 # Waits until something listens on the port, or fails naming the server and showing its log.
@@ -66,8 +73,8 @@ printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/san.ext"
 openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
   -extfile "$work/san.ext" -out "$work/server.pem" >/dev/null 2>&1
 
-redis_port="$(free_port)"
-redis_tls_port="$(free_port)"
+next_port; redis_port=$port
+next_port; redis_tls_port=$port
 redis_password="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 redis-server --bind 127.0.0.1 --port "$redis_port" --requirepass "$redis_password" --save '' --appendonly no \
   --tls-port "$redis_tls_port" --tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key" \
@@ -75,12 +82,12 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --requirepass "$redis_passwor
   --dir "$work" --daemonize no >"$work/redis.log" 2>&1 &
 pids+=($!)
 
-s3_port="$(free_port)"
+next_port; s3_port=$port
 "$py" -m moto.server -H 127.0.0.1 -p "$s3_port" >"$work/moto.log" 2>&1 &
 pids+=($!)
 
-smtp_port="$(free_port)"
-smtps_port="$(free_port)"
+next_port; smtp_port=$port
+next_port; smtps_port=$port
 smtp_password="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 mkdir "$work/spool"
 "$py" "$repo/tools/scripts/test-servers/smtp_sink.py" --port "$smtp_port" --tls-port "$smtps_port" \
@@ -88,11 +95,11 @@ mkdir "$work/spool"
   --user berth --password "$smtp_password" >"$work/smtp.log" 2>&1 &
 pids+=($!)
 
-stripe_port="$(free_port)"
+next_port; stripe_port=$port
 "$py" "$repo/tools/scripts/test-servers/stripe_wire.py" --port "$stripe_port" >"$work/stripe.log" 2>&1 &
 pids+=($!)
 
-saas_port="$(free_port)"
+next_port; saas_port=$port
 "$py" "$repo/tools/scripts/test-servers/saas_wire.py" --port "$saas_port" >"$work/saas.log" 2>&1 &
 pids+=($!)
 
