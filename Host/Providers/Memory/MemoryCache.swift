@@ -31,7 +31,7 @@ public final class MemoryCache: CacheStore {
         }
 
         /// `<namespace>:<name>`, for messages.
-        var description: String { namespace.isEmpty ? String(name) : "\(namespace):\(name)" }
+        var description: String { namespace.isEmpty ? name : "\(namespace):\(name)" }
     }
 
     private struct Entry {
