@@ -163,6 +163,8 @@ final class StatusLoad: Sendable {
         /// POSTs answered 201.
         var created = 0
         var failures: [String] = []
+        /// The distinct bodies of 2xx answers, kept only when the load was asked to.
+        var answers: Set<String> = []
     }
 
     let counts = Mutex(Counts())
@@ -170,9 +172,12 @@ final class StatusLoad: Sendable {
     private let threads: Int
     private let finished = Atomic<Int>(0)
     private let marked = Atomic<Bool>(false)
+    private let keepsAnswers: Bool
 
-    init(port: Int, requests: [(method: String, path: String)]) {
+    /// One thread per request; with `keepingAnswers`, the distinct 2xx bodies are kept too.
+    init(port: Int, requests: [(method: String, path: String)], keepingAnswers: Bool = false) {
         threads = requests.count
+        keepsAnswers = keepingAnswers
         for (index, request) in requests.enumerated() {
             Thread { [self] in
                 let client = HTTPTestClient(port: port)
@@ -204,6 +209,7 @@ final class StatusLoad: Sendable {
             if afterMark, reply.status != 404 { counts.servedAfterMark += 1 }
             if reply.status == 201 { counts.created += 1 }
             let success = (200 ..< 300).contains(reply.status)
+            if success, keepsAnswers { counts.answers.insert(reply.text) }
             if !success, reply.status != 404, counts.unexpected.count < 20 {
                 counts.unexpected.append("\(request.method) \(request.path): \(reply.status) \(reply.text.prefix(160))")
             }

@@ -65,9 +65,9 @@ enum StepDeadline {
         return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 
+    /// `duration` as a dispatch interval (0 for a negative one: due at once).
     static func dispatchInterval(_ duration: Duration) -> DispatchTimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        .nanoseconds(Int(clamping: nanoseconds(duration)))
     }
 }
 
