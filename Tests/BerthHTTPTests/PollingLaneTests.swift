@@ -37,10 +37,15 @@ struct PollingLaneTests {
                 try? await Task.sleep(for: .milliseconds(5))
                 return .text("released")
             }
+            // Async, but it returns without ever suspending: it completes on the thread it held.
+            try routes.add(.get, "/block-async-unsuspended", owner: "test") { _, _ in
+                gate.wait()
+                return .text("released")
+            }
         }
     }
 
-    @Test(arguments: ["/block", "/block-async"])
+    @Test(arguments: ["/block", "/block-async", "/block-async-unsuspended"])
     func aBlockedHandlerLosesItsThreadAndStillAnswersItsConnection(_ route: String) async throws {
         let gate = Gate()
         let server = try Self.start(gate)

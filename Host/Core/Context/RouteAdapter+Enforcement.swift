@@ -39,7 +39,7 @@ extension RouteAdapter {
             gate.enter()
             defer { gate.leave() }
             let admission: RouteEnforcement.Admission
-            switch await enforcement.admitRefreshing(request) {
+            switch enforcement.admissionMayWait ? await enforcement.admitRefreshing(request) : enforcement.admit(request) {
             case .success(let admitted): admission = admitted
             case .failure(let refusal): return enforcement.finish(refusal.response, for: request, admission: nil)
             }

@@ -7,14 +7,14 @@ enum CORSHeaders {
     /// The request's `Origin` if the policy allows it.
     static func allowedOrigin(_ policy: CORSPolicy, for request: Request) -> String? {
         guard let origin = request.headers["Origin"] else { return nil }
-        if policy.origins == ["*"] { return "*" }
+        if policy.allowsAnyOrigin { return "*" }
         return policy.origins.contains { $0.lowercased() == origin.lowercased() } ? origin : nil
     }
 
     /// Adds the fields of a response to an allowed origin (and `Vary: Origin` whatever the origin,
     /// so caches keep answers apart).
     static func add(_ policy: CORSPolicy, for request: Request, to headers: inout HTTPHeaders) {
-        if policy.origins != ["*"] { headers["Vary"] = "Origin" }
+        if !policy.allowsAnyOrigin { headers["Vary"] = "Origin" }
         guard let origin = allowedOrigin(policy, for: request) else { return }
         headers["Access-Control-Allow-Origin"] = origin
         if policy.credentials { headers["Access-Control-Allow-Credentials"] = "true" }
@@ -37,7 +37,7 @@ enum CORSHeaders {
         if !policy.headers.isEmpty { response.headers["Access-Control-Allow-Headers"] = policy.headers.joined(separator: ", ") }
         if policy.credentials { response.headers["Access-Control-Allow-Credentials"] = "true" }
         response.headers["Access-Control-Max-Age"] = String(policy.maxAgeSeconds)
-        if policy.origins != ["*"] { response.headers["Vary"] = "Origin" }
+        if !policy.allowsAnyOrigin { response.headers["Vary"] = "Origin" }
         return response
     }
 }

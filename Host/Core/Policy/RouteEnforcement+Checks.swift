@@ -39,6 +39,13 @@ extension RouteEnforcement {
         }
     }
 
+    /// Whether ``admitRefreshing(_:)`` may wait: a token to check (its key set may need a
+    /// refresh) or a limit counted through the rate-limiting slot. Otherwise an async handler's
+    /// checks are ``admit(_:)``'s, without an async call.
+    var admissionMayWait: Bool {
+        access.mode != .none || (rateLimit != nil && policies.countsInSlotNow)
+    }
+
     /// ``admit(_:)`` for handlers that may suspend: an unknown key is looked up in a refreshed
     /// URL key set (at most once per floor interval) before the token is refused.
     /// A limit counted through the rate-limiting slot (``countsInSlot``) is counted here.

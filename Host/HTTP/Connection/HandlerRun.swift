@@ -75,6 +75,11 @@ final class HandlerRun: Sendable {
         slot.withLock { $0.take() }
     }
 
+    /// The response of a completed run, or a 500 if it left none.
+    func takeCompletedResponse() -> Response {
+        takeResponse() ?? ErrorResponse.make(status: 500, code: "internal_error", message: "The handler produced no response.")
+    }
+
     /// Marks a suspended run abandoned; true if this call won, and the caller must resume it.
     func abandonIfSuspended() -> Bool {
         phase.compareExchange(expected: .suspended, desired: .abandoned, ordering: .acquiringAndReleasing).exchanged

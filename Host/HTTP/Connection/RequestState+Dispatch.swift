@@ -34,29 +34,34 @@ extension RequestState {
         spool = nil
         self.run = run
         var window = context.takesOver ? LaneWindow(state: self, requestContext: nil, requestID: requestID) : nil
+        // Taken over: the new thread suspended the connection; the completion resumes it.
+        if Self.launch(run, of: endpoint, on: connection, context: context, window: &window) { return .YES }
+        return collect(run, on: connection, context: context)
+    }
+
+    /// Starts `run`'s handler: with `Task.immediate` on this thread, inside the lane's handler
+    /// window when `window` is set, bracketed by the observer's calls when there is an observer, or
+    /// in a task off this thread when the observer wants that.
+    /// - Returns: whether the lane was taken over meanwhile (the connection is then suspended for
+    ///   the run, and the caller must not touch libmicrohttpd).
+    static func launch(_ run: HandlerRun, of endpoint: Endpoint, on connection: MHDConnection, context: ServerContext, window: inout LaneWindow?) -> Bool {
         guard context.observesHandlers, let observer = context.configuration.handlerObserver else {
-            let takenOver = LaneWindow.run(&window, on: connection) {
+            return LaneWindow.run(&window, on: connection) {
                 Task.immediate {
                     let response = await run.handler(run.request, run.upload)
                     if let upload = run.upload { BodySpool.remove(upload) }
                     run.complete(with: response)
                 }
             }
-            // Taken over: the new thread suspended the connection; the completion resumes it.
-            if takenOver { return .YES }
-            return collect(run, on: connection, context: context)
         }
         let socket = connection.socket
         if window == nil, observer.startsOffPollingThread(owner: endpoint.owner) {
             Task { RequestState.start(run, observed: observer, endpoint: endpoint, socket: socket) }
-            return collect(run, on: connection, context: context)
+            return false
         }
         // Called directly, not through a shared closure: that closure's context would be an
         // allocation per request even when nothing escapes.
-        if LaneWindow.run(&window, on: connection, { Self.start(run, observed: observer, endpoint: endpoint, socket: socket) }) {
-            return .YES
-        }
-        return collect(run, on: connection, context: context)
+        return LaneWindow.run(&window, on: connection, { Self.start(run, observed: observer, endpoint: endpoint, socket: socket) })
     }
 
     /// Calls a synchronous handler right here, bracketed by the observer's calls when there is an
@@ -161,8 +166,7 @@ extension RequestState {
     func collect(_ run: HandlerRun, on connection: MHDConnection, context: ServerContext) -> MHD_Result {
         switch run.phase.load(ordering: .acquiring) {
         case .completed:
-            let response = run.takeResponse() ?? ErrorResponse.make(status: 500, code: "internal_error", message: "The handler produced no response.")
-            return connection.queue(response, closing: context.draining.load(ordering: .relaxed), requestID: requestID)
+            return connection.queue(run.takeCompletedResponse(), closing: context.draining.load(ordering: .relaxed), requestID: requestID)
         case .abandoned:
             return connection.queue(ErrorResponse.shuttingDown(), closing: true, requestID: requestID)
         case .running:

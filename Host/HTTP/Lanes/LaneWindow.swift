@@ -19,6 +19,9 @@ struct LaneWindow {
     let requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
     /// The request's id, for the answer a resumed connection gets.
     let requestID: String
+    /// The run of an async handler started without a state (a request without a body): the state
+    /// the takeover makes carries it, so that the handler's completion answers the connection.
+    var run: HandlerRun? = nil
 
     /// Runs `body` inside the lane's handler window when `window` is set (a takeover may fill it
     /// meanwhile), or just runs it.
@@ -42,6 +45,7 @@ struct LaneWindow {
     mutating func takeOverState() -> RequestState {
         if let state { return state }
         let made = RequestState(takenOverWithID: requestID)
+        made.run = run
         requestContext?.pointee = Unmanaged.passRetained(made).toOpaque()
         state = made
         return made

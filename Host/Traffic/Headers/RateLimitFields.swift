@@ -63,16 +63,31 @@ public enum RateLimitFields {
                 return RateLimitFields.add(decision, policy: name, window: window, now: now, to: &headers)
             }
             // The usual case, an answer without these fields: appended in one array growth,
-            // without a case-insensitive search of the fields per name.
+            // without a case-insensitive search of the fields per name. Emptying `headers` first
+            // leaves `fields` the array's only owner, so it grows in place instead of being copied.
             var fields = headers.fields
+            headers = HTTPHeaders()
             fields.reserveCapacity(fields.count + 6)
+            let remaining = String(decision.remaining)
+            let reset = String(decision.resetSeconds)
             fields.append((name: "RateLimit-Policy", value: policyField))
-            fields.append((name: "RateLimit", value: quotaPrefix + String(decision.remaining) + ";t=" + String(decision.resetSeconds)))
+            fields.append((name: "RateLimit", value: quota(remaining: remaining, reset: reset)))
             fields.append((name: "X-RateLimit-Limit", value: limitField))
-            fields.append((name: "X-RateLimit-Remaining", value: String(decision.remaining)))
+            fields.append((name: "X-RateLimit-Remaining", value: remaining))
             fields.append((name: "X-RateLimit-Reset", value: String(now + decision.resetSeconds)))
-            if !decision.allowed { fields.append((name: "Retry-After", value: String(decision.resetSeconds))) }
+            if !decision.allowed { fields.append((name: "Retry-After", value: reset)) }
             headers = HTTPHeaders(fields)
+        }
+
+        /// `RateLimit`'s value, `"name";r=…;t=…`, built in one allocation rather than one per join.
+        private func quota(remaining: String, reset: String) -> String {
+            var value = ""
+            value.reserveCapacity(quotaPrefix.utf8.count + remaining.utf8.count + 3 + reset.utf8.count)
+            value += quotaPrefix
+            value += remaining
+            value += ";t="
+            value += reset
+            return value
         }
     }
 

@@ -16,6 +16,12 @@ public struct CORSPolicy: Codable, Sendable, Hashable {
     /// How long a browser may cache a preflight's answer.
     public var maxAgeSeconds: Int
 
+    /// Whether the policy is the `["*"]` of any origin, read without building that array (the host
+    /// checks it on every answer of a route with a policy).
+    public var allowsAnyOrigin: Bool {
+        origins.count == 1 && origins[0] == "*"
+    }
+
     /// Creates a policy.
     public init(origins: [String], methods: [String] = [], headers: [String] = [], credentials: Bool = false, maxAgeSeconds: Int = 600) {
         self.origins = origins
