@@ -61,6 +61,8 @@ public struct AuthSettings: Sendable {
         var keys: [VerificationKey] = []
         var skipped: [String] = []
         if let secret { keys.append(try .secret(secret)) }
+        // A refresh of a URL key set replaces its keys, never the shared secret.
+        let kept = keys
         var refresher: KeySetRefresher?
         if let jwks {
             if jwks.hasPrefix("http://") || jwks.hasPrefix("https://") {
@@ -87,7 +89,7 @@ public struct AuthSettings: Sendable {
                 skipped += set.skipped
             }
         }
-        let verifier = TokenVerifier(keys: KeySet(keys: keys, skipped: skipped), rules: rules, maxTokenBytes: maxTokenBytes, refresher: refresher)
+        let verifier = TokenVerifier(keys: KeySet(keys: keys, skipped: skipped), rules: rules, maxTokenBytes: maxTokenBytes, refresher: refresher, keptKeys: kept)
         return (verifier, skipped)
     }
 }
