@@ -152,7 +152,7 @@ extension RouteEnforcement {
 
     /// The hash of the key ``rateKey(_:request:identity:)`` names, added to `prefix` piece by
     /// piece: the same hash as the whole key's, without building it.
-    private func hashedRateKey(_ key: String, request: Request, identity: Identity?, from prefix: SharedKeyHash.State) -> UInt64 {
+    func hashedRateKey(_ key: String, request: Request, identity: Identity?, from prefix: SharedKeyHash.State) -> UInt64 {
         var hash = prefix
         switch key {
         case "route":
@@ -176,7 +176,7 @@ extension RouteEnforcement {
     }
 
     /// The value a rate limit counts per.
-    private func rateKey(_ key: String, request: Request, identity: Identity?) -> String {
+    func rateKey(_ key: String, request: Request, identity: Identity?) -> String {
         switch key {
         case "route": return "route"
         case "user": return identity.map { "user:" + $0.subject } ?? "ip:" + request.remoteAddress
