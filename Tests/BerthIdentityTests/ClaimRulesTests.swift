@@ -12,11 +12,20 @@ struct ClaimRulesTests {
     @Test func rolesAreReadAtADottedPathAsSupabaseAndAuth0PutThem() throws {
         let supabase = try identity(["app_metadata": ["roles": ["admin", "billing"]], "role": "authenticated"], rolesClaim: "app_metadata.roles")
         #expect(supabase.roles == ["admin", "billing"])
-        let auth0 = try identity(["https://example.com/roles": ["viewer"]], rolesClaim: "https://example.com/roles")
-        // A namespaced claim with dots in its name cannot be a dotted path: it reads as nothing.
-        #expect(auth0.roles.isEmpty)
+        // Auth0's namespaced claim: its name has dots, and is read as it is.
+        let auth0 = try identity(["https://example.com/roles": ["viewer"], "https://example": ["com/roles": ["wrong"]]], rolesClaim: "https://example.com/roles")
+        #expect(auth0.roles == ["viewer"])
         #expect(try identity(["roles": "a b"]).roles == ["a", "b"])
         #expect(try identity([:]).roles.isEmpty)
+    }
+
+    @Test func aClaimNamedExactlyLikeTheSettingComesBeforeTheDottedPath() throws {
+        let both = try identity(["app_metadata.roles": ["flat"], "app_metadata": ["roles": ["nested"]]], rolesClaim: "app_metadata.roles")
+        #expect(both.roles == ["flat"])
+        let nestedOnly = try identity(["app_metadata": ["roles": ["nested"]]], rolesClaim: "app_metadata.roles")
+        #expect(nestedOnly.roles == ["nested"])
+        #expect(try identity(["https://example.com/roles": "editor viewer"], rolesClaim: "https://example.com/roles").roles == ["editor", "viewer"])
+        #expect(try identity(["roles": ["x"]], rolesClaim: "https://example.com/roles").roles.isEmpty)
     }
 
     @Test func scopesComeFromScopeOrScp() throws {

@@ -63,6 +63,16 @@ struct EndUserAuthTests {
         #expect(reply.json["roles"] as? [String] == ["billing"], "\(reply.text)")
     }
 
+    @Test func rolesAreReadFromTheNamespacedClaimAuth0Adds() throws {
+        var environment = Self.environment
+        environment["BERTH_AUTH_ROLES_CLAIM"] = "https://example.com/roles"
+        let host = try greeterHost(environment)
+        defer { host.close() }
+        let token = TestTokens.hs256(["sub": "auth0|42", "https://example.com/roles": ["editor"], "iss": "https://id.example.com/"])
+        let reply = try host.berth.anonymous.send("GET", "/api/v1/greet/me", headers: ["Authorization": "Bearer \(token)"])
+        #expect(reply.json["roles"] as? [String] == ["editor"], "\(reply.text)")
+    }
+
     @Test func aChatSessionBelongsToItsCreatorAndIsNotFoundForAnyoneElse() throws {
         let host = try IntegrationHost(environment: Self.environment)
         defer { host.close() }

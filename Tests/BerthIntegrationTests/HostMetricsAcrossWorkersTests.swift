@@ -6,7 +6,8 @@ import Testing
 
 /// The host-wide families of `/metrics` with a supervisor and two workers: crashes the supervisor
 /// counts, timeouts and in-flight requests from the workers, lifecycle operations, the workers and
-/// their generation, memory and connections; and the error threshold that deactivates an addon.
+/// their generation, memory and connections; request counts kept across a generation roll; and the
+/// error threshold that deactivates an addon.
 struct HostMetricsAcrossWorkersTests {
     static func installContext(_ host: SupervisedHost) throws {
         try host.uploadAndInstall(try host.packages.fixture(id: "ctx", version: "1.0.0", product: "FixtureContextAddon") { $0.permissions = ["database"] }, id: "ctx")
@@ -55,6 +56,35 @@ struct HostMetricsAcrossWorkersTests {
         #expect(Self.sample("berth_open_connections", in: text) != nil)
         #expect(Self.sample(#"berth_database_pool_connections{state="in_use"}"#, in: text) == 0)
         #expect(text.contains("# TYPE berth_http_requests_in_flight gauge"))
+    }
+
+    @Test func requestCountsCountedBeforeAnUpgradesGenerationRollAreStillThereAfterIt() throws {
+        let host = try SupervisedHost(workers: 2)
+        defer { host.close() }
+        try Self.installContext(host)
+        try pollUntil("two workers serve", timeout: 20) { host.workerPIDs().count == 2 }
+        let series = #"berth_http_requests_total{addon="ctx",route="/api/v1/ctx/request-id",method="GET",code="200"}"#
+        // A connection per request, so both workers count some.
+        for _ in 0 ..< 10 { #expect(try host.anonymous.send("GET", "/api/v1/ctx/request-id", headers: ["Connection": "close"]).status == 200) }
+        #expect(Self.sample(series, in: try host.admin.send("GET", "/metrics").text) == 10)
+
+        let before = host.workerPIDs()
+        let generation = Self.sample("berth_worker_generation", in: try host.admin.send("GET", "/metrics").text) ?? 0
+        let upgrade = try host.packages.fixture(id: "ctx", version: "1.1.0", product: "FixtureContextAddon") { $0.permissions = ["database"] }
+        let uploaded = try host.admin.send("POST", "/api/v1/marketplace/packages", body: Array(try Data(contentsOf: URL(fileURLWithPath: upgrade))))
+        #expect(uploaded.status == 201, "\(uploaded.text)")
+        let upgraded = try host.admin.sendJSON("POST", "/api/v1/addons/ctx/upgrade", ["version": "1.1.0"])
+        #expect(upgraded.status == 200, "\(upgraded.text)")
+        try pollUntil("the old generation's workers are gone", timeout: 30) {
+            let now = host.workerPIDs()
+            return now.count == 2 && now.isDisjoint(with: before)
+        }
+
+        let after = try host.admin.send("GET", "/metrics").text
+        #expect((Self.sample("berth_worker_generation", in: after) ?? 0) > generation, "the upgrade rolled a generation")
+        #expect(Self.sample(series, in: after) == 10, "the counts of the workers that exited are kept: \(after.prefix(1500))")
+        for _ in 0 ..< 5 { #expect(try host.anonymous.send("GET", "/api/v1/ctx/request-id", headers: ["Connection": "close"]).status == 200) }
+        #expect(Self.sample(series, in: try host.admin.send("GET", "/metrics").text) == 15, "the new generation adds to them")
     }
 
     @Test func anAddonPastItsErrorThresholdIsDeactivatedAndActivatingItClearsTheRecord() throws {

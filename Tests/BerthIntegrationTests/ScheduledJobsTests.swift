@@ -123,6 +123,31 @@ struct ScheduledJobsTests {
         #expect(try host.berth.anonymous.send("GET", "/api/v1/addons/ondemand/jobs").status == 401)
     }
 
+    @Test func aRunPastItsTimeoutIsCancelledAndRecordedTimedOut() throws {
+        let traces = try TemporaryDirectory("berth-job-timeout")
+        defer { traces.remove() }
+        let trace = traces.appending("trace.log")
+        let host = try IntegrationHost(environment: ["FIXTURE_JOB_TRACE": trace])
+        defer { host.close() }
+        let jobs = [JobDeclaration(name: "slow", schedule: "@yearly", timeoutSeconds: 1)]
+        #expect(try host.uploadAndInstall(try Self.package(host.packages, id: "overdue", jobs: jobs), id: "overdue").status == 201)
+        let started = try host.berth.admin.send("POST", "/api/v1/addons/overdue/jobs/slow/run")
+        #expect(started.status == 202, "\(started.text)")
+
+        // The handler waits until cancelled: only the deadline ends it.
+        try pollUntil("the run ended", timeout: 20) { Self.runs(try Self.jobs(host.berth.admin, "overdue")["slow"]).first?["result"] as? String != "running" }
+        let job = try Self.jobs(host.berth.admin, "overdue")["slow"]
+        let run = Self.runs(job).first
+        #expect(run?["result"] as? String == "timed_out", "\(run ?? [:])")
+        #expect((run?["error"] as? String)?.contains("timeoutSeconds") == true, "\(run ?? [:])")
+        // Cancelled at 1 s and returned at once: not left behind after the 10 s grace.
+        let duration = run?["durationMilliseconds"] as? Int ?? 0
+        #expect(duration >= 1000 && duration < 10_000, "\(run ?? [:])")
+        #expect(job?["consecutiveFailures"] as? Int == 1)
+        let lines = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+        #expect(lines.contains("cancelled overdue "), "the handler saw the cancellation: \(lines)")
+    }
+
     @Test func afterAnUpgradeOnlyTheNewVersionRunsTheJob() throws {
         let host = try IntegrationHost()
         defer { host.close() }

@@ -1,15 +1,20 @@
 import Foundation
 import PluginAPI
 
-/// Campaigns: a subject and a text template; sending renders it for every confirmed subscriber
-/// (with their unsubscribe link), sends each through the email slot and records each delivery's
-/// outcome. A send can be repeated: recipients already delivered are skipped, failed ones retried.
+/// Campaigns: a subject and a text template, sent now (`POST /campaigns/{id}/send`) or at the
+/// `sendAt` they were created with (by the `send_scheduled_campaigns` job); see
+/// ``CampaignSending`` for the send itself.
 struct Campaigns {
-    let context: RequestContext
+    let context: AddonContext
+
+    /// The furthest ahead a campaign may be scheduled.
+    static let longestLead: Int64 = 366 * 86_400
 
     struct Created: Encodable {
         var id: String
         var subject: String
+        var status: String
+        var sendAt: Int64?
     }
 
     struct Delivery: Encodable {
@@ -23,6 +28,10 @@ struct Campaigns {
     struct Status: Encodable {
         var id: String
         var subject: String
+        /// `draft` (never sent, not scheduled), `scheduled` (waits for its `sendAt`), `sending`
+        /// (a send is going) or `sent`.
+        var status: String
+        var sendAt: Int64?
         var sentAt: Int64?
         var sent: Int
         var failed: Int
@@ -35,45 +44,19 @@ struct Campaigns {
         guard !request.template.isEmpty, request.template.utf8.count <= 100_000 else {
             throw HTTPError(status: 422, code: "invalid_campaign", message: "the template must have 1 to 100000 bytes")
         }
+        let now = Tokens.now()
+        if let sendAt = request.sendAt {
+            // A time already past is due at once; one more than a year ahead is a mistake (milliseconds?).
+            guard sendAt > 0, sendAt <= now + Self.longestLead else {
+                throw HTTPError(status: 422, code: "invalid_send_at", message: "sendAt must be a time in seconds since 1970, at most 366 days ahead (it is \(sendAt); now is \(now))")
+            }
+        }
         let id = String(Tokens.make().prefix(16))
         try await context.database.execute(
-            "INSERT INTO campaigns (id, subject, template, created_at) VALUES ($1, $2, $3, $4)",
-            [.text(id), .text(subject), .text(request.template), .integer(Tokens.now())]
+            "INSERT INTO campaigns (id, subject, template, created_at, send_at) VALUES ($1, $2, $3, $4, $5)",
+            [.text(id), .text(subject), .text(request.template), .integer(now), request.sendAt.map(SQLValue.integer) ?? .null]
         )
-        return try .json(Created(id: id, subject: subject), status: 201)
-    }
-
-    func send(_ id: String) async throws -> Response {
-        let campaign = try await row(id)
-        let subject = campaign["subject"]?.text ?? ""
-        let template = campaign["template"]?.text ?? ""
-        let email = try context.service(.email)
-        let recipients = try await context.database.query(
-            "SELECT s.id, s.email, s.unsubscribe_token FROM subscribers s WHERE s.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = $1 AND d.subscriber_id = s.id AND d.status = 'sent') ORDER BY s.email",
-            [.text(id)]
-        )
-        let base = Subscribers(context: context)
-        for recipient in recipients {
-            guard let subscriberID = recipient["id"]?.text, let address = recipient["email"]?.text, let token = recipient["unsubscribe_token"]?.text else { continue }
-            let unsubscribeURL = "\(base.baseURL)/unsubscribe?token=\(token)"
-            let text = template.replacingAll("{{email}}", with: address).replacingAll("{{unsubscribe_url}}", with: unsubscribeURL)
-                + (template.contains("{{unsubscribe_url}}") ? "" : "\n\n--\nUnsubscribe: \(unsubscribeURL)\n")
-            var status = "sent", provider: String?, messageID: String?, failure: String?
-            do {
-                let receipt = try await email.send(EmailMessage(from: base.sender, to: [EmailAddress(address)], subject: subject, text: text, tags: ["campaign:\(id)"]))
-                provider = receipt.provider
-                messageID = receipt.messageID
-            } catch {
-                status = "failed"
-                failure = (error as? HTTPError).map { "\($0.code): \($0.message)" } ?? "\(error)"
-            }
-            try await context.database.execute(
-                "INSERT INTO deliveries (campaign_id, subscriber_id, status, provider, message_id, error, attempted_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (campaign_id, subscriber_id) DO UPDATE SET status = excluded.status, provider = excluded.provider, message_id = excluded.message_id, error = excluded.error, attempted_at = excluded.attempted_at",
-                [.text(id), .text(subscriberID), .text(status), provider.map(SQLValue.text) ?? .null, messageID.map(SQLValue.text) ?? .null, failure.map(SQLValue.text) ?? .null, .integer(Tokens.now())]
-            )
-        }
-        try await context.database.execute("UPDATE campaigns SET sent_at = $1 WHERE id = $2", [.integer(Tokens.now()), .text(id)])
-        return try await status(id)
+        return try .json(Created(id: id, subject: subject, status: request.sendAt == nil ? "draft" : "scheduled", sendAt: request.sendAt), status: 201)
     }
 
     func status(_ id: String) async throws -> Response {
@@ -86,16 +69,24 @@ struct Campaigns {
             Delivery(email: row["email"]?.text ?? "", status: row["status"]?.text ?? "", provider: row["provider"]?.text, messageID: row["message_id"]?.text, error: row["error"]?.text)
         }
         return try .json(Status(
-            id: id, subject: campaign["subject"]?.text ?? "", sentAt: campaign["sent_at"]?.integer,
+            id: id, subject: campaign["subject"]?.text ?? "", status: Self.state(of: campaign),
+            sendAt: campaign["send_at"]?.integer, sentAt: campaign["sent_at"]?.integer,
             sent: deliveries.filter { $0.status == "sent" }.count, failed: deliveries.filter { $0.status == "failed" }.count, deliveries: deliveries
         ))
     }
 
     func row(_ id: String) async throws -> SQLRow {
-        guard let row = try await context.database.query("SELECT subject, template, sent_at FROM campaigns WHERE id = $1", [.text(id)]).first else {
+        guard let row = try await context.database.query("SELECT subject, template, sent_at, send_at, sending_since FROM campaigns WHERE id = $1", [.text(id)]).first else {
             throw HTTPError.notFound("no campaign '\(id.prefix(40))'")
         }
         return row
+    }
+
+    /// The campaign's `status` from its row.
+    static func state(of row: SQLRow) -> String {
+        if row["sending_since"]?.integer != nil { return "sending" }
+        if row["sent_at"]?.integer != nil { return "sent" }
+        return row["send_at"]?.integer == nil ? "draft" : "scheduled"
     }
 }
 

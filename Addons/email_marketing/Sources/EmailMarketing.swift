@@ -5,11 +5,13 @@ import PluginAPI
 /// unsubscribe link that works without login, and each recipient's delivery is recorded.
 ///
 /// Subscribing and the links need no login; campaigns need a caller with the `marketing` role
-/// (the manifest's route policies). When `stripe_billing` publishes `subscription.created` with
-/// the buyer's email, a welcome mail (`welcomeSubject`) goes to that address.
+/// (the manifest's route policies). A campaign created with `sendAt` is sent by the scheduled job
+/// `send_scheduled_campaigns` once that time has come. When `stripe_billing` publishes
+/// `subscription.created` with the buyer's email, a welcome mail (`welcomeSubject`) goes to that
+/// address.
 struct EmailMarketing: Addon {
     var id: String { "email_marketing" }
-    var version: String { "1.0.0" }
+    var version: String { "1.1.0" }
 
     func start(_ context: AddonContext) async throws {
         await context.events.subscribe("subscription.created") { event in
@@ -30,27 +32,32 @@ struct EmailMarketing: Addon {
 
     func register(_ router: inout Router) {
         router.post("/subscribers") { request, context in
-            try await Subscribers(context: context).subscribe(try request.decode(SubscribeRequest.self).email)
+            try await Subscribers(context: context.addon).subscribe(try request.decode(SubscribeRequest.self).email)
         }
         router.get("/confirm") { request, context in
-            try await Subscribers(context: context).confirm(token: request.queryValue("token") ?? "")
+            try await Subscribers(context: context.addon).confirm(token: request.queryValue("token") ?? "")
         }
         router.get("/unsubscribe") { request, context in
-            try await Subscribers(context: context).unsubscribe(token: request.queryValue("token") ?? "")
+            try await Subscribers(context: context.addon).unsubscribe(token: request.queryValue("token") ?? "")
         }
         // RFC 8058 one-click unsubscribe: mail clients POST to the List-Unsubscribe URL.
         router.post("/unsubscribe") { request, context in
-            try await Subscribers(context: context).unsubscribe(token: request.queryValue("token") ?? "")
+            try await Subscribers(context: context.addon).unsubscribe(token: request.queryValue("token") ?? "")
         }
         router.post("/campaigns") { request, context in
-            try await Campaigns(context: context).create(try request.decode(CampaignRequest.self))
+            try await Campaigns(context: context.addon).create(try request.decode(CampaignRequest.self))
         }
         router.get("/campaigns/:id") { request, context in
-            try await Campaigns(context: context).status(request.parameters["id"] ?? "")
+            try await Campaigns(context: context.addon).status(request.parameters["id"] ?? "")
         }
         router.post("/campaigns/:id/send") { request, context in
-            try await Campaigns(context: context).send(request.parameters["id"] ?? "")
+            try await CampaignSending(context: context.addon).sendNow(request.parameters["id"] ?? "")
         }
+    }
+
+    func runJob(_ name: String, context: JobContext) async throws {
+        guard name == "send_scheduled_campaigns" else { throw HTTPError.jobNotHandled(name, addon: id) }
+        _ = try await ScheduledCampaigns(context: context).sendDue()
     }
 }
 
@@ -59,10 +66,12 @@ struct SubscribeRequest: Decodable {
     var email: String
 }
 
-/// The body of `POST /campaigns`: `template` may use `{{email}}` and `{{unsubscribe_url}}`.
+/// The body of `POST /campaigns`: `template` may use `{{email}}` and `{{unsubscribe_url}}`;
+/// `sendAt` (seconds since 1970) schedules the send.
 struct CampaignRequest: Decodable {
     var subject: String
     var template: String
+    var sendAt: Int64?
 }
 
 @_cdecl("berth_addon_abi")

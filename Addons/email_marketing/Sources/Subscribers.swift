@@ -3,7 +3,7 @@ import PluginAPI
 /// Double opt-in: subscribing stores a pending subscriber and mails a confirmation link; the link
 /// confirms (only its hash is stored); every mail's unsubscribe link (or its one-click POST) unsubscribes, without login.
 struct Subscribers {
-    let context: RequestContext
+    let context: AddonContext
 
     struct Answer: Encodable {
         var email: String

@@ -25,8 +25,9 @@ extension RouteEnforcement {
     }
 
     /// The caller's identity and rate-limit count, or the refusal to answer instead. A token
-    /// naming a key the host does not know yet is refused and starts a refresh of a URL key set
-    /// in the background (synchronous handlers never wait on the network).
+    /// naming a key the host does not know yet, or arriving while the host has no keys (a URL
+    /// key set that could not be fetched at start), is refused and starts a refresh of a URL key
+    /// set in the background, subject to its floor (synchronous handlers never wait on the network).
     func admit(_ request: Request) -> Result<Admission, RefusalResponse> {
         let (started, now) = clocks()
         guard access.mode != .none else { return count(request, identity: nil, now: now, started: started) }
@@ -34,7 +35,9 @@ extension RouteEnforcement {
             let identity = try policies.access.admit(request.headers, under: access, now: now).map(Self.identity)
             return count(request, identity: identity, now: now, started: started)
         } catch {
-            if let error = error as? AuthenticationError, error.code == .unknownKey { policies.access.verifier?.refreshSoon() }
+            if let error = error as? AuthenticationError, error.code == .unknownKey || error.code == .keysUnavailable {
+                policies.access.verifier?.refreshSoon()
+            }
             return .failure(RefusalResponse(refusal(for: error)))
         }
     }
@@ -156,7 +159,7 @@ extension RouteEnforcement {
 
     /// The hash of the key ``rateKey(_:request:identity:)`` names, added to `prefix` piece by
     /// piece: the same hash as the whole key's, without building it.
-    private func hashedRateKey(_ key: String, request: Request, identity: Identity?, from prefix: SharedKeyHash.State) -> UInt64 {
+    func hashedRateKey(_ key: String, request: Request, identity: Identity?, from prefix: SharedKeyHash.State) -> UInt64 {
         var hash = prefix
         switch key {
         case "route":
@@ -180,7 +183,7 @@ extension RouteEnforcement {
     }
 
     /// The value a rate limit counts per.
-    private func rateKey(_ key: String, request: Request, identity: Identity?) -> String {
+    func rateKey(_ key: String, request: Request, identity: Identity?) -> String {
         switch key {
         case "route": return "route"
         case "user": return identity.map { "user:" + $0.subject } ?? "ip:" + request.remoteAddress

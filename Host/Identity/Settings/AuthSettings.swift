@@ -10,7 +10,7 @@ public struct AuthSettings: Sendable {
     /// `BERTH_AUTH_JWT_SECRET`: a shared HMAC secret (at least 32 bytes) for HS256/384/512.
     public var secret: [UInt8]?
     /// The claim checks: `BERTH_AUTH_ISSUER`, `BERTH_AUTH_AUDIENCE`, `BERTH_AUTH_CLOCK_SKEW`
-    /// (seconds, default 60), `BERTH_AUTH_ROLES_CLAIM` (dotted path, default `roles`).
+    /// (seconds, default 60), `BERTH_AUTH_ROLES_CLAIM` (a claim name, else a dotted path; default `roles`).
     public var rules: ClaimRules
     /// `BERTH_AUTH_COOKIE`: a cookie that may carry the token when no `Authorization` is sent.
     public var cookieName: String?
@@ -38,7 +38,7 @@ public struct AuthSettings: Sendable {
         let skew = try Self.number(environment, "BERTH_AUTH_CLOCK_SKEW", default: 60, range: 0 ... 3600)
         let rolesClaim = value("BERTH_AUTH_ROLES_CLAIM") ?? "roles"
         guard !rolesClaim.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
-            throw IdentitySetupError(.invalidSetting, "BERTH_AUTH_ROLES_CLAIM=\(rolesClaim.prefix(100)) must be a dotted path such as roles or app_metadata.roles")
+            throw IdentitySetupError(.invalidSetting, "BERTH_AUTH_ROLES_CLAIM=\(rolesClaim.prefix(100)) must be a claim name or a dotted path such as roles, app_metadata.roles or https://example.com/roles (no empty part between dots)")
         }
         rules = ClaimRules(issuer: value("BERTH_AUTH_ISSUER"), audience: value("BERTH_AUTH_AUDIENCE"), clockSkew: skew, rolesClaim: rolesClaim)
         cookieName = value("BERTH_AUTH_COOKIE")
@@ -61,6 +61,8 @@ public struct AuthSettings: Sendable {
         var keys: [VerificationKey] = []
         var skipped: [String] = []
         if let secret { keys.append(try .secret(secret)) }
+        // A refresh of a URL key set replaces its keys, never the shared secret.
+        let kept = keys
         var refresher: KeySetRefresher?
         if let jwks {
             if jwks.hasPrefix("http://") || jwks.hasPrefix("https://") {
@@ -87,7 +89,7 @@ public struct AuthSettings: Sendable {
                 skipped += set.skipped
             }
         }
-        let verifier = TokenVerifier(keys: KeySet(keys: keys, skipped: skipped), rules: rules, maxTokenBytes: maxTokenBytes, refresher: refresher)
+        let verifier = TokenVerifier(keys: KeySet(keys: keys, skipped: skipped), rules: rules, maxTokenBytes: maxTokenBytes, refresher: refresher, keptKeys: kept)
         return (verifier, skipped)
     }
 }

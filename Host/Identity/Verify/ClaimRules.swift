@@ -10,6 +10,9 @@ public struct ClaimRules: Sendable {
     public var clockSkew: Double
     /// The dotted path of the roles claim, e.g. `roles` or `app_metadata.roles`.
     public var rolesClaim: [String]
+    /// The roles claim's name as configured: a claim of exactly this name is read first, so
+    /// Auth0's namespaced claims (`https://example.com/roles`) are found whatever dots they hold.
+    public var rolesClaimName: String
 
     /// Rules with the development defaults: no issuer or audience, 60 s of skew, `roles`.
     public init(issuer: String? = nil, audience: String? = nil, clockSkew: Double = 60, rolesClaim: String = "roles") {
@@ -17,6 +20,7 @@ public struct ClaimRules: Sendable {
         self.audience = audience
         self.clockSkew = clockSkew
         self.rolesClaim = rolesClaim.split(separator: ".").map(String.init)
+        self.rolesClaimName = rolesClaim
     }
 
     /// The token's identity, if its claims pass at `now` (seconds since 1970).
@@ -61,7 +65,10 @@ public struct ClaimRules: Sendable {
         return VerifiedToken(subject: subject, roles: roles(in: claims), scopes: Self.scopes(in: claims), claims: claims, expiresAt: expiresAt)
     }
 
+    /// The claim named exactly ``rolesClaimName`` if the token has one, else the value at the
+    /// dotted path ``rolesClaim``.
     private func roles(in claims: [String: JSONValue]) -> [String] {
+        if let exact = claims[rolesClaimName] { return Self.strings(exact) }
         var value: JSONValue? = .object(claims)
         for step in rolesClaim {
             guard case .object(let object)? = value else { return [] }

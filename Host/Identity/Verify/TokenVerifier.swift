@@ -6,6 +6,7 @@ import Synchronization
 /// Verification is synchronous and never touches the network, so it may run on an HTTP polling
 /// thread. A URL key set is fetched by a ``KeySetRefresher`` off those threads; an unknown `kid`
 /// asks it for a refresh (at most once per floor interval) through ``verifyRefreshing(_:now:)``.
+/// A refresh replaces the URL's keys only: the keys given as `keptKeys` (the shared secret) stay.
 public final class TokenVerifier: Sendable {
     /// The rules applied to the claims of a token whose signature verified.
     public let rules: ClaimRules
@@ -15,15 +16,21 @@ public final class TokenVerifier: Sendable {
     /// Tokens that verified, until they expire or the keys change.
     let cache: VerifiedTokenCache
     private let refresher: KeySetRefresher?
+    /// Keys that do not come from the refresher's URL, kept in front of every set it fetches.
+    private let keptKeys: [VerificationKey]
 
     /// A verifier of tokens signed by `keys`, keeping up to `cacheCapacity` tokens that verified
-    /// (at most `cacheBytes` bytes of token text) until they expire or the keys change.
-    public init(keys: KeySet, rules: ClaimRules = ClaimRules(), maxTokenBytes: Int = 8192, cacheCapacity: Int = 10_000, cacheBytes: Int = 4 << 20, refresher: KeySetRefresher? = nil) {
+    /// (at most `cacheBytes` bytes of token text) until they expire or the keys change. A set
+    /// fetched by `refresher` replaces `keys`, except `keptKeys` (which `keys` should list too):
+    /// those are added to every fetched set.
+    public init(keys: KeySet, rules: ClaimRules = ClaimRules(), maxTokenBytes: Int = 8192, cacheCapacity: Int = 10_000, cacheBytes: Int = 4 << 20,
+                refresher: KeySetRefresher? = nil, keptKeys: [VerificationKey] = []) {
         self.rules = rules
         self.maxTokenBytes = maxTokenBytes
         self.keys = Mutex(keys)
         self.cache = VerifiedTokenCache(capacity: cacheCapacity, byteBudget: cacheBytes)
         self.refresher = refresher
+        self.keptKeys = keptKeys
     }
 
     /// The keys in use now.
@@ -79,7 +86,7 @@ public final class TokenVerifier: Sendable {
     public func refreshSoon() {
         guard let refresher else { return }
         Task {
-            if let fresh = await refresher.refreshIfAllowed() { self.replaceKeys(fresh) }
+            if let fresh = await refresher.refreshIfAllowed() { self.adopt(fresh) }
         }
     }
 
@@ -90,8 +97,13 @@ public final class TokenVerifier: Sendable {
             return try verify(token, now: now)
         } catch where error.code == .unknownKey || error.code == .keysUnavailable {
             guard let refresher, let fresh = await refresher.refreshIfAllowed() else { throw error }
-            replaceKeys(fresh)
+            adopt(fresh)
             return try verify(token, now: now)
         }
+    }
+
+    /// Uses a key set the refresher fetched, with the kept keys in front.
+    private func adopt(_ fetched: KeySet) {
+        replaceKeys(KeySet(keys: keptKeys + fetched.keys, skipped: fetched.skipped))
     }
 }
