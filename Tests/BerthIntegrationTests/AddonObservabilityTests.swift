@@ -211,9 +211,22 @@ struct AddonObservabilityTests {
         }
         #expect((detail["quarantined"] as? [String: Any])?["cause"] as? String == "error_threshold_exceeded")
         #expect(try host.berth.anonymous.send("GET", "/api/v1/ctx/deadline").status == 404)
-        let events = try host.berth.admin.send("GET", "/api/v1/addons/ctx/events").json["events"] as? [[String: Any]] ?? []
-        #expect(events.map { $0["event"] as? String }.suffix(2) == ["deactivated", "error_threshold_exceeded"], "\(events)")
-        #expect(try host.berth.admin.send("POST", "/api/v1/addons/ctx/activate").status == 200)
+        // The registry shows it inactive as soon as its routes are off; the deactivation's events
+        // are the change's last step, and an activation meanwhile is refused as a change in progress.
+        var events: [String?] = []
+        try pollUntil("the deactivation's events are recorded", timeout: 10) {
+            let listed = try host.berth.admin.send("GET", "/api/v1/addons/ctx/events").json["events"] as? [[String: Any]] ?? []
+            events = listed.map { $0["event"] as? String }
+            return events.last == "error_threshold_exceeded"
+        }
+        #expect(events.suffix(2) == ["deactivated", "error_threshold_exceeded"], "\(events)")
+        var activation = try host.berth.admin.send("POST", "/api/v1/addons/ctx/activate")
+        try pollUntil("the activation is not refused as a change in progress", timeout: 10) {
+            guard activation.status == 409, activation.json["error"].flatMap({ ($0 as? [String: Any])?["code"] as? String }) == "operation_in_progress" else { return true }
+            activation = try host.berth.admin.send("POST", "/api/v1/addons/ctx/activate")
+            return false
+        }
+        #expect(activation.status == 200, "\(activation.text)")
         #expect(try host.berth.anonymous.send("GET", "/api/v1/ctx/deadline").status == 200)
         #expect(try host.berth.admin.send("GET", "/api/v1/addons/ctx").json["quarantined"] == nil)
     }
