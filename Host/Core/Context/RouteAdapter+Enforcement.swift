@@ -11,14 +11,26 @@ extension RouteAdapter {
         { request in
             gate.enter()
             defer { gate.leave() }
+            guard enforcement.checksCaller else {
+                // Nothing to check: no admission to build, and one clock reading gives both the
+                // deadline and the start of the metrics' duration.
+                let started = ContinuousClock.now
+                let response: Response
+                do {
+                    response = try handler(request, RequestContext(requestID: request.requestID, deadline: started + timeout, addon: context, route: pattern))
+                } catch {
+                    response = self.response(for: error, from: request, pattern: pattern)
+                }
+                return enforcement.finish(response, for: request, started: started)
+            }
             let admission: RouteEnforcement.Admission
             switch enforcement.admit(request) {
             case .success(let admitted): admission = admitted
-            case .failure(let refusal): return enforcement.finish(refusal.response, for: request, admission: nil)
+            case .failure(let refusal): return enforcement.finish(refusal.response, for: request, started: nil)
             }
             let response: Response
             do {
-                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: .now + timeout, addon: context, route: pattern)
+                let requestContext = RequestContext(requestID: request.requestID, identity: admission.identity, deadline: admission.started + timeout, addon: context, route: pattern)
                 if let identity = admission.identity {
                     response = try CallerIdentity.$current.withValue(CallerIdentity.Value(subject: identity.subject, claims: identity.claims)) {
                         try handler(request, requestContext)
@@ -41,7 +53,7 @@ extension RouteAdapter {
             let admission: RouteEnforcement.Admission
             switch enforcement.admissionMayWait ? await enforcement.admitRefreshing(request) : enforcement.admit(request) {
             case .success(let admitted): admission = admitted
-            case .failure(let refusal): return enforcement.finish(refusal.response, for: request, admission: nil)
+            case .failure(let refusal): return enforcement.finish(refusal.response, for: request, started: nil)
             }
             let response: Response
             do {

@@ -11,17 +11,24 @@ extension RouteEnforcement {
     struct Admission {
         let identity: Identity?
         let decision: WindowDecision?
-        /// When the checks started, read only for a route whose metrics are recorded.
-        let started: ContinuousClock.Instant?
+        /// When the checks started: the handler's deadline and the metrics' duration count from it.
+        let started: ContinuousClock.Instant
         /// The wall clock (seconds since 1970) the checks ran at, read only when a token or a
         /// rate limit needs it; the rate-limit fields reuse it rather than read it again.
         let now: Double
     }
 
-    /// The two clock readings a request's checks need, each only when something uses it: the
-    /// monotonic one for the metrics' duration, the wall clock for token times and rate windows.
-    private func clocks() -> (started: ContinuousClock.Instant?, now: Double) {
-        (recorder == nil ? nil : ContinuousClock.now, access.mode == .none && rateLimit == nil ? 0 : Date().timeIntervalSince1970)
+    /// The two clock readings a request's checks need: the monotonic one for the handler's
+    /// deadline and the metrics' duration, the wall clock (only when something uses it) for token
+    /// times and rate windows.
+    private func clocks() -> (started: ContinuousClock.Instant, now: Double) {
+        (ContinuousClock.now, access.mode == .none && rateLimit == nil ? 0 : Date().timeIntervalSince1970)
+    }
+
+    /// Whether a caller is checked before the handler (an access rule or a rate limit). A route
+    /// without either is admitted without an ``Admission``.
+    var checksCaller: Bool {
+        access.mode != .none || rateLimit != nil
     }
 
     /// The caller's identity and rate-limit count, or the refusal to answer instead. A token
@@ -74,7 +81,7 @@ extension RouteEnforcement {
 
     /// Counts the hit against the route's rate limit through the rate-limiting slot; a failed
     /// count fails open (logged) or closed (`503 rate_limit_unavailable`) as configured.
-    private func countInSlot(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant?) async -> Result<Admission, RefusalResponse> {
+    private func countInSlot(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant) async -> Result<Admission, RefusalResponse> {
         guard let rateLimit, let counter = policies.slotCounter else { return count(request, identity: identity, now: now, started: started) }
         let key = "\(addonID)|\(name)|\(rateKey(rateLimit.key, request: request, identity: identity))"
         switch await counter.hit(key, limit: rateLimit.limit, window: rateLimit.windowSeconds) {
@@ -105,7 +112,7 @@ extension RouteEnforcement {
     }
 
     /// Counts the hit against the route's rate limit in the shared file, if it has one.
-    private func count(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant?) -> Result<Admission, RefusalResponse> {
+    private func count(_ request: Request, identity: Identity?, now: Double, started: ContinuousClock.Instant) -> Result<Admission, RefusalResponse> {
         var decision: WindowDecision?
         if let rateLimit, let table = policies.rateLimits {
             let hash = routeKeyHash ?? hashedRateKey(rateLimit.key, request: request, identity: identity, from: rateKeyPrefix ?? table.keyHash.adding("\(addonID)|\(name)|"))
@@ -122,17 +129,24 @@ extension RouteEnforcement {
         return .success(Admission(identity: identity, decision: decision, started: started, now: now))
     }
 
-    /// `response` with the rate-limit and CORS fields added, recorded in the metrics.
-    func finish(_ response: Response, for request: Request, admission: Admission?) -> Response {
+    /// `response` to an admitted caller with the rate-limit and CORS fields added, recorded in
+    /// the metrics.
+    func finish(_ response: Response, for request: Request, admission: Admission) -> Response {
+        finish(response, for: request, started: admission.started, decision: admission.decision, now: admission.now)
+    }
+
+    /// `response` with the rate-limit fields of `decision` (counted at wall-clock `now`) and the
+    /// CORS fields added, recorded in the metrics with the time since `started`; a refusal decided
+    /// before the handler has no `started` and is recorded without a duration of its own.
+    func finish(_ response: Response, for request: Request, started: ContinuousClock.Instant?, decision: WindowDecision? = nil, now: Double = 0) -> Response {
         var response = response
-        if let admission, let decision = admission.decision, let rateFields {
-            rateFields.add(decision, now: Int(admission.now), to: &response.headers)
+        if let decision, let rateFields {
+            rateFields.add(decision, now: Int(now), to: &response.headers)
         }
         if let cors { CORSHeaders.add(cors, for: request, to: &response.headers) }
         if let recorder {
-            // A refusal decided before the handler is recorded without a duration of its own.
             var nanoseconds: UInt64 = 0
-            if let started = admission?.started {
+            if let started {
                 let (seconds, attoseconds) = (ContinuousClock.now - started).components
                 nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000
             }

@@ -54,9 +54,15 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     /// `field.lowercased() == name.lowercased()` for an ASCII `name`, without the two allocations;
     /// nil if `field` is not ASCII, where only `lowercased()` knows (U+212A KELVIN SIGN lowercases
     /// to `k`). Header names are ASCII, so lookups take this path.
+    ///
+    /// Only a longer non-ASCII `field` needs `lowercased()`: the one non-ASCII character that
+    /// lowercases to ASCII (KELVIN SIGN, 3 bytes) shrinks, so a field of `name`'s length matches
+    /// byte for byte or not at all, and a shorter one never does. A field of another length is
+    /// therefore rejected without reading it, the usual case.
     private static func equalIgnoringCase(_ field: String, ascii name: String) -> Bool? {
-        guard isASCII(field) else { return nil }
-        guard field.utf8.count == name.utf8.count else { return false }
+        let length = field.utf8.count, nameLength = name.utf8.count
+        if length < nameLength { return false }
+        if length > nameLength { return isASCII(field) ? false : nil }
         return zip(field.utf8, name.utf8).allSatisfy { lowered($0) == lowered($1) }
     }
 
