@@ -131,14 +131,15 @@ extension RouteEnforcement {
 
     /// `response` to an admitted caller with the rate-limit and CORS fields added, recorded in
     /// the metrics.
-    func finish(_ response: Response, for request: Request, admission: Admission) -> Response {
+    func finish(_ response: consuming Response, for request: Request, admission: Admission) -> Response {
         finish(response, for: request, started: admission.started, decision: admission.decision, now: admission.now)
     }
 
     /// `response` with the rate-limit fields of `decision` (counted at wall-clock `now`) and the
     /// CORS fields added, recorded in the metrics with the time since `started`; a refusal decided
     /// before the handler has no `started` and is recorded without a duration of its own.
-    func finish(_ response: Response, for request: Request, started: ContinuousClock.Instant?, decision: WindowDecision? = nil, now: Double = 0) -> Response {
+    func finish(_ response: consuming Response, for request: Request, started: ContinuousClock.Instant?, decision: WindowDecision? = nil, now: Double = 0) -> Response {
+        // Consumed: the handler's answer is moved in and out, not copied.
         var response = response
         if let decision, let rateFields {
             rateFields.add(decision, now: Int(now), to: &response.headers)

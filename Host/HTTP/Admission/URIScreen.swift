@@ -112,6 +112,6 @@ enum URIScreen {
 /// libmicrohttpd's URI-log callback: what it returns becomes the request's `*con_cls`.
 func berthScreenURI(_ context: UnsafeMutableRawPointer?, _ uri: UnsafePointer<CChar>?, _ connection: OpaquePointer?) -> UnsafeMutableRawPointer? {
     guard let context, let uri else { return nil }
-    let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
-    return URIScreen.screen(uri, maxQueryParameters: server.maxQueryParameters)
+    let limit = Unmanaged<ServerContext>.fromOpaque(context)._withUnsafeGuaranteedRef { $0.maxQueryParameters }
+    return URIScreen.screen(uri, maxQueryParameters: limit)
 }

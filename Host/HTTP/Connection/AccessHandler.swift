@@ -20,8 +20,23 @@ func berthAccessHandler(
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
 ) -> MHD_Result {
     guard let context, let connection, let uploadDataSize, let requestContext else { return .NO }
-    let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
-    let handle = MHDConnection(pointer: connection)
+    // The HTTPServer holds its context for as long as the daemon calls back: borrowed, not retained.
+    return Unmanaged<ServerContext>.fromOpaque(context)._withUnsafeGuaranteedRef { server in
+        access(server, MHDConnection(pointer: connection), url, method, version, uploadData, uploadDataSize, requestContext)
+    }
+}
+
+/// The access handler's work, with the server borrowed for the call.
+private func access(
+    _ server: ServerContext,
+    _ handle: MHDConnection,
+    _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?,
+    _ version: UnsafePointer<CChar>?,
+    _ uploadData: UnsafePointer<CChar>?,
+    _ uploadDataSize: UnsafeMutablePointer<Int>,
+    _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+) -> MHD_Result {
     // The URI screen leaves a length tag for a target that passed: that is still the first call.
     if let existing = requestContext.pointee, !URIScreen.isLengthTag(existing) {
         if existing == BodilessRequest.marker {
@@ -79,14 +94,15 @@ func berthRequestCompleted(
     _ termination: MHD_RequestTerminationCode
 ) {
     guard let context else { return }
-    let server = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
-    if let connection { server.connections.ended(berth_mhd_connection_fd(connection)) }
-    guard let requestContext, let existing = requestContext.pointee else { return }
-    requestContext.pointee = nil
-    // A request the URI screen marked and that ended before its first call was never counted.
-    if URIScreen.isMark(existing) { return }
-    if existing != BodilessRequest.marker {
-        Unmanaged<RequestState>.fromOpaque(existing).release()
+    Unmanaged<ServerContext>.fromOpaque(context)._withUnsafeGuaranteedRef { server in
+        if let connection { server.connections.ended(berth_mhd_connection_fd(connection)) }
+        guard let requestContext, let existing = requestContext.pointee else { return }
+        requestContext.pointee = nil
+        // A request the URI screen marked and that ended before its first call was never counted.
+        if URIScreen.isMark(existing) { return }
+        if existing != BodilessRequest.marker {
+            Unmanaged<RequestState>.fromOpaque(existing).release()
+        }
+        server.activeRequests.wrappingSubtract(1, ordering: .releasing)
     }
-    server.activeRequests.wrappingSubtract(1, ordering: .releasing)
 }
